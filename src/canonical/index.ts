@@ -1,0 +1,199 @@
+import { z } from "zod";
+
+/**
+ * The canonical event: the contract between formats.
+ *
+ * Every format's `to-canonical` mappings produce this shape and every `from-canonical` mapping
+ * consumes it, so a format only ever knows about itself and this model.
+ * Times are ISO-8601 UTC with milliseconds (`2026-06-20T10:15:30.123Z`).
+ */
+
+/** An id as the source carried it: a number stays a number, anything else a string. */
+export const Id = z.union([z.string(), z.number()]);
+
+/** ISO-8601 UTC time with milliseconds, as produced by the `$iso()` mapping function. */
+export const Time = z.iso.datetime();
+
+/** Who wrote a message or performed an action. */
+export const Role = z.enum(["contact", "agent", "bot", "system"]);
+
+export const Party = z.object({
+  role: Role,
+  id: Id.nullish(),
+  name: z.string().nullish(),
+  email: z.string().nullish(),
+});
+
+export const Contact = z.object({
+  id: Id.nullish(),
+  name: z.string().nullish(),
+  email: z.string().nullish(),
+  phone: z.string().nullish(),
+  identifier: z.string().nullish(),
+  avatar: z.string().nullish(),
+  /** Free-form attributes the platform keeps about the contact (Chatwoot `additional_attributes`). */
+  attributes: z.record(z.string(), z.unknown()).nullish(),
+  /** User-defined attributes (Chatwoot `custom_attributes`, Support Hunt contact variables). */
+  customAttributes: z.record(z.string(), z.unknown()).nullish(),
+});
+
+export const ConversationStatus = z.enum(["open", "pending", "snoozed", "resolved"]);
+
+export const Conversation = z.object({
+  id: Id.nullish(),
+  /** A string key the platform also uses (Support Hunt `conversation.key`). */
+  key: z.string().nullish(),
+  status: ConversationStatus.nullish(),
+  /** `contact` (with a consumer), `bot`, `agent` or `system` (dotted conversation types). */
+  type: z.enum(["contact", "bot", "agent", "system"]).nullish(),
+  channel: z.string().nullish(),
+  inboxId: Id.nullish(),
+  name: z.string().nullish(),
+  labels: z.array(z.string()).nullish(),
+  assignee: Party.nullish(),
+  team: z.object({ id: Id.nullish(), name: z.string().nullish() }).nullish(),
+  priority: z.string().nullish(),
+  attributes: z.record(z.string(), z.unknown()).nullish(),
+  customAttributes: z.record(z.string(), z.unknown()).nullish(),
+  createdAt: Time.nullish(),
+  updatedAt: Time.nullish(),
+});
+
+/** A file carried with a message. `type`: image, audio, video, file (or a Chatwoot type such as location). */
+export const Attachment = z.object({
+  type: z.string(),
+  url: z.string().nullish(),
+  id: Id.nullish(),
+  mimeType: z.string().nullish(),
+  fileName: z.string().nullish(),
+  size: z.number().nullish(),
+  thumbUrl: z.string().nullish(),
+});
+
+/** A choice offered to the contact (a button, a list item, a card action). */
+export const Option = z.object({
+  title: z.string(),
+  value: z.unknown().optional(),
+  description: z.string().nullish(),
+});
+
+/** A rich message that asks the contact for something: buttons, a list, a form, a carousel... */
+export const Interactive = z.object({
+  /** buttons, list, form, carousel, calendar, slider, file_upload, appointment, script, card, other */
+  type: z.string(),
+  title: z.string().nullish(),
+  options: z.array(Option).nullish(),
+  fields: z
+    .array(
+      z.object({
+        name: z.string().nullish(),
+        label: z.string().nullish(),
+        type: z.string().nullish(),
+        required: z.boolean().nullish(),
+      }),
+    )
+    .nullish(),
+  items: z
+    .array(
+      z.object({
+        title: z.string().nullish(),
+        description: z.string().nullish(),
+        imageUrl: z.string().nullish(),
+        options: z.array(Option).nullish(),
+      }),
+    )
+    .nullish(),
+});
+
+/** The contact's answer to an interactive message (Support Hunt `*.response`, a form submission). */
+export const Reply = z.object({
+  /** What was answered: button, list, form, slider, calendar, file_upload, appointment, script, calendly... */
+  type: z.string(),
+  values: z
+    .array(
+      z.object({ name: z.string().nullish(), label: z.string().nullish(), value: z.unknown() }),
+    )
+    .nullish(),
+});
+
+export const Message = z.object({
+  id: Id.nullish(),
+  /** The text, verbatim. */
+  text: z.string().nullable(),
+  direction: z.enum(["incoming", "outgoing"]),
+  author: Party,
+  /** A private note, visible to agents only. */
+  private: z.boolean(),
+  /** Chatwoot content type (`text` when the source has none). */
+  contentType: z.string(),
+  attachments: z.array(Attachment),
+  interactive: Interactive.nullish(),
+  reply: Reply.nullish(),
+  /** Delivery status: sent, delivered, read, failed. */
+  status: z.string().nullish(),
+  error: z.string().nullish(),
+  createdAt: Time.nullish(),
+  updatedAt: Time.nullish(),
+});
+
+/** One attribute that changed: `field` is `status`, `assignee`, `labels`, `custom_attributes`, `team`, `priority` or the platform's name. */
+export const Change = z.object({
+  field: z.string(),
+  from: z.unknown().optional(),
+  to: z.unknown().optional(),
+  /** For list fields (labels) when only the difference is known. */
+  added: z.array(z.unknown()).nullish(),
+  removed: z.array(z.unknown()).nullish(),
+});
+
+export const EventKind = z.enum([
+  "conversation.created",
+  "conversation.updated",
+  "conversation.status_changed",
+  "conversation.deleted",
+  "conversation.merged",
+  "message.created",
+  "message.updated",
+  "message.deleted",
+  "message.failed",
+  "contact.created",
+  "contact.updated",
+  "contact.deleted",
+  "contact.merged",
+  "typing.started",
+  "typing.stopped",
+  "widget.opened",
+  "inbox.created",
+  "inbox.updated",
+  "inbox.deleted",
+  "resource.changed",
+]);
+export type EventKind = z.infer<typeof EventKind>;
+
+export const CanonicalEvent = z.object({
+  kind: EventKind,
+  /** Identity of the source event, stable across repeats: targets derive their envelope ids from it. */
+  id: z.string().min(1),
+  source: z.object({ format: z.string(), event: z.string() }),
+  occurredAt: Time.nullish(),
+  account: z
+    .object({ id: Id.nullish(), name: z.string().nullish(), key: z.string().nullish() })
+    .nullish(),
+  inbox: z.object({ id: Id.nullish(), name: z.string().nullish() }).nullish(),
+  /** Who performed the action (closed the conversation, changed the assignee, is typing...). */
+  actor: Party.nullish(),
+  conversation: Conversation.nullish(),
+  contact: Contact.nullish(),
+  message: Message.nullish(),
+  changes: z.array(Change).nullish(),
+  /** For `resource.changed`: a resource event with no canonical counterpart (dotted `bot.create`, `user.login`...). */
+  resource: z.object({ type: z.string(), action: z.string(), data: z.unknown() }).nullish(),
+  /**
+   * What the source carries that has no canonical slot, keyed by source format id
+   * (for example `extra.supporthunt.payload` for a Support Hunt carousel). Targets put it in their
+   * documented place (`content_attributes`, `meta`) instead of dropping it.
+   */
+  extra: z.record(z.string(), z.unknown()).nullish(),
+});
+
+export type CanonicalEvent = z.infer<typeof CanonicalEvent>;

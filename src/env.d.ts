@@ -1,0 +1,4 @@
+declare module "*.jsonata" {
+  const text: string;
+  export default text;
+}

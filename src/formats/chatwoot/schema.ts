@@ -1,0 +1,176 @@
+import { z } from "zod";
+
+/**
+ * The Chatwoot wire format, shared by Chatwoot, MessageHub, Hoory and OneHash Chat.
+ * Accepts what real senders post (integer ids, ISO times) and the documented samples
+ * (string ids, `"2020-03-03 13:05:57 UTC"`, top-level `contact`, `conversation.display_id`).
+ * Unknown keys are kept: mappings may read them.
+ */
+
+const id = z.union([z.number().int(), z.string().min(1)], {
+  error: "must be an id (an integer or a non-empty string)",
+});
+const time = z.union([z.number(), z.string()], {
+  error: "must be a time (unix seconds or a date string)",
+});
+const text = z.string().nullish();
+const record = z.record(z.string(), z.unknown()).nullish();
+
+const party = z.looseObject({ id: id.nullish(), name: text, email: text, type: text });
+
+export const accountEvents = [
+  "conversation_created",
+  "conversation_updated",
+  "conversation_status_changed",
+  "message_created",
+  "message_updated",
+  "webwidget_triggered",
+  "contact_created",
+  "contact_updated",
+  "conversation_typing_on",
+  "conversation_typing_off",
+  "inbox_created",
+  "inbox_updated",
+] as const;
+
+/** Sent to agent-bot webhooks only, and by macros. */
+export const otherEvents = [
+  "conversation_resolved",
+  "conversation_opened",
+  "macro.executed",
+] as const;
+
+const changedAttributes = z
+  .array(z.record(z.string(), z.unknown(), { error: "each changed attribute must be an object" }))
+  .nullish();
+
+const conversation = z.looseObject({
+  id: id.optional(),
+  display_id: id.optional(),
+  inbox_id: id.nullish(),
+  status: z.enum(["open", "resolved", "pending", "snoozed"]).nullish(),
+  channel: text,
+  labels: z.array(z.string()).nullish(),
+  meta: z
+    .looseObject({ sender: party.nullish(), assignee: party.nullish(), team: party.nullish() })
+    .nullish(),
+  messages: z.array(z.looseObject({})).nullish(),
+  additional_attributes: record,
+  custom_attributes: record,
+  created_at: time.nullish(),
+  updated_at: time.nullish(),
+  timestamp: time.nullish(),
+});
+
+const attachment = z.looseObject({
+  id: id.nullish(),
+  file_type: text,
+  data_url: text,
+  thumb_url: text,
+  file_size: z.number().nullish(),
+  extension: text,
+});
+
+const message = z.looseObject({
+  id,
+  content: text,
+  message_type: z.union(
+    [z.enum(["incoming", "outgoing", "template", "activity"]), z.number().int().min(0).max(3)],
+    {
+      error: 'must be "incoming", "outgoing", "template" or "activity" (or 0-3)',
+    },
+  ),
+  content_type: text,
+  content_attributes: record,
+  private: z.boolean().nullish(),
+  created_at: time.nullish(),
+  sender: party.nullish(),
+  contact: party.nullish(),
+  conversation: conversation.refine((c) => c.id !== undefined || c.display_id !== undefined, {
+    message: "a conversation needs an id (or display_id)",
+  }),
+  attachments: z.array(attachment).nullish(),
+  account: party.nullish(),
+  inbox: party.nullish(),
+});
+
+const contact = z.looseObject({
+  id,
+  name: text,
+  email: text,
+  phone_number: text,
+  identifier: text,
+  additional_attributes: record,
+  custom_attributes: record,
+  changed_attributes: changedAttributes,
+});
+
+const conversationEvent = conversation
+  .extend({ changed_attributes: changedAttributes })
+  .refine((c) => c.id !== undefined || c.display_id !== undefined, {
+    message: "a conversation event needs the conversation id (or display_id)",
+    path: ["id"],
+  });
+
+const widget = z.looseObject({
+  id: id.nullish(),
+  contact: party,
+  inbox: party.nullish(),
+  current_conversation: conversation.nullish(),
+  source_id: text,
+  event_info: record,
+});
+
+const typing = z.looseObject({
+  user: party.nullish(),
+  conversation,
+  is_private: z.boolean().nullish(),
+});
+
+const inbox = z.looseObject({ id, name: text });
+
+/** The schema for the payload of each event (after `automation_event.` is taken off). */
+const payloadByEvent: Record<string, z.ZodType> = {
+  conversation_created: conversationEvent,
+  conversation_updated: conversationEvent,
+  conversation_status_changed: conversationEvent,
+  conversation_resolved: conversationEvent,
+  conversation_opened: conversationEvent,
+  "macro.executed": z.looseObject({}),
+  message_created: message,
+  message_updated: message,
+  webwidget_triggered: widget,
+  contact_created: contact,
+  contact_updated: contact,
+  conversation_typing_on: typing,
+  conversation_typing_off: typing,
+  inbox_created: inbox,
+  inbox_updated: inbox,
+};
+
+export const knownEvents = [...accountEvents, ...otherEvents];
+
+/** `automation_event.message_created` → `message_created`. */
+export function baseEvent(name: string): string {
+  return name.startsWith("automation_event.") ? name.slice("automation_event.".length) : name;
+}
+
+export const chatwootBody = z
+  .looseObject({
+    event: z.string({ error: 'must be the event name, a string such as "message_created"' }),
+  })
+  .superRefine((body, ctx) => {
+    const schema = payloadByEvent[baseEvent(body.event)];
+    if (!schema) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["event"],
+        message: `unknown event "${body.event}"; expected one of ${knownEvents.join(", ")} (optionally prefixed with "automation_event.")`,
+      });
+      return;
+    }
+    const result = schema.safeParse(body);
+    if (!result.success)
+      for (const issue of result.error.issues)
+        ctx.addIssue({ ...issue, code: "custom", message: issue.message });
+  });

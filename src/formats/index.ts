@@ -1,0 +1,38 @@
+import { fail, ok, type Result } from "../errors/index.ts";
+import { chatwootFamily } from "./chatwoot/index.ts";
+import { dotted } from "./dotted/index.ts";
+import { supporthunt } from "./supporthunt/index.ts";
+import type { FormatDefinition } from "./types.ts";
+
+/** Every supported format. Detection (`auto`) tries them in this order. */
+export const formats: readonly FormatDefinition[] = [supporthunt, dotted, ...chatwootFamily];
+
+const byId = new Map(formats.map((format) => [format.id, format]));
+
+/** The ids users may put in URLs, config and the CLI. */
+export const formatIds: readonly string[] = formats.map((format) => format.id);
+
+/** Looks a format up by id; an unknown id is a 404 that lists the known ones. */
+export function findFormat(id: string): Result<FormatDefinition> {
+  const format = byId.get(id);
+  if (format) return ok(format);
+  return fail({
+    code: "unknown_format",
+    status: 404,
+    message: `Unknown format "${id}". Known formats: ${formatIds.join(", ")}.`,
+    details: { formats: formatIds },
+  });
+}
+
+/** Finds the format a payload is in (the first whose `detect` says yes). */
+export function detectFormat(body: unknown): Result<FormatDefinition> {
+  const format = formats.find((candidate) => candidate.detect(body));
+  if (format) return ok(format);
+  return fail({
+    code: "undetectable_format",
+    status: 400,
+    message:
+      'Cannot tell which format this payload is in: expected a Chatwoot-family body with an "event" name, a dotted-topic envelope {id, event, data}, or a Support Hunt batch {"events": [...]}. Name the source format in the URL instead of "auto".',
+    details: { formats: formatIds },
+  });
+}

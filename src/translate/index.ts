@@ -1,0 +1,275 @@
+import { CanonicalEvent } from "../canonical/index.ts";
+import { type AppError, fail, formatPath, ok, type Result } from "../errors/index.ts";
+import { detectFormat, findFormat } from "../formats/index.ts";
+import type { FormatDefinition, WireEvent } from "../formats/types.ts";
+import { evaluate, type MappingFile } from "./mapping.ts";
+
+/** One body to POST to a destination, in the target format. */
+export interface Delivery {
+  /** The target's event name (`message_created`, `message.create.contact.chat`, `message`). */
+  event: string;
+  /** The exact JSON to POST. */
+  body: unknown;
+}
+
+/** A source event that the target cannot express, and why. */
+export interface Skip {
+  event: string;
+  reason: string;
+}
+
+/** Which mapping files ran for one source event, and the canonical event between them. */
+export interface TraceStep {
+  event: string;
+  canonical?: CanonicalEvent;
+  mappings: string[];
+}
+
+export interface Translation {
+  source: string;
+  target: string;
+  /** True when the source format was detected from the payload (`/translate/auto/...`). */
+  detected?: boolean;
+  deliveries: Delivery[];
+  skipped: Skip[];
+  trace?: TraceStep[];
+}
+
+export interface TranslateOptions {
+  /** Include the canonical events and the mapping files that ran. */
+  trace?: boolean;
+  /** Mapping text to use instead of the shipped file with the same path (CLI `--mapping`, playground). */
+  overrides?: ReadonlyMap<string, string>;
+}
+
+/**
+ * Translates a webhook body from one format into another: validate, split into events,
+ * map each event to the canonical model, then to the target.
+ *
+ * @example
+ * const result = await translate("hoory", "dotted", body);
+ * if (result.ok) for (const d of result.value.deliveries) await post(d.body);
+ */
+export async function translate(
+  sourceId: string,
+  targetId: string,
+  body: unknown,
+  options: TranslateOptions = {},
+): Promise<Result<Translation>> {
+  const target = findFormat(targetId);
+  if (!target.ok) return target;
+  const source = sourceId === "auto" ? detectFormat(body) : findFormat(sourceId);
+  if (!source.ok) return source;
+
+  const events = readEvents(source.value, body);
+  if (!events.ok) return events;
+
+  const translation: Translation = {
+    source: source.value.id,
+    target: target.value.id,
+    ...(sourceId === "auto" ? { detected: true } : {}),
+    deliveries: [],
+    skipped: [],
+    ...(options.trace ? { trace: [] } : {}),
+  };
+  for (const event of events.value) {
+    const step = await translateEvent(source.value, target.value, event, options);
+    if (!step.ok) return step;
+    translation.deliveries.push(...step.value.deliveries);
+    translation.skipped.push(...step.value.skipped);
+    translation.trace?.push(step.value.trace);
+  }
+  return ok(translation);
+}
+
+/** Validates a body against a format's schema and splits it into events. */
+export function readEvents(format: FormatDefinition, body: unknown): Result<WireEvent[]> {
+  const parsed = format.schema.safeParse(body);
+  if (!parsed.success) {
+    return fail({
+      code: "invalid_payload",
+      status: 400,
+      message: `The body is not a valid ${format.name} webhook: ${parsed.error.issues
+        .slice(0, 3)
+        .map((i) => `${formatPath(i.path) || "(body)"}: ${i.message}`)
+        .join("; ")}`,
+      issues: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+    });
+  }
+  return ok(format.events(parsed.data));
+}
+
+export interface EventTranslation {
+  deliveries: Delivery[];
+  skipped: Skip[];
+  trace: TraceStep;
+}
+
+/** Translates one event already taken out of a valid body. The consumer calls this per route. */
+export async function translateEvent(
+  source: FormatDefinition,
+  target: FormatDefinition,
+  event: WireEvent,
+  options: TranslateOptions = {},
+): Promise<Result<EventTranslation>> {
+  const trace: TraceStep = { event: event.name, mappings: [] };
+  const decoded = await toCanonical(source, event, options, trace);
+  if (!decoded.ok) return decoded;
+  if ("skip" in decoded.value) {
+    return ok({
+      deliveries: [],
+      skipped: [{ event: event.name, reason: decoded.value.skip }],
+      trace,
+    });
+  }
+  trace.canonical = decoded.value;
+  const encoded = await fromCanonical(target, decoded.value, options, trace);
+  if (!encoded.ok) return encoded;
+  return ok({ ...encoded.value, trace });
+}
+
+/** Maps one source event to the canonical model, or says why it has no canonical counterpart. */
+export async function toCanonical(
+  format: FormatDefinition,
+  event: WireEvent,
+  options: TranslateOptions = {},
+  trace?: TraceStep,
+): Promise<Result<CanonicalEvent | { skip: string }>> {
+  const file = findMapping(format.toCanonical, event.dispatch ?? event.name);
+  if (!file) {
+    return ok({
+      skip: `${format.name} event "${event.name}" has no mapping to the canonical model`,
+    });
+  }
+  trace?.mappings.push(file.path);
+  const output = await evaluate(withOverride(file, options), event.payload, variablesOf(format));
+  if (!output.ok) return output;
+  if (isSkip(output.value)) return ok(output.value);
+  const canonical = CanonicalEvent.safeParse(output.value);
+  if (!canonical.success) {
+    return fail(contractBroken(file, canonical.error.issues));
+  }
+  return ok(canonical.data);
+}
+
+/** Maps one canonical event to the target format: zero or more deliveries, or skips with reasons. */
+export async function fromCanonical(
+  format: FormatDefinition,
+  event: CanonicalEvent,
+  options: TranslateOptions = {},
+  trace?: TraceStep,
+): Promise<Result<{ deliveries: Delivery[]; skipped: Skip[] }>> {
+  const file = format.fromCanonical[event.kind];
+  if (!file) {
+    return ok({
+      deliveries: [],
+      skipped: [
+        { event: event.source.event, reason: `${format.name} has no event for ${describe(event)}` },
+      ],
+    });
+  }
+  trace?.mappings.push(file.path);
+  const output = await evaluate(withOverride(file, options), event, variablesOf(format));
+  if (!output.ok) return output;
+  return readEncoded(file, event, output.value);
+}
+
+function readEncoded(
+  file: MappingFile,
+  event: CanonicalEvent,
+  output: unknown,
+): Result<{ deliveries: Delivery[]; skipped: Skip[] }> {
+  const results = output === undefined ? [] : Array.isArray(output) ? output : [output];
+  const deliveries: Delivery[] = [];
+  const skipped: Skip[] = [];
+  for (const item of results) {
+    if (isSkip(item)) skipped.push({ event: event.source.event, reason: item.skip });
+    else if (isDelivery(item)) deliveries.push({ event: item.event, body: item.body });
+    else {
+      return fail({
+        code: "mapping_failed",
+        status: 422,
+        message: `${file.path}: a from-canonical mapping must return {"event", "body"} or {"skip"}, got ${JSON.stringify(item)?.slice(0, 200)}`,
+        details: { mapping: file.path },
+      });
+    }
+  }
+  if (deliveries.length === 0 && skipped.length === 0) {
+    skipped.push({
+      event: event.source.event,
+      reason: `${file.path} produced nothing for ${describe(event)}`,
+    });
+  }
+  return ok({ deliveries, skipped });
+}
+
+const globCache = new WeakMap<Record<string, MappingFile>, Array<[RegExp, MappingFile]>>();
+
+/** Exact event name first, then the first glob (`message.create.*.*`) that matches. */
+function findMapping(table: Record<string, MappingFile>, name: string): MappingFile | undefined {
+  if (Object.hasOwn(table, name)) return table[name];
+  let globs = globCache.get(table);
+  if (!globs) {
+    globs = Object.entries(table)
+      .filter(([key]) => key.includes("*"))
+      .map(([key, file]) => [globToRegExp(key), file]);
+    globCache.set(table, globs);
+  }
+  return globs.find(([pattern]) => pattern.test(name))?.[1];
+}
+
+/** `*` matches one or more characters within a dotted segment. */
+export function globToRegExp(glob: string): RegExp {
+  const escaped = glob.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
+  return new RegExp(`^${escaped.join("[^.]+")}$`);
+}
+
+function withOverride(file: MappingFile, options: TranslateOptions): MappingFile {
+  const text = options.overrides?.get(file.path);
+  return text === undefined ? file : { path: file.path, text };
+}
+
+function variablesOf(format: FormatDefinition): Record<string, unknown> {
+  return { format: format.id, platform: format.name, ...format.variables };
+}
+
+function describe(event: CanonicalEvent): string {
+  const what =
+    event.kind === "resource.changed" && event.resource
+      ? `${event.resource.type}.${event.resource.action}`
+      : event.kind;
+  return `${what} (source event "${event.source.event}")`;
+}
+
+function isSkip(value: unknown): value is { skip: string } {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { skip?: unknown }).skip === "string"
+  );
+}
+
+function isDelivery(value: unknown): value is Delivery {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as Delivery).event === "string" &&
+    "body" in value
+  );
+}
+
+function contractBroken(
+  file: MappingFile,
+  issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>,
+): AppError {
+  return {
+    code: "mapping_failed",
+    status: 422,
+    message: `${file.path} produced an event that breaks the canonical model: ${issues
+      .slice(0, 3)
+      .map((i) => `${formatPath(i.path)}: ${i.message}`)
+      .join("; ")}`,
+    issues: issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+    details: { mapping: file.path },
+  };
+}

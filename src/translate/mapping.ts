@@ -1,0 +1,74 @@
+import jsonata from "jsonata";
+import { type AppError, fail, ok, type Result } from "../errors/index.ts";
+import { mappingFunctions } from "./functions.ts";
+
+/** A JSONata mapping file: its path in the repository (for messages and traces) and its text. */
+export interface MappingFile {
+  path: string;
+  text: string;
+}
+
+/**
+ * Guardrails for every evaluation: `stack` bounds the evaluation depth (runaway recursion),
+ * `sequence` bounds the length of any sequence a mapping builds.
+ */
+export const MAPPING_LIMITS = { stack: 250, sequence: 50_000 } as const;
+
+const compiled = new Map<string, jsonata.Expression>();
+
+/** Names a mapping file in the repository. @example mapping("mappings/dotted/from-canonical/message.jsonata", text) */
+export function mapping(path: string, text: string): MappingFile {
+  return { path, text };
+}
+
+/**
+ * Compiles a mapping once per isolate (keyed by its text, so an edited copy compiles on its own).
+ * A syntax error comes back as `file:line:column: message`.
+ */
+export function compile(file: MappingFile): Result<jsonata.Expression> {
+  const cached = compiled.get(file.text);
+  if (cached) return ok(cached);
+  try {
+    const expression = jsonata(file.text, { ...MAPPING_LIMITS });
+    compiled.set(file.text, expression);
+    return ok(expression);
+  } catch (error) {
+    return fail(mappingError(file, error, "does not compile"));
+  }
+}
+
+/** Evaluates a mapping on one input, with the shared functions and the given variables bound. */
+export async function evaluate(
+  file: MappingFile,
+  input: unknown,
+  variables: Record<string, unknown> = {},
+): Promise<Result<unknown>> {
+  const expression = compile(file);
+  if (!expression.ok) return expression;
+  try {
+    return ok(await expression.value.evaluate(input, { ...mappingFunctions, ...variables }));
+  } catch (error) {
+    return fail(mappingError(file, error, "failed"));
+  }
+}
+
+/** `file:line:column` of a character offset in a mapping's text. */
+export function location(file: MappingFile, position: number | undefined): string {
+  if (position === undefined || position < 0) return file.path;
+  const before = file.text.slice(0, position);
+  const line = before.split("\n").length;
+  const column = position - before.lastIndexOf("\n");
+  return `${file.path}:${line}:${column}`;
+}
+
+function mappingError(file: MappingFile, error: unknown, what: string): AppError {
+  const detail = error as { message?: string; position?: number; code?: string };
+  const where = location(file, detail.position);
+  const message = `${where}: ${detail.message ?? String(error)}${detail.code ? ` (${detail.code})` : ""}`;
+  return {
+    code: "mapping_failed",
+    status: 422,
+    message: `mapping ${what}: ${message}`,
+    details: { mapping: file.path, location: where },
+  };
+}
