@@ -1,0 +1,65 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { iso, numericId, spacedTime, stringId, unix, uuid } from "./functions.ts";
+
+describe("$iso", () => {
+  it.each([
+    [1781950520, "2026-06-20T10:15:20.000Z"],
+    ["1781950520", "2026-06-20T10:15:20.000Z"],
+    [1781950530.412345, "2026-06-20T10:15:30.412Z"],
+    ["2026-06-20T10:15:30.123Z", "2026-06-20T10:15:30.123Z"],
+    ["2020-03-03 13:05:57 UTC", "2020-03-03T13:05:57.000Z"],
+    ["2023-09-01 14:13:32.141788", "2023-09-01T14:13:32.141Z"],
+    ["2023-08-29T04:27:48.183000+00:00", "2023-08-29T04:27:48.183Z"],
+    ["Sat Jun 20 2026 12:15:20 GMT+0200", "2026-06-20T10:15:20.000Z"],
+  ])("reads %j", (input, expected) => {
+    expect(iso(input)).toBe(expected);
+  });
+
+  it.each([[null], [undefined], [""], ["not a date"], [0], [-5], [{}], [Number.NaN]])(
+    "gives nothing for %j",
+    (input) => {
+      expect(iso(input)).toBeUndefined();
+    },
+  );
+
+  it("round-trips through every target representation to the second", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 946684800, max: 4102444800 }), (seconds) => {
+        const time = iso(seconds) as string;
+        expect(unix(time)).toBe(seconds);
+        expect(iso(spacedTime(time))).toBe(time);
+        expect(unix(iso(time))).toBe(seconds);
+      }),
+    );
+  });
+
+  it("never throws on any input", () => {
+    fc.assert(
+      fc.property(fc.anything(), (value) => {
+        iso(value);
+      }),
+    );
+  });
+});
+
+describe("ids", () => {
+  it("keeps numbers numeric and carries anything else as a string", () => {
+    expect(numericId(42)).toBe(42);
+    expect(numericId("42")).toBe(42);
+    expect(numericId("042")).toBe("042");
+    expect(numericId("5c1a9740abcdb128d0e90e80")).toBe("5c1a9740abcdb128d0e90e80");
+    expect(numericId("99999999999999999999")).toBe("99999999999999999999");
+    expect(numericId(null)).toBeUndefined();
+    expect(stringId(207)).toBe("207");
+    expect(stringId("")).toBeUndefined();
+  });
+
+  it("derives the same UUIDv5 from the same name, and different ones from different names", () => {
+    expect(uuid("chatwoot:message_created:654")).toBe(uuid("chatwoot:message_created:654"));
+    expect(uuid("chatwoot:message_created:654")).not.toBe(uuid("chatwoot:message_created:655"));
+    expect(uuid("x")).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
+  });
+});

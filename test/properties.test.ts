@@ -1,0 +1,98 @@
+/**
+ * Property-based tests: random and mutated payloads never get anything but a 2xx or a 4xx,
+ * and never make translation throw.
+ */
+import { SELF } from "cloudflare:test";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { formatIds } from "../src/formats/index.ts";
+import { translate } from "../src/translate/index.ts";
+import { fixtures } from "./fixtures.ts";
+import { mutationsOf } from "./mutate.ts";
+
+const sources = ["auto", ...formatIds];
+
+describe("mutated fixtures", () => {
+  it.each(fixtures.map((f) => [`${f.format}/${f.name}`, f] as const))(
+    "%s: translation answers a value, never throws, never a 5xx",
+    async (_, fixture) => {
+      await fc.assert(
+        fc.asyncProperty(
+          mutationsOf(fixture.body),
+          fc.constantFrom(...formatIds),
+          async (body, target) => {
+            const result = await translate(fixture.format, target, body);
+            if (!result.ok) {
+              expect(result.error.status, result.error.message).toBeGreaterThanOrEqual(400);
+              expect(result.error.status, result.error.message).toBeLessThan(500);
+              expect(result.error.message.length).toBeGreaterThan(0);
+            }
+          },
+        ),
+        { numRuns: 40 },
+      );
+    },
+  );
+});
+
+describe("random payloads over HTTP", () => {
+  it("get a 2xx or a 4xx with a JSON error, from every source format", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...sources),
+        fc.constantFrom(...formatIds),
+        fc.jsonValue({ maxDepth: 4 }),
+        async (source, target, body) => {
+          const response = await SELF.fetch(
+            `http://translator.test/translate/${source}/${target}`,
+            {
+              method: "POST",
+              body: JSON.stringify(body),
+              headers: { "content-type": "application/json" },
+            },
+          );
+          expect(response.status).toBeLessThan(500);
+          const json = await response.json<Record<string, unknown>>();
+          if (response.status >= 400) expect(typeof json.error).toBe("string");
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("shaped like a webhook but with random values, get a 2xx or a 4xx", async () => {
+    const shaped = fc.record(
+      {
+        event: fc.oneof(
+          fc.constantFrom(
+            "message_created",
+            "conversation_updated",
+            "message.create.contact.chat",
+            "user.login",
+            "automation_event.message_created",
+          ),
+          fc.string(),
+        ),
+        id: fc.oneof(fc.integer(), fc.string()),
+        content: fc.oneof(fc.string(), fc.constant(null)),
+        message_type: fc.oneof(fc.constantFrom("incoming", "outgoing"), fc.integer()),
+        conversation: fc.record({ id: fc.oneof(fc.integer(), fc.string()) }),
+        data: fc.jsonValue({ maxDepth: 2 }),
+        events: fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 3 }),
+      },
+      { requiredKeys: ["event"] },
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...sources),
+        fc.constantFrom(...formatIds),
+        shaped,
+        async (source, target, body) => {
+          const result = await translate(source, target, body);
+          if (!result.ok) expect(result.error.status).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
