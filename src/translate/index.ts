@@ -226,7 +226,7 @@ export function globToRegExp(glob: string): RegExp {
 
 function withOverride(file: MappingFile, options: TranslateOptions): MappingFile {
   const text = options.overrides?.get(file.path);
-  return text === undefined ? file : { path: file.path, text };
+  return text === undefined ? file : { path: file.path, text, edited: true };
 }
 
 function variablesOf(format: FormatDefinition): Record<string, unknown> {

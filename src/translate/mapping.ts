@@ -6,6 +6,8 @@ import { mappingFunctions } from "./functions.ts";
 export interface MappingFile {
   path: string;
   text: string;
+  /** An edited copy (CLI `--mapping`, playground): compiled for this use only, never cached. */
+  edited?: boolean;
 }
 
 /**
@@ -22,15 +24,15 @@ export function mapping(path: string, text: string): MappingFile {
 }
 
 /**
- * Compiles a mapping once per isolate (keyed by its text, so an edited copy compiles on its own).
- * A syntax error comes back as `file:line:column: message`.
+ * Compiles a shipped mapping once per isolate; edited copies are compiled each time and not kept,
+ * so live editing cannot grow memory. A syntax error comes back as `file:line:column: message`.
  */
 export function compile(file: MappingFile): Result<jsonata.Expression> {
-  const cached = compiled.get(file.text);
+  const cached = file.edited ? undefined : compiled.get(file.path);
   if (cached) return ok(cached);
   try {
     const expression = jsonata(file.text, { ...MAPPING_LIMITS });
-    compiled.set(file.text, expression);
+    if (!file.edited) compiled.set(file.path, expression);
     return ok(expression);
   } catch (error) {
     return fail(mappingError(file, error, "does not compile"));
