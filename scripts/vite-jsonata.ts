@@ -1,12 +1,15 @@
 import type { Plugin } from "vite";
 
-/** Loads `*.jsonata` mapping files as text modules in tests, as wrangler's Text rule does in the Worker. */
+/**
+ * Loads mapping files (`*.jsonata`) and the playground page (`*.html`) as text modules in tests,
+ * as wrangler's Text rule does in the Worker.
+ */
 export function jsonataText(): Plugin {
   return {
-    name: "jsonata-text",
+    name: "text-modules",
     enforce: "pre",
     transform(code, id) {
-      if (!id.endsWith(".jsonata")) return null;
+      if (!/\.(jsonata|html)$/.test(id)) return null;
       return { code: `export default ${JSON.stringify(code)};`, map: null };
     },
   };

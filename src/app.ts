@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { toResponseBody } from "./errors/index.ts";
+import { playgroundRoutes } from "./playground/index.ts";
 import { formatRoutes, translateRoutes } from "./translate/routes.ts";
 
 /** The HTTP surface of the Worker. Each concern mounts its own routes. */
@@ -7,6 +8,7 @@ export const app = new Hono();
 
 app.route("/translate", translateRoutes);
 app.route("/formats", formatRoutes);
+app.route("/playground", playgroundRoutes);
 
 app.notFound((c) =>
   c.json(

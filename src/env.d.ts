@@ -2,3 +2,8 @@ declare module "*.jsonata" {
   const text: string;
   export default text;
 }
+
+declare module "*.html" {
+  const text: string;
+  export default text;
+}

@@ -1,4 +1,5 @@
 import { fail, ok, type Result } from "../errors/index.ts";
+import type { MappingFile } from "../translate/mapping.ts";
 import { chatwootFamily } from "./chatwoot/index.ts";
 import { dotted } from "./dotted/index.ts";
 import { supporthunt } from "./supporthunt/index.ts";
@@ -35,4 +36,18 @@ export function detectFormat(body: unknown): Result<FormatDefinition> {
       'Cannot tell which format this payload is in: expected a Chatwoot-family body with an "event" name, a dotted-topic envelope {id, event, data}, or a Support Hunt batch {"events": [...]}. Name the source format in the URL instead of "auto".',
     details: { formats: formatIds },
   });
+}
+
+/** Every mapping file the formats use, by path. */
+export function mappingFiles(): Map<string, MappingFile> {
+  const files = new Map<string, MappingFile>();
+  for (const format of formats) {
+    for (const file of [
+      ...Object.values(format.toCanonical),
+      ...Object.values(format.fromCanonical),
+    ]) {
+      if (file) files.set(file.path, file);
+    }
+  }
+  return files;
 }
