@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { EventKind } from "../canonical/index.ts";
+import type { Result } from "../errors/index.ts";
 import type { MappingFile } from "../translate/mapping.ts";
 
 /** One event taken out of a webhook body: its name and the part of the body a mapping reads. */
@@ -40,4 +41,59 @@ export interface FormatDefinition {
   emits: string[];
   /** Variables bound in every mapping of this format (`$format`, `$platform` are always bound). */
   variables?: Record<string, unknown>;
+  /** How this format travels over HTTP: signatures, handshakes, repeats (`src/formats/<id>/transport.ts`). */
+  transport?: Transport;
+}
+
+/** A webhook request as the receiver sees it, before and after parsing. */
+export interface InboundRequest {
+  method: string;
+  url: URL;
+  headers: Headers;
+  /** The exact body text (signatures are computed over it); "" for a GET. */
+  text: string;
+  /** The parsed JSON body; undefined for a GET. */
+  body: unknown;
+}
+
+/** A reply to a subscription check or test POST, sent instead of accepting events. */
+export interface HandshakeReply {
+  status: 200;
+  contentType: string;
+  body: string;
+}
+
+/** One outbound delivery as signed: its stable id, the attempt's unix time, the exact body text. */
+export interface OutboundMessage {
+  id: string;
+  timestamp: number;
+  body: string;
+}
+
+/**
+ * The wire transport of a format: how its webhooks are verified when received, which requests are
+ * handshakes rather than events, what identifies a repeat, and how deliveries in this format are
+ * signed so that the platform's own consumers can verify them.
+ */
+export interface Transport {
+  /**
+   * Checks an inbound request against the source's secrets (two during a rotation). Fails with a
+   * 401 whose message names the reason (missing, bad, stale) and never echoes a secret or signature.
+   */
+  verify(
+    request: InboundRequest,
+    secrets: readonly string[],
+    nowSeconds: number,
+  ): Promise<Result<true>>;
+  /** A GET subscription check, answered before anything else (it carries no signature). */
+  challenge?(request: InboundRequest): HandshakeReply | undefined;
+  /** A POST that is a handshake and carries no events; asked after verification, before validation. */
+  handshake?(request: InboundRequest): HandshakeReply | undefined;
+  /** What makes an event a repeat of one received before (deduplicated for 24 hours). */
+  dedupeKey(request: InboundRequest, event: WireEvent, index: number): Promise<string>;
+  /** Headers of a delivery in this format: ids always, the native signature when there is a secret. */
+  outboundHeaders(
+    message: OutboundMessage,
+    secret: string | undefined,
+  ): Promise<Record<string, string>>;
 }

@@ -1,0 +1,34 @@
+import type { DeliveryMessage } from "../enqueue/index.ts";
+
+/**
+ * The Worker's bindings (declared in wrangler.toml) and variables. Vars may arrive as strings
+ * (`wrangler dev --var`, secrets) or as JSON values (`[vars]` tables and arrays).
+ */
+export interface Env {
+  /** D1: dedupe keys, accepted events, attempts, dead letters, the dev sink (src/storage). */
+  DB: D1Database;
+  /** Queue producer for deliveries (one message per accepted event and route). */
+  DELIVERY_QUEUE: Queue<DeliveryMessage>;
+
+  /** Simple configuration: one route taking every source. */
+  TARGET_FORMAT?: string;
+  DESTINATION_URL?: string;
+  /** Secret (`wrangler secret put`): signs deliveries of the simple route. */
+  DESTINATION_SECRET?: string;
+  /** Several routes: a JSON array (or JSON text) of `{name, sources, target, url, events?, secret?}`. */
+  ROUTES?: unknown;
+  /** Bearer token for /deadletters; the admin routes are closed when unset. */
+  ADMIN_TOKEN?: string;
+  /** First retry delay in seconds (default 10), doubled on each attempt, jittered. */
+  RETRY_BASE_SECONDS?: string | number;
+  /** Largest retry delay in seconds (default 3600). */
+  RETRY_MAX_SECONDS?: string | number;
+  /** Attempts per delivery before it is dead-lettered (default 10, at most 100). */
+  MAX_ATTEMPTS?: string | number;
+  /** Timeout of one delivery POST in milliseconds (default 10000). */
+  DELIVERY_TIMEOUT_MS?: string | number;
+  /** "true" enables the local /dev/sink destination. Never set it in production. */
+  DEV_SINK?: string | boolean;
+  /** `WEBHOOK_SECRET_<SOURCE>` and the secrets routes name. */
+  [name: string]: unknown;
+}

@@ -1,0 +1,235 @@
+import { z } from "zod";
+import { formatIds } from "../formats/index.ts";
+import { sourceSecrets } from "../verify/index.ts";
+import type { Env } from "./env.ts";
+import { log } from "./log.ts";
+
+/** One destination: which sources it takes, the format it wants, where, and how it is signed. */
+export interface Route {
+  name: string;
+  /** Source format ids, or "*" for every source. */
+  sources: string[] | "*";
+  target: string;
+  url: string;
+  /** Target event name globs (`*` matches any run of characters, dots included); all when absent. */
+  events?: string[];
+  /** The name of the env var holding the destination secret (never the secret itself). */
+  secret?: string;
+}
+
+export interface Settings {
+  retryBaseSeconds: number;
+  retryMaxSeconds: number;
+  maxAttempts: number;
+  timeoutMs: number;
+}
+
+export interface Config {
+  routes: Route[];
+  settings: Settings;
+}
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
+
+/** The route name used by the simple configuration (`TARGET_FORMAT` + `DESTINATION_URL`). */
+export const SIMPLE_ROUTE = "default";
+
+const known = new Set(formatIds);
+const formatId = z
+  .string()
+  .refine((id) => known.has(id), { error: `must be one of: ${formatIds.join(", ")}` });
+
+const RouteSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "must be 1-64 letters, digits, '.', '_' or '-'" }),
+  sources: z.union([z.literal("*"), z.array(formatId).min(1)], {
+    error: `must be "*" or a non-empty list of format ids (${formatIds.join(", ")})`,
+  }),
+  target: formatId,
+  url: z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" }),
+  events: z.array(z.string().min(1)).optional(),
+  secret: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be the NAME of a secret env var" })
+    .optional(),
+});
+
+const number = (name: string, fallback: number, min: number, max: number) =>
+  z
+    .union([z.string(), z.number()])
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === "") return fallback;
+      const parsed = Number(value);
+      if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
+        ctx.addIssue({ code: "custom", message: `${name} must be a number from ${min} to ${max}` });
+        return z.NEVER;
+      }
+      return parsed;
+    });
+
+const SettingsSchema = z.object({
+  RETRY_BASE_SECONDS: number("RETRY_BASE_SECONDS", 10, 0, 43_200),
+  RETRY_MAX_SECONDS: number("RETRY_MAX_SECONDS", 3600, 0, 43_200),
+  MAX_ATTEMPTS: number("MAX_ATTEMPTS", 10, 1, 100),
+  DELIVERY_TIMEOUT_MS: number("DELIVERY_TIMEOUT_MS", 10_000, 1, 900_000),
+});
+
+const cache = new WeakMap<object, ConfigResult>();
+const logged = new Set<string>();
+
+/**
+ * Reads and validates the configuration from the environment (once per env object, that is once
+ * per isolate in production). Errors name the variable and field: `ROUTES[1].target: must be one
+ * of: ...`. They are logged once and reported by `/health`; while there are any, webhooks get 503.
+ *
+ * - `TARGET_FORMAT` + `DESTINATION_URL` (+ `DESTINATION_SECRET`) make one route named "default"
+ *   taking every source.
+ * - `ROUTES` adds routes; both may be used together (names must differ).
+ * - No route at all is not an error here, but webhooks answer 503 "no destination configured":
+ *   nothing is accepted that could not be delivered.
+ */
+export function loadConfig(env: Env): ConfigResult {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const result = readConfig(env);
+  cache.set(env, result);
+  if (!result.ok) {
+    const key = result.errors.join("|");
+    if (!logged.has(key)) {
+      logged.add(key);
+      log("error", "invalid configuration", { errors: result.errors });
+    }
+  }
+  return result;
+}
+
+function readConfig(env: Env): ConfigResult {
+  const errors: string[] = [];
+  const routes: Route[] = [];
+
+  const target = text(env.TARGET_FORMAT);
+  const url = text(env.DESTINATION_URL);
+  if (target || url) {
+    if (!target) errors.push("TARGET_FORMAT: must be set when DESTINATION_URL is set");
+    if (!url) errors.push("DESTINATION_URL: must be set when TARGET_FORMAT is set");
+    if (target && url) {
+      const secret = text(env.DESTINATION_SECRET) ? "DESTINATION_SECRET" : undefined;
+      const simple = RouteSchema.safeParse({
+        name: SIMPLE_ROUTE,
+        sources: "*",
+        target,
+        url,
+        ...(secret ? { secret } : {}),
+      });
+      if (simple.success) routes.push(simple.data);
+      else {
+        for (const issue of simple.error.issues) {
+          const field = issue.path[0] === "target" ? "TARGET_FORMAT" : "DESTINATION_URL";
+          errors.push(`${field}: ${issue.message}`);
+        }
+      }
+    }
+  }
+
+  const list = readRoutesVar(env.ROUTES, errors);
+  list.forEach((candidate, index) => {
+    const parsed = RouteSchema.safeParse(candidate);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const path = issue.path.map((part) =>
+          typeof part === "number" ? `[${part}]` : `.${String(part)}`,
+        );
+        const message =
+          issue.code === "unrecognized_keys"
+            ? `unknown field(s) ${issue.keys.join(", ")}; allowed: name, sources, target, url, events, secret`
+            : issue.message;
+        errors.push(`ROUTES[${index}]${path.join("")}: ${message}`);
+      }
+      return;
+    }
+    const route = parsed.data;
+    if (routes.some((other) => other.name === route.name)) {
+      errors.push(`ROUTES[${index}].name: "${route.name}" is used by another route`);
+    }
+    if (route.secret && !text(env[route.secret])) {
+      errors.push(`ROUTES[${index}].secret: the secret env var ${route.secret} is not set`);
+    }
+    routes.push(route);
+  });
+
+  const settings = SettingsSchema.safeParse(env);
+  if (!settings.success) errors.push(...settings.error.issues.map((issue) => issue.message));
+
+  if (errors.length > 0 || !settings.success) return { ok: false, errors };
+  return {
+    ok: true,
+    config: {
+      routes,
+      settings: {
+        retryBaseSeconds: settings.data.RETRY_BASE_SECONDS,
+        retryMaxSeconds: settings.data.RETRY_MAX_SECONDS,
+        maxAttempts: settings.data.MAX_ATTEMPTS,
+        timeoutMs: settings.data.DELIVERY_TIMEOUT_MS,
+      },
+    },
+  };
+}
+
+function readRoutesVar(value: unknown, errors: string[]): unknown[] {
+  if (value === undefined || value === null || value === "") return [];
+  let parsed = value;
+  if (typeof value === "string") {
+    try {
+      parsed = JSON.parse(value);
+    } catch (error) {
+      errors.push(`ROUTES: is not valid JSON (${(error as Error).message.slice(0, 120)})`);
+      return [];
+    }
+  }
+  if (!Array.isArray(parsed)) {
+    errors.push("ROUTES: must be a JSON array of routes");
+    return [];
+  }
+  return parsed;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+}
+
+/** The routes that take events from `source`. */
+export function routesFor(config: Config, source: string): Route[] {
+  return config.routes.filter((route) => route.sources === "*" || route.sources.includes(source));
+}
+
+/** The destination secret of a route, read from the env var it names. */
+export function routeSecret(env: Env, route: Route): string | undefined {
+  return route.secret ? text(env[route.secret]) : undefined;
+}
+
+/** Which sources are verified (their `WEBHOOK_SECRET_<SOURCE>` is set) and which are not. */
+export function verification(env: Env): { verified: string[]; unverified: string[] } {
+  const verified = formatIds.filter((id) => sourceSecrets(env, id).length > 0);
+  return { verified, unverified: formatIds.filter((id) => !verified.includes(id)) };
+}
+
+/** True when `name` matches one of the globs (`*` = any run of characters); true when no filter. */
+export function eventAllowed(route: Route, name: string): boolean {
+  if (!route.events) return true;
+  return route.events.some((glob) => {
+    const pattern = glob
+      .split("*")
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+      .join(".*");
+    return new RegExp(`^${pattern}$`).test(name);
+  });
+}
+
+/** "true"/"1"/true enable the dev sink; anything else leaves it off. */
+export function devSinkEnabled(env: Env): boolean {
+  return (
+    env.DEV_SINK === true || ["true", "1", "yes"].includes(String(env.DEV_SINK ?? "").toLowerCase())
+  );
+}

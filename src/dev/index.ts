@@ -1,0 +1,32 @@
+import { Hono } from "hono";
+import type { Env } from "../config/env.ts";
+import { devSinkEnabled } from "../config/index.ts";
+import { sinkList, sinkRecord } from "../storage/index.ts";
+
+/**
+ * The local sink destination, for `npm start`: `POST /dev/sink` (or any path under it) records the
+ * request's headers and body and answers 200; `GET /dev/sink?limit=20` lists the last ones, newest
+ * first. The routes do not exist (404) unless `DEV_SINK` is "true". Bodies are stored in D1 and
+ * only the last 100 are kept.
+ */
+export const devSinkRoutes = new Hono<{ Bindings: Env }>()
+  .use("*", async (c, next) => {
+    if (!devSinkEnabled(c.env)) return c.notFound();
+    await next();
+  })
+  .get("/", async (c) => {
+    const limit = Math.min(100, Math.max(1, Number(c.req.query("limit") ?? 20) || 20));
+    return c.json({ deliveries: await sinkList(c.env.DB, limit) });
+  })
+  .post("/*", async (c) => {
+    const headers: Record<string, string> = {};
+    c.req.raw.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    const seq = await sinkRecord(c.env.DB, {
+      path: new URL(c.req.url).pathname,
+      headers,
+      body: await c.req.text(),
+    });
+    return c.json({ recorded: seq });
+  });

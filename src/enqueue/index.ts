@@ -1,0 +1,73 @@
+import type { Env } from "../config/env.ts";
+import type { Route } from "../config/index.ts";
+import { log } from "../config/log.ts";
+import type { WireEvent } from "../formats/types.ts";
+import { admit, forget, type NewEvent } from "../storage/index.ts";
+
+/**
+ * A queue message: one accepted source event for one route. The event itself is in D1 (bodies
+ * may be 1 MiB, messages at most 128 KB), so a message is always a small reference; the consumer
+ * translates with the mappings current when it runs. `replay` names the dead letter it replays.
+ */
+export interface DeliveryMessage {
+  v: 1;
+  event: string;
+  route: string;
+  replay?: string;
+}
+
+export interface Accepted {
+  /** Ids of the events accepted now (each will be delivered to every route taking the source). */
+  accepted: string[];
+  /** Ids of the events these repeated (received in the last 24 hours; not delivered again). */
+  duplicates: string[];
+}
+
+/** Thrown when the queue refused the messages; nothing of the request was kept. */
+export class EnqueueError extends Error {}
+
+/**
+ * Stores the events (deduplicated) and queues one message per new event and route. Everything
+ * answered 2xx is durably stored and queued; if queueing fails, what was stored is removed again
+ * and the caller answers 503 so that the sender retries.
+ */
+export async function enqueue(
+  env: Env,
+  source: string,
+  events: Array<{ wire: WireEvent; key: string }>,
+  routes: Route[],
+): Promise<Accepted> {
+  const fresh: NewEvent[] = events.map(({ wire, key }) => ({
+    key: `${source}:${key}`,
+    id: crypto.randomUUID(),
+    source,
+    name: wire.name,
+    ...(wire.dispatch ? { dispatch: wire.dispatch } : {}),
+    payload: JSON.stringify(wire.payload),
+  }));
+  const admissions = await admit(env.DB, fresh);
+  const accepted = admissions.filter((a) => !a.duplicate).map((a) => a.id);
+  const duplicates = admissions.filter((a) => a.duplicate).map((a) => a.id);
+
+  const messages: MessageSendRequest<DeliveryMessage>[] = accepted.flatMap((event) =>
+    routes.map((route) => ({
+      body: { v: 1, event, route: route.name } satisfies DeliveryMessage,
+      contentType: "json" as const,
+    })),
+  );
+  try {
+    for (let i = 0; i < messages.length; i += 100) {
+      await env.DELIVERY_QUEUE.sendBatch(messages.slice(i, i + 100));
+    }
+  } catch (error) {
+    log("error", "enqueue failed", { source, events: accepted.length, error: String(error) });
+    await forget(env.DB, accepted).catch(() => undefined);
+    throw new EnqueueError(String(error));
+  }
+  return { accepted, duplicates };
+}
+
+/** Queues one message (a dead-letter replay). */
+export async function enqueueOne(env: Env, message: DeliveryMessage): Promise<void> {
+  await env.DELIVERY_QUEUE.send(message, { contentType: "json" });
+}

@@ -1,0 +1,56 @@
+import { ok } from "../../errors/index.ts";
+import { hmac, matchesAny, sha256Hex, toHex } from "../../verify/crypto.ts";
+import { readPrefixedHex, unauthorized } from "../../verify/reasons.ts";
+import type { Transport } from "../types.ts";
+
+/**
+ * Dotted-topic transport: `X-Hub-Signature: sha1=<hex HMAC-SHA1(secret, raw body)>`; the
+ * subscription check `GET ?type=subscribe&challenge=X` is answered `200` with body `X`
+ * (text/plain). A repeat is the same envelope `id` (each webhook call has a unique uuid; the
+ * sender retries with the same one); a body without an `id` is deduplicated on its exact text.
+ */
+export const dottedTransport: Transport = {
+  async verify(request, secrets) {
+    const signature = request.headers.get("x-hub-signature");
+    if (!signature) {
+      return unauthorized(
+        "missing_signature",
+        "Missing X-Hub-Signature header: this source is configured with a webhook secret.",
+      );
+    }
+    const given = readPrefixedHex(signature, "sha1=");
+    if (!given) {
+      return unauthorized("bad_signature", 'X-Hub-Signature must look like "sha1=<hex>".');
+    }
+    const expected = await Promise.all(
+      secrets.map(async (secret) => toHex(await hmac("SHA-1", secret, request.text))),
+    );
+    if (!matchesAny(given, expected)) {
+      return unauthorized(
+        "bad_signature",
+        "X-Hub-Signature does not match the body with the configured secret.",
+      );
+    }
+    return ok(true);
+  },
+
+  challenge(request) {
+    if (request.method !== "GET") return undefined;
+    const type = request.url.searchParams.get("type");
+    const challenge = request.url.searchParams.get("challenge");
+    if (type !== "subscribe" || challenge === null) return undefined;
+    return { status: 200, contentType: "text/plain; charset=utf-8", body: challenge };
+  },
+
+  async dedupeKey(request) {
+    const id = (request.body as { id?: unknown } | null)?.id;
+    if (typeof id === "string" && id !== "") return `id:${id.slice(0, 200)}`;
+    if (typeof id === "number") return `id:${id}`;
+    return `body:${await sha256Hex(request.text)}`;
+  },
+
+  async outboundHeaders(message, secret): Promise<Record<string, string>> {
+    if (secret === undefined) return {};
+    return { "X-Hub-Signature": `sha1=${toHex(await hmac("SHA-1", secret, message.body))}` };
+  },
+};

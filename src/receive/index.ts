@@ -1,0 +1,152 @@
+import { type Context, Hono } from "hono";
+import type { Env } from "../config/env.ts";
+import { loadConfig, routesFor } from "../config/index.ts";
+import { log } from "../config/log.ts";
+import { EnqueueError, enqueue } from "../enqueue/index.ts";
+import { type AppError, toResponseBody } from "../errors/index.ts";
+import { findFormat } from "../formats/index.ts";
+import type { HandshakeReply, InboundRequest } from "../formats/types.ts";
+import { readEvents } from "../translate/index.ts";
+import { limitBody, readJsonBody } from "../validate/index.ts";
+import { sha256Hex } from "../verify/crypto.ts";
+import { sourceSecrets, transportOf } from "../verify/index.ts";
+
+type Ctx = Context<{ Bindings: Env }>;
+
+const error = (c: Ctx, e: AppError) => c.json(toResponseBody(e), e.status);
+
+const reply = (c: Ctx, handshake: HandshakeReply) =>
+  c.body(handshake.body, handshake.status, {
+    "Content-Type": handshake.contentType,
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+  });
+
+/**
+ * `POST /webhooks/:source`: the sender's path, which never waits on a destination.
+ *
+ *   unknown source → 404 · broken config or no route for the source → 503 · body over 1 MiB → 413
+ *   → read JSON (415/400) → verify when `WEBHOOK_SECRET_<SOURCE>` is set (401)
+ *   → handshake (Support Hunt test POST: 200, the token as text/plain)
+ *   → validate and split into events (400; nothing queued) → dedupe (24 h) → store + queue
+ *   → `202 {"accepted": [ids], "duplicates": [ids]}` (200 when everything was a repeat).
+ *
+ * `GET /webhooks/:source`: subscription checks (dotted `?type=subscribe&challenge=X` → 200 `X`).
+ */
+export const webhookRoutes = new Hono<{ Bindings: Env }>()
+  .get("/:source", (c) => {
+    const format = findFormat(c.req.param("source"));
+    if (!format.ok) return error(c, format.error);
+    const request: InboundRequest = {
+      method: "GET",
+      url: new URL(c.req.url),
+      headers: c.req.raw.headers,
+      text: "",
+      body: undefined,
+    };
+    const handshake = transportOf(format.value)?.challenge?.(request);
+    if (handshake) return reply(c, handshake);
+    return error(c, {
+      code: "not_found",
+      status: 404,
+      message:
+        format.value.id === "dotted"
+          ? "A GET here is a subscription check: send ?type=subscribe&challenge=<text>. Webhooks are POSTed."
+          : `${format.value.name} webhooks are POSTed to this URL; GET has no meaning here.`,
+    });
+  })
+  .post("/:source", limitBody(), async (c) => {
+    const format = findFormat(c.req.param("source"));
+    if (!format.ok) return error(c, format.error);
+    const source = format.value;
+
+    const config = loadConfig(c.env);
+    if (!config.ok) {
+      return c.json(
+        {
+          error: "invalid_config",
+          message: `The service is misconfigured, so nothing is accepted: ${config.errors.join("; ")}`,
+          errors: config.errors,
+        },
+        503,
+      );
+    }
+    const routes = routesFor(config.config, source.id);
+    if (routes.length === 0) {
+      return c.json(
+        {
+          error: "no_destination",
+          message:
+            config.config.routes.length === 0
+              ? "No destination is configured (set TARGET_FORMAT and DESTINATION_URL, or ROUTES), so nothing is accepted."
+              : `No route takes events from "${source.id}", so nothing is accepted. Add it to a route's sources.`,
+        },
+        503,
+      );
+    }
+
+    const body = await readJsonBody(c);
+    if (!body.ok) return error(c, body.error);
+    const request: InboundRequest = {
+      method: "POST",
+      url: new URL(c.req.url),
+      headers: c.req.raw.headers,
+      text: body.value.text,
+      body: body.value.value,
+    };
+
+    const transport = transportOf(source);
+    const secrets = sourceSecrets(c.env, source.id);
+    if (secrets.length > 0) {
+      if (!transport) {
+        return error(c, {
+          code: "unauthorized",
+          status: 401,
+          message: `${source.name} has no known way to verify requests, but a secret is configured.`,
+        });
+      }
+      const verified = await transport.verify(request, secrets, Math.floor(Date.now() / 1000));
+      if (!verified.ok) {
+        log("warn", "webhook rejected", {
+          source: source.id,
+          reason: verified.error.details?.reason,
+        });
+        return error(c, verified.error);
+      }
+    }
+
+    const handshake = transport?.handshake?.(request);
+    if (handshake) return reply(c, handshake);
+
+    const events = readEvents(source, request.body);
+    if (!events.ok) return error(c, events.error);
+
+    const keyed = await Promise.all(
+      events.value.map(async (wire, index) => ({
+        wire,
+        key: transport
+          ? await transport.dedupeKey(request, wire, index)
+          : `body:${index}:${await sha256Hex(request.text)}`,
+      })),
+    );
+    try {
+      const result = await enqueue(c.env, source.id, keyed, routes);
+      log("info", "webhook accepted", {
+        source: source.id,
+        events: events.value.map((e) => e.name),
+        accepted: result.accepted,
+        duplicates: result.duplicates,
+        routes: routes.map((r) => r.name),
+      });
+      return c.json(result, result.accepted.length > 0 || keyed.length === 0 ? 202 : 200);
+    } catch (e) {
+      if (!(e instanceof EnqueueError)) throw e;
+      return c.json(
+        {
+          error: "unavailable",
+          message: "The events could not be queued; nothing was kept. Retry later.",
+        },
+        503,
+      );
+    }
+  });

@@ -1,0 +1,23 @@
+/**
+ * The D1 schema: the one source of truth. It is created at runtime on first use in each isolate
+ * (`CREATE TABLE IF NOT EXISTS`, see `ready()`), so `wrangler dev` and a fresh deploy need no
+ * migration step; migrations/0001_init.sql is the same text for `wrangler d1 migrations apply`
+ * (kept in sync by test/delivery/schema.test.ts).
+ */
+export const SCHEMA: readonly string[] = [
+  // A key per received event (source + delivery id / envelope id / content hash), kept 24 hours.
+  `CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, event_id TEXT NOT NULL, expires_at INTEGER NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS seen_expires ON seen (expires_at)`,
+  // Accepted source events: what the queue messages point at (bodies can be 1 MiB, messages 128 KB).
+  `CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, source TEXT NOT NULL, name TEXT NOT NULL, dispatch TEXT, payload TEXT NOT NULL, received_at INTEGER NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS events_received ON events (received_at)`,
+  // Every delivery attempt: status 0 means no HTTP answer (network error, timeout).
+  `CREATE TABLE IF NOT EXISTS attempts (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL, route TEXT NOT NULL, webhook_id TEXT NOT NULL, attempt INTEGER NOT NULL, status INTEGER NOT NULL, error TEXT, latency_ms INTEGER NOT NULL, at INTEGER NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS attempts_event_route ON attempts (event_id, route)`,
+  // Deliveries that succeeded: a retry or replay skips them.
+  `CREATE TABLE IF NOT EXISTS delivered (webhook_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, route TEXT NOT NULL, status INTEGER NOT NULL, at INTEGER NOT NULL)`,
+  // Messages that will not be delivered, with everything needed to replay them.
+  `CREATE TABLE IF NOT EXISTS dead_letters (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, event_id TEXT NOT NULL, source TEXT NOT NULL, event_name TEXT NOT NULL, dispatch TEXT, route TEXT NOT NULL, target TEXT, payload TEXT NOT NULL, attempts TEXT NOT NULL, last_error TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'dead', replays INTEGER NOT NULL DEFAULT 0, replayed_at INTEGER)`,
+  // The local dev sink (only used when DEV_SINK is set).
+  `CREATE TABLE IF NOT EXISTS sink (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, path TEXT NOT NULL, headers TEXT NOT NULL, body TEXT NOT NULL)`,
+];

@@ -1,0 +1,64 @@
+/**
+ * Small WebCrypto helpers shared by inbound verification and outbound signing.
+ * Every comparison of a secret-derived value goes through `constantTimeEqual`.
+ */
+
+const encoder = new TextEncoder();
+
+export type HmacHash = "SHA-1" | "SHA-256";
+
+/** HMAC of `data` with `key` (text keys are UTF-8 encoded). */
+export async function hmac(
+  hash: HmacHash,
+  key: string | Uint8Array,
+  data: string,
+): Promise<Uint8Array> {
+  const raw = typeof key === "string" ? encoder.encode(key) : key;
+  const cryptoKey = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash }, false, [
+    "sign",
+  ]);
+  return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(data)));
+}
+
+export async function sha256Hex(data: string): Promise<string> {
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(data))));
+}
+
+export function toHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const byte of bytes) out += byte.toString(16).padStart(2, "0");
+  return out;
+}
+
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+export function fromBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * Compares two strings in time that depends only on their lengths (signature and token lengths
+ * are public), never on where they first differ.
+ */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = encoder.encode(a);
+  const right = encoder.encode(b);
+  const length = Math.max(left.length, right.length);
+  let diff = left.length ^ right.length;
+  for (let i = 0; i < length; i++) diff |= (left[i] ?? 0) ^ (right[i] ?? 0);
+  return diff === 0;
+}
+
+/** True when `candidate` equals one of `expected` (each compared in constant time, all compared). */
+export function matchesAny(candidate: string, expected: readonly string[]): boolean {
+  let found = false;
+  for (const value of expected) found = constantTimeEqual(candidate, value) || found;
+  return found;
+}
