@@ -4,10 +4,12 @@ import inboxOut from "../../../mappings/chatwoot/from-canonical/inbox.jsonata";
 import messageOut from "../../../mappings/chatwoot/from-canonical/message.jsonata";
 import typingOut from "../../../mappings/chatwoot/from-canonical/typing.jsonata";
 import widgetOut from "../../../mappings/chatwoot/from-canonical/widget.jsonata";
+import writers from "../../../mappings/chatwoot/from-canonical/writers.jsonata";
 import contactIn from "../../../mappings/chatwoot/to-canonical/contact.jsonata";
 import conversationIn from "../../../mappings/chatwoot/to-canonical/conversation.jsonata";
 import inboxIn from "../../../mappings/chatwoot/to-canonical/inbox.jsonata";
 import messageIn from "../../../mappings/chatwoot/to-canonical/message.jsonata";
+import readers from "../../../mappings/chatwoot/to-canonical/readers.jsonata";
 import typingIn from "../../../mappings/chatwoot/to-canonical/typing.jsonata";
 import widgetIn from "../../../mappings/chatwoot/to-canonical/widget.jsonata";
 import type { EventKind } from "../../canonical/index.ts";
@@ -108,7 +110,8 @@ function member({ id, name, description, wireVersion, detect }: Member): FormatD
     fromCanonical,
     accepts: [...knownEvents, ...accountEvents.map((event) => `automation_event.${event}`)],
     emits: [...accountEvents],
-    variables: { wireVersion },
+    // readers / writers: the text of the shared JSONata functions every mapping loads with $eval.
+    variables: { wireVersion, readers, writers },
   };
 }
 

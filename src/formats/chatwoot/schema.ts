@@ -44,9 +44,10 @@ const changedAttributes = z
   .array(z.record(z.string(), z.unknown(), { error: "each changed attribute must be an object" }))
   .nullish();
 
+/** Ids a sender may not know are sent as null (never invented), so null is accepted. */
 const conversation = z.looseObject({
-  id: id.optional(),
-  display_id: id.optional(),
+  id: id.nullish(),
+  display_id: id.nullish(),
   inbox_id: id.nullish(),
   status: z.enum(["open", "resolved", "pending", "snoozed"]).nullish(),
   channel: text,
@@ -72,7 +73,7 @@ const attachment = z.looseObject({
 });
 
 const message = z.looseObject({
-  id,
+  id: id.nullable(),
   content: text,
   message_type: z.union(
     [z.enum(["incoming", "outgoing", "template", "activity"]), z.number().int().min(0).max(3)],
@@ -95,7 +96,7 @@ const message = z.looseObject({
 });
 
 const contact = z.looseObject({
-  id,
+  id: id.nullable(),
   name: text,
   email: text,
   phone_number: text,
@@ -127,7 +128,7 @@ const typing = z.looseObject({
   is_private: z.boolean().nullish(),
 });
 
-const inbox = z.looseObject({ id, name: text });
+const inbox = z.looseObject({ id: id.nullable(), name: text });
 
 /** The schema for the payload of each event (after `automation_event.` is taken off). */
 const payloadByEvent: Record<string, z.ZodType> = {
@@ -155,12 +156,23 @@ export function baseEvent(name: string): string {
   return name.startsWith("automation_event.") ? name.slice("automation_event.".length) : name;
 }
 
+/**
+ * The schema for one body. An automation rule's webhook carries the conversation whatever its rule
+ * event, so `automation_event.message_created` without a message_type is a conversation payload.
+ */
+function payloadSchema(body: { event: string; message_type?: unknown }): z.ZodType | undefined {
+  const base = baseEvent(body.event);
+  if (base !== body.event && base.startsWith("message_") && body.message_type === undefined)
+    return conversationEvent;
+  return payloadByEvent[base];
+}
+
 export const chatwootBody = z
   .looseObject({
     event: z.string({ error: 'must be the event name, a string such as "message_created"' }),
   })
   .superRefine((body, ctx) => {
-    const schema = payloadByEvent[baseEvent(body.event)];
+    const schema = payloadSchema(body);
     if (!schema) {
       ctx.addIssue({
         code: "custom",
