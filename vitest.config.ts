@@ -7,11 +7,24 @@ export default defineConfig({
     projects: [
       {
         // Everything but the browser test runs inside the Workers runtime, against local bindings.
-        plugins: [jsonataText(), cloudflareTest({ wrangler: { configPath: "./wrangler.toml" } })],
+        plugins: [
+          jsonataText(),
+          cloudflareTest(({ inject }) => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              // The local destination server started by test/delivery/destination.ts.
+              bindings: { TEST_DESTINATION: `http://127.0.0.1:${inject("destPort")}` },
+              // Delivery tests drive the queue consumer themselves (createMessageBatch), so the
+              // producer sends to a queue nobody consumes instead of racing them.
+              queueProducers: { DELIVERY_QUEUE: { queueName: "test-unconsumed-deliveries" } },
+            },
+          })),
+        ],
         test: {
           name: "workers",
           include: ["src/**/*.test.ts", "test/**/*.test.ts"],
           exclude: ["test/browser/**"],
+          globalSetup: ["./test/delivery/destination.ts"],
         },
       },
       {

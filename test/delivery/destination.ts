@@ -1,0 +1,78 @@
+/**
+ * vitest globalSetup (runs in Node): a local HTTP destination for delivery tests. Its port is
+ * given to the Worker as the `TEST_DESTINATION` binding (vitest.config.ts).
+ *
+ *   POST /d/<key>/<script>   answers by script, one comma-separated step per request to that
+ *                            path (the last step repeats): a status (`503`), `429ra2` (429 with
+ *                            Retry-After: 2), `close` (drops the connection), `hang` (never answers)
+ *   GET  /received/<key>     every request recorded for <key>: [{path, headers, body}]
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { TestProject } from "vitest/node";
+
+interface Recorded {
+  path: string;
+  headers: IncomingMessage["headers"];
+  body: string;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    destPort: number;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const received = new Map<string, Recorded[]>();
+  const counts = new Map<string, number>();
+  const hanging = new Set<ServerResponse>();
+
+  const server = createServer((req, res) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk) => {
+      body += chunk;
+    });
+    req.on("end", () => {
+      const path = req.url ?? "/";
+      const parts = path.split("/").filter(Boolean);
+      if (req.method === "GET" && parts[0] === "received" && parts[1]) {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify(received.get(parts[1]) ?? []));
+        return;
+      }
+      if (parts[0] !== "d" || !parts[1]) {
+        res.writeHead(404).end();
+        return;
+      }
+      const key = parts[1];
+      received.set(key, [...(received.get(key) ?? []), { path, headers: req.headers, body }]);
+      const n = (counts.get(path) ?? 0) + 1;
+      counts.set(path, n);
+      const steps = (parts[2] ?? "200").split(",");
+      const step = steps[Math.min(n, steps.length) - 1] ?? "200";
+      if (step === "close") {
+        req.socket.destroy();
+        return;
+      }
+      if (step === "hang") {
+        hanging.add(res);
+        return;
+      }
+      const [, status = "200", retryAfter] = step.match(/^(\d{3})(?:ra(\d+))?$/) ?? [];
+      res.writeHead(Number(status), {
+        "content-type": "text/plain",
+        ...(retryAfter ? { "retry-after": retryAfter } : {}),
+      });
+      res.end(`step ${n}: ${status}`);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  project.provide("destPort", (server.address() as AddressInfo).port);
+
+  return async () => {
+    for (const res of hanging) res.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  };
+}

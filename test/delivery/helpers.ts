@@ -1,0 +1,131 @@
+/**
+ * Helpers for the delivery tests: real local bindings (D1, queue producer) and the local
+ * destination server; the queue consumer is driven directly with `createMessageBatch`.
+ */
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env as bindings } from "cloudflare:workers";
+import type { Env } from "../../src/config/env.ts";
+import type { DeliveryMessage } from "../../src/enqueue/index.ts";
+import worker from "../../src/index.ts";
+import { hmac, toHex } from "../../src/verify/crypto.ts";
+
+export const baseEnv = bindings as unknown as Env & { TEST_DESTINATION: string };
+
+/** A fresh key for the destination server and for ids that must not collide between tests. */
+export const unique = (prefix = "t") => `${prefix}${crypto.randomUUID().replaceAll("-", "")}`;
+
+/** A destination URL answering per `script` (see destination.ts), and the key to read it back. */
+export function destination(script = "200"): { url: string; key: string } {
+  const key = unique("k");
+  return { url: `${baseEnv.TEST_DESTINATION}/d/${key}/${script}`, key };
+}
+
+export interface Received {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export async function received(key: string): Promise<Received[]> {
+  const response = await fetch(`${baseEnv.TEST_DESTINATION}/received/${key}`);
+  return response.json();
+}
+
+/** The env with test settings (no real backoff waits, a short timeout) and the given vars. */
+export function testEnv(vars: Record<string, unknown> = {}): Env {
+  return {
+    ...baseEnv,
+    RETRY_BASE_SECONDS: "0",
+    DELIVERY_TIMEOUT_MS: "500",
+    ...vars,
+  } as Env;
+}
+
+/** Calls the Worker's fetch handler with `env`. */
+export async function call(
+  env: Env,
+  path: string,
+  init: RequestInit & { json?: unknown; text?: string } = {},
+): Promise<Response> {
+  const { json, text, ...rest } = init;
+  const headers = new Headers(rest.headers);
+  if (json !== undefined || text !== undefined) headers.set("content-type", "application/json");
+  const request = new Request(`https://translator.test${path}`, {
+    method: json !== undefined || text !== undefined ? "POST" : "GET",
+    ...rest,
+    headers,
+    ...(text !== undefined
+      ? { body: text }
+      : json !== undefined
+        ? { body: JSON.stringify(json) }
+        : {}),
+  });
+  const ctx = createExecutionContext();
+  return (worker.fetch as (r: Request, e: Env, c: ExecutionContext) => Promise<Response>)(
+    request,
+    env,
+    ctx,
+  );
+}
+
+/** Runs the queue consumer once on these messages (all at the given attempt number). */
+export async function consume(
+  env: Env,
+  messages: DeliveryMessage[],
+  attempts = 1,
+  queue = "webhook-translator-deliveries",
+) {
+  const batch = createMessageBatch<DeliveryMessage>(
+    queue,
+    messages.map((body, i) => ({ id: `m${i}-${unique()}`, timestamp: new Date(), attempts, body })),
+  );
+  // getQueueResult does not report retry delays: each message's retry() records its own.
+  const delays: Array<number | undefined> = [];
+  batch.messages.forEach((message, index) => {
+    const retry = message.retry.bind(message);
+    message.retry = (options) => {
+      delays[index] = options?.delaySeconds;
+      retry(options);
+    };
+  });
+  const ctx = createExecutionContext();
+  await worker.queue(batch, env, ctx);
+  return { ...(await getQueueResult(batch, ctx)), delays };
+}
+
+/**
+ * Drives one message the way the queue would: consume, and while it asks to be retried, consume
+ * again with the next attempt number (ignoring the delay). Returns every round's result.
+ */
+export async function drive(env: Env, message: DeliveryMessage, maxRounds = 20) {
+  const rounds: Array<{ attempt: number; retried: boolean; delaySeconds?: number }> = [];
+  for (let attempt = 1; attempt <= maxRounds; attempt++) {
+    const result = await consume(env, [message], attempt);
+    const retry = result.retryMessages[0];
+    const delaySeconds = result.delays[0];
+    rounds.push({
+      attempt,
+      retried: retry !== undefined,
+      ...(delaySeconds !== undefined ? { delaySeconds } : {}),
+    });
+    if (!retry && !result.retryBatch.retry) break;
+  }
+  return rounds;
+}
+
+/** Headers of a correctly signed Chatwoot-family request. */
+export async function chatwootSigned(
+  secret: string,
+  body: string,
+  timestamp = Math.floor(Date.now() / 1000),
+) {
+  return {
+    "X-Chatwoot-Timestamp": String(timestamp),
+    "X-Chatwoot-Signature": `sha256=${toHex(await hmac("SHA-256", secret, `${timestamp}.${body}`))}`,
+    "X-Chatwoot-Delivery": crypto.randomUUID(),
+  };
+}
+
+export async function hubSignature(secret: string, body: string) {
+  return `sha1=${toHex(await hmac("SHA-1", secret, body))}`;
+}
