@@ -313,6 +313,16 @@ describe("Support Hunt from other formats' canonical events", () => {
     const { deliveries } = await encode(message({ text: "VIP", private: true }));
     expect(deliveries.map((d) => d.event)).toEqual(["note"]);
     expect(bodyOf(deliveries[0]).event.payload.note).toBe("VIP");
+    const withFile = await encode(
+      message({
+        text: "VIP",
+        private: true,
+        attachments: [{ type: "file", url: "https://x.test/c.pdf" }],
+      }),
+    );
+    expect(withFile.deliveries.map((d) => bodyOf(d).event.payload.note)).toEqual([
+      "VIP\nhttps://x.test/c.pdf",
+    ]);
   });
 
   it("skips a message with nothing to show", async () => {
