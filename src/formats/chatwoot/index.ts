@@ -16,11 +16,15 @@ import type { EventKind } from "../../canonical/index.ts";
 import { type MappingFile, mapping } from "../../translate/mapping.ts";
 import type { FormatDefinition } from "../types.ts";
 import { accountEvents, baseEvent, chatwootBody, knownEvents } from "./schema.ts";
+import { chatwootTransport } from "./transport.ts";
 
 const dir = "mappings/chatwoot";
 const input = (name: string, text: string) => mapping(`${dir}/to-canonical/${name}.jsonata`, text);
 const output = (name: string, text: string) =>
   mapping(`${dir}/from-canonical/${name}.jsonata`, text);
+
+/** Shared functions the mappings call: `$readers("contact", sender)`, `$writers("account", $)`. */
+const libraries = { readers: input("readers", readers), writers: output("writers", writers) };
 
 const conversation = input("conversation", conversationIn);
 const message = input("message", messageIn);
@@ -100,6 +104,7 @@ function member({ id, name, description, wireVersion, detect }: Member): FormatD
     name,
     description,
     family: "chatwoot",
+    transport: chatwootTransport,
     schema: chatwootBody,
     events: (body) => {
       const name = (body as { event: string }).event;
@@ -110,8 +115,8 @@ function member({ id, name, description, wireVersion, detect }: Member): FormatD
     fromCanonical,
     accepts: [...knownEvents, ...accountEvents.map((event) => `automation_event.${event}`)],
     emits: [...accountEvents],
-    // readers / writers: the text of the shared JSONata functions every mapping loads with $eval.
-    variables: { wireVersion, readers, writers },
+    variables: { wireVersion },
+    libraries,
   };
 }
 

@@ -12,6 +12,7 @@ import type { EventKind } from "../../canonical/index.ts";
 import { type MappingFile, mapping } from "../../translate/mapping.ts";
 import type { FormatDefinition } from "../types.ts";
 import { allTopics, dottedBody, isTopic, resourceActions, userActions } from "./schema.ts";
+import { dottedTransport } from "./transport.ts";
 
 const dir = "mappings/dotted";
 const input = (name: string, text: string) => mapping(`${dir}/to-canonical/${name}.jsonata`, text);
@@ -74,6 +75,7 @@ function isDottedBody(body: unknown): boolean {
 
 export const dotted: FormatDefinition = {
   id: "dotted",
+  transport: dottedTransport,
   name: "Dotted-topic",
   description:
     "Dotted-topic webhooks (Web1on1 / ChatShipper): an envelope {id, event, timestamp, organization, activity, data} whose event is a topic such as message.create.contact.chat.",

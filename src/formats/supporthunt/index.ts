@@ -6,6 +6,7 @@ import type { EventKind } from "../../canonical/index.ts";
 import { type MappingFile, mapping } from "../../translate/mapping.ts";
 import type { FormatDefinition } from "../types.ts";
 import { type SupporthuntBody, supporthuntBody } from "./schema.ts";
+import { supporthuntTransport } from "./transport.ts";
 
 const dir = "mappings/supporthunt";
 const conversation = mapping(`${dir}/to-canonical/conversation.jsonata`, conversationIn);
@@ -36,6 +37,7 @@ const fromCanonical: Partial<Record<EventKind, MappingFile>> = {
  */
 export const supporthunt: FormatDefinition = {
   id: "supporthunt",
+  transport: supporthuntTransport,
   name: "Support Hunt",
   description:
     'Support Hunt batched events ({"events": [...]}): conversations, messages and their answers, notes, status, assignee, labels, variables.',
