@@ -33,7 +33,9 @@ const author = party.extend({
 });
 
 /** `[{type, name, value}]`: conversation or contact variables. */
-const variables = z.array(z.looseObject({ type: text, name: z.string(), value: z.unknown() }));
+const variables = z.array(
+  z.looseObject({ type: text, name: z.string(), value: z.unknown().optional() }),
+);
 /** `{"¿·name·?": value}`: variables set by a script or an integration. */
 const variableValues = z.record(z.string(), z.unknown());
 
@@ -113,7 +115,7 @@ const messageTypes = {
   carousel: z.looseObject({
     payload: z.looseObject({
       title: text,
-      items: z.array(z.looseObject({ image: text, action: z.unknown() })),
+      items: z.array(z.looseObject({ image: text, action: z.unknown().optional() })),
     }),
   }),
   slider: z.looseObject({
@@ -129,7 +131,7 @@ const messageTypes = {
     payload: z.looseObject({
       event_id: id.nullish(),
       title: text,
-      duration: z.looseObject({ label: text, value: z.unknown() }).nullish(),
+      duration: z.looseObject({ label: text, value: z.unknown().optional() }).nullish(),
     }),
   }),
   "calendly.response": z.looseObject({ payload: z.looseObject({ variables: variableValues }) }),
@@ -148,12 +150,12 @@ const messageTypes = {
     }),
   }),
   "button.response": z.looseObject({
-    payload: z.looseObject({ body: z.string(), callback: z.unknown() }),
+    payload: z.looseObject({ body: z.string(), callback: z.unknown().optional() }),
   }),
   "form.response": z.looseObject({
     payload: z.looseObject({
       fields: z.array(
-        z.looseObject({ label: text, variable: text, type: text, value: z.unknown() }),
+        z.looseObject({ label: text, variable: text, type: text, value: z.unknown().optional() }),
       ),
     }),
   }),
@@ -188,7 +190,9 @@ const eventTypes = {
       created_at: time.nullish(),
       title: text,
       bot_id: id.nullish(),
-      channel: z.looseObject({ name: z.unknown(), provider: z.unknown() }).nullish(),
+      channel: z
+        .looseObject({ name: z.unknown().optional(), provider: z.unknown().optional() })
+        .nullish(),
       is_new_visitor: z.boolean().nullish(),
       is_closed: z.union([z.literal(0), z.literal(1), z.boolean()]).nullish(),
       external_key: text,
