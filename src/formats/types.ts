@@ -41,6 +41,11 @@ export interface FormatDefinition {
   emits: string[];
   /** Variables bound in every mapping of this format (`$format`, `$platform` are always bound). */
   variables?: Record<string, unknown>;
+  /**
+   * Shared JSONata files (functions several mappings call), by variable name. Each is evaluated
+   * once per isolate and its value bound as `$<name>` in every mapping of this format.
+   */
+  libraries?: Record<string, MappingFile>;
   /** How this format travels over HTTP: signatures, handshakes, repeats (`src/formats/<id>/transport.ts`). */
   transport?: Transport;
 }

@@ -2,7 +2,7 @@ import { CanonicalEvent } from "../canonical/index.ts";
 import { type AppError, fail, formatPath, ok, type Result } from "../errors/index.ts";
 import { detectFormat, findFormat } from "../formats/index.ts";
 import type { FormatDefinition, WireEvent } from "../formats/types.ts";
-import { evaluate, type MappingFile } from "./mapping.ts";
+import { evaluate, loadLibrary, type MappingFile } from "./mapping.ts";
 
 /** One body to POST to a destination, in the target format. */
 export interface Delivery {
@@ -142,7 +142,9 @@ export async function toCanonical(
     });
   }
   trace?.mappings.push(file.path);
-  const output = await evaluate(withOverride(file, options), event.payload, variablesOf(format));
+  const variables = await variablesOf(format, options, trace);
+  if (!variables.ok) return variables;
+  const output = await evaluate(withOverride(file, options), event.payload, variables.value);
   if (!output.ok) return output;
   if (isSkip(output.value)) return ok(output.value);
   const canonical = CanonicalEvent.safeParse(output.value);
@@ -169,7 +171,9 @@ export async function fromCanonical(
     });
   }
   trace?.mappings.push(file.path);
-  const output = await evaluate(withOverride(file, options), event, variablesOf(format));
+  const variables = await variablesOf(format, options, trace);
+  if (!variables.ok) return variables;
+  const output = await evaluate(withOverride(file, options), event, variables.value);
   if (!output.ok) return output;
   return readEncoded(file, event, output.value);
 }
@@ -229,8 +233,24 @@ function withOverride(file: MappingFile, options: TranslateOptions): MappingFile
   return text === undefined ? file : { path: file.path, text, edited: true };
 }
 
-function variablesOf(format: FormatDefinition): Record<string, unknown> {
-  return { format: format.id, platform: format.name, ...format.variables };
+/** `$format`, `$platform`, the format's variables and its libraries (each evaluated once per isolate). */
+async function variablesOf(
+  format: FormatDefinition,
+  options: TranslateOptions,
+  trace?: TraceStep,
+): Promise<Result<Record<string, unknown>>> {
+  const variables: Record<string, unknown> = {
+    format: format.id,
+    platform: format.name,
+    ...format.variables,
+  };
+  for (const [name, file] of Object.entries(format.libraries ?? {})) {
+    const value = await loadLibrary(withOverride(file, options), { ...variables });
+    if (!value.ok) return value;
+    variables[name] = value.value;
+    trace?.mappings.push(file.path);
+  }
+  return ok(variables);
 }
 
 function describe(event: CanonicalEvent): string {

@@ -54,6 +54,23 @@ export async function evaluate(
   }
 }
 
+const libraries = new Map<string, unknown>();
+
+/**
+ * The value of a shared library file (usually an object or a function), evaluated with the
+ * format's variables once per isolate and format; an edited copy is evaluated on each use.
+ */
+export async function loadLibrary(
+  file: MappingFile,
+  variables: Record<string, unknown>,
+): Promise<Result<unknown>> {
+  const key = `${String(variables.format)}:${file.path}`;
+  if (!file.edited && libraries.has(key)) return ok(libraries.get(key));
+  const value = await evaluate(file, {}, variables);
+  if (value.ok && !file.edited) libraries.set(key, value.value);
+  return value;
+}
+
 /** `file:line:column` of a character offset in a mapping's text. */
 export function location(file: MappingFile, position: number | undefined): string {
   if (position === undefined || position < 0) return file.path;

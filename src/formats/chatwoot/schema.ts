@@ -164,7 +164,8 @@ function payloadSchema(body: { event: string; message_type?: unknown }): z.ZodTy
   const base = baseEvent(body.event);
   if (base !== body.event && base.startsWith("message_") && body.message_type === undefined)
     return conversationEvent;
-  return payloadByEvent[base];
+  // Own keys only: an event named "valueOf" or "__proto__" must not reach Object.prototype.
+  return Object.hasOwn(payloadByEvent, base) ? payloadByEvent[base] : undefined;
 }
 
 export const chatwootBody = z
