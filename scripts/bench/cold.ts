@@ -1,0 +1,67 @@
+/** Section 4: cold start in fresh Node processes (module load → first translated event). */
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { type Fixture, root } from "./fixtures.ts";
+
+export interface ColdRun {
+  mode: string;
+  load: number;
+  eager?: number;
+  files: number;
+  perFile: Array<[string, number]>;
+  touched: number;
+  first: number;
+  second: number;
+  warm: number;
+  toFirstResponse: number;
+  /** Spawn to exit, measured by the parent (includes Node and tsx start-up). */
+  process: number;
+}
+
+export interface ColdResult {
+  pair: string;
+  fixture: string;
+  lazy: ColdRun[];
+  eager: ColdRun[];
+}
+
+function run(mode: string, source: string, target: string, fixture: string): ColdRun {
+  const start = process.hrtime.bigint();
+  const out = execFileSync(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "--import",
+      "./scripts/jsonata-loader.js",
+      "scripts/bench/cold-child.ts",
+      mode,
+      source,
+      target,
+      fixture,
+    ],
+    { cwd: root, encoding: "utf8" },
+  );
+  const spawned = Number(process.hrtime.bigint() - start) / 1e6;
+  const line = out.trim().split("\n").pop() ?? "{}";
+  return { ...(JSON.parse(line) as Omit<ColdRun, "process">), process: spawned };
+}
+
+export function coldStart(fixtures: Fixture[], runs = 5): ColdResult {
+  const pick =
+    fixtures.find((f) => f.folder === "supporthunt" && f.name === "message-text") ??
+    fixtures.find((f) => f.folder === "supporthunt");
+  if (!pick) throw new Error("no Support Hunt fixture");
+  const file = join(root, "test/fixtures", pick.folder, pick.name, "source.json");
+  const source = "supporthunt";
+  const target = "dotted";
+  // One throwaway run so tsx's transform cache is warm for every measured run.
+  run("lazy", source, target, file);
+  const lazy: ColdRun[] = [];
+  const eager: ColdRun[] = [];
+  for (let i = 0; i < runs; i++) {
+    lazy.push(run("lazy", source, target, file));
+    eager.push(run("eager", source, target, file));
+  }
+  return { pair: `${source} → ${target}`, fixture: `${pick.folder}/${pick.name}`, lazy, eager };
+}
