@@ -18,7 +18,11 @@ async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer().listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address
+          ? resolve(address.port)
+          : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -36,17 +40,43 @@ async function waitForWorker(url: string, deadline: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`,
+    );
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  worker = spawn("npx", ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--var", "PLAYGROUND:true", "--persist-to", ".wrangler/browser-test"], {
-    stdio: "ignore",
-    detached: true,
-  });
+  worker = spawn(
+    "npx",
+    [
+      "wrangler",
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--var",
+      "PLAYGROUND:true",
+      "--persist-to",
+      ".wrangler/browser-test",
+    ],
+    {
+      stdio: "ignore",
+      detached: true,
+    },
+  );
   await waitForWorker(base, Date.now() + 60_000);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
   page = await browser.newPage();
 }, 90_000);
@@ -59,19 +89,26 @@ afterAll(async () => {
 describe("playground in Chromium", () => {
   it("translates a picked example, and shows the effect of an edited mapping", async () => {
     await page.goto(`${base}/playground`);
-    await page.waitForFunction(() => (document.getElementById("example") as HTMLSelectElement).options.length > 1);
+    await page.waitForFunction("document.getElementById('example').options.length > 1");
     await page.selectOption("#target", "dotted");
     await page.selectOption("#example", "chatwoot-message");
 
-    await expect.poll(() => page.textContent("#deliveries"), { timeout: 10_000 }).toContain("message.create.contact.chat");
+    await expect
+      .poll(() => page.textContent("#deliveries"), { timeout: 10_000 })
+      .toContain("message.create.contact.chat");
     expect(await page.textContent("#canonical")).toContain('"kind": "message.created"');
     expect(await page.textContent("#status")).toMatch(/1 delivered/);
 
     await page.getByRole("tab", { name: "dotted/from-canonical/message.jsonata" }).click();
     expect(await page.inputValue("#mapping-text")).toContain("message.create");
-    await page.fill("#mapping-text", '{"event": "edited.in.browser", "body": {"text": message.text}}');
+    await page.fill(
+      "#mapping-text",
+      '{"event": "edited.in.browser", "body": {"text": message.text}}',
+    );
 
-    await expect.poll(() => page.textContent("#deliveries"), { timeout: 10_000 }).toContain("edited.in.browser");
+    await expect
+      .poll(() => page.textContent("#deliveries"), { timeout: 10_000 })
+      .toContain("edited.in.browser");
     expect(await page.textContent("#deliveries")).toContain("Hi, I need help with my order");
   }, 60_000);
 });
