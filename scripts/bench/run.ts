@@ -15,7 +15,7 @@ import { growth, SIZES } from "./growth.ts";
 import { httpBench } from "./http.ts";
 import { profile } from "./profile.ts";
 import { fmt, pct, summarise, table } from "./stats.ts";
-import { floorCosts, pairCosts, sweep } from "./translation.ts";
+import { floorCosts, interpreterCosts, pairCosts, sweep } from "./translation.ts";
 
 const quick = process.argv.includes("--quick");
 const TARGET_US = 100;
@@ -45,9 +45,11 @@ log("1. translation cost per pair");
 const pairs = await pairCosts(fixtures, quick ? 100 : 1000, quick ? 100 : 500);
 log("1b. hand-written floor");
 const floors = await floorCosts(fixtures);
-log("1c. every fixture into every target");
+log("1c. the JSONata interpreter alone");
+const interp = await interpreterCosts(fixtures);
+log("1d. every fixture into every target");
 const swept = await sweep(fixtures);
-log("1d. CPU profile");
+log("1e. CPU profile");
 const prof = profile(quick ? 2 : 4);
 log("2. Support Hunt batch of 100");
 const batch = await batchCosts(fixtures);
@@ -96,6 +98,7 @@ p(
   `- Fixtures found: ${fixtures.length} (${[...new Set(fixtures.map((f) => f.folder))].map((d) => `${d}: ${fixtures.filter((f) => f.folder === d).length}`).join(", ")}). Chatwoot-family members without their own folder use the Chatwoot fixtures (same wire format).`,
 );
 p();
+const summaryAt = out.length;
 
 // 1 --------------------------------------------------------------------------------------------
 p("## 1. Translation cost per event");
@@ -176,6 +179,47 @@ p(
       f.floor && f.engine ? `×${(f.engine.median / f.floor.median).toFixed(0)}` : "–",
     ]),
   ),
+);
+p();
+p("### Why the 100 µs target is missed: the interpreter floor");
+p();
+p(
+  `The JSONata 2.x evaluator is asynchronous: every AST node is evaluated through \`await\`, so each node costs a promise and a microtask even when no function is async. Measured in this run, outside the engine:`,
+);
+p();
+p(
+  table(
+    ["expression", "median µs", "p99 µs"],
+    [
+      [
+        '`{ "id": conversation.id }` (one field)',
+        fmt(interp.trivial.median),
+        fmt(interp.trivial.p99),
+      ],
+      ...(interp.withGuardrails
+        ? [
+            [
+              `\`${interp.mapping}\` with the engine's guardrails (stack, sequence)`,
+              fmt(interp.withGuardrails.median),
+              fmt(interp.withGuardrails.p99),
+            ],
+          ]
+        : []),
+      ...(interp.withoutGuardrails
+        ? [
+            [
+              `the same mapping, no guardrails`,
+              fmt(interp.withoutGuardrails.median),
+              fmt(interp.withoutGuardrails.p99),
+            ],
+          ]
+        : []),
+    ],
+  ),
+);
+p();
+p(
+  "A one-field expression already costs a sizeable part of the 100 µs budget, and a real mapping (100–180 lines: reading every documented shape, building `extra`) costs several times the budget on its own; a translation runs two of them plus two zod validations. The profile below agrees: the time is in the jsonata interpreter (`evaluate`, `lookup`, `evaluateStep`…), garbage collection of the promises and frames it allocates, and zod; the engine's own code (src/translate) is a few percent. Nothing cheap in the engine can close a gap of this size: meeting 100 µs needs either a synchronous evaluator (or compiling mappings to JavaScript), or much smaller mappings. The guardrails cost only the difference between the last two rows.",
 );
 p();
 p("### Where the time goes (CPU profile)");
@@ -422,6 +466,47 @@ for (const dimension of ["messages", "custom attributes"] as const) {
     ),
   );
   p();
+}
+
+// Targets, at the top -------------------------------------------------------------------------
+{
+  const lines: string[] = ["## Targets at a glance", ""];
+  const worst = Math.max(...medians);
+  lines.push(
+    `- Translation per event, median ≤ 100 µs for every pair: **${met === measured.length ? "met" : "missed"}** — ${met}/${measured.length} pairs within; median pair ${fmt(summarise(medians).median)} µs, worst ${fmt(worst)} µs (×${(worst / TARGET_US).toFixed(0)} the target). Why: the JSONata interpreter itself (section 1, "interpreter floor" and profile).`,
+  );
+  const f = floors.filter((x) => x.floor && x.engine);
+  if (f.length > 0)
+    lines.push(
+      `- Engine vs hand-written floor: ${f.map((x) => `${x.source} → ${x.target} ×${((x.engine?.median ?? 0) / (x.floor?.median ?? 1)).toFixed(0)}${x.equal ? "" : " (outputs differ!)"}`).join(", ")}.`,
+    );
+  const req = batch.requestWithKeys ?? batch.request;
+  lines.push(
+    `- 100-event Support Hunt batch, request path < 5 ms CPU: **${req.cpuMs < 5 ? "met" : "missed"}** (${fmt(req.cpuMs, 2)} ms, stand-in; see section 2). Consumer path: ${batch.consumer
+      .filter((c) => c.cpuMs !== undefined)
+      .map((c) => `${c.target} ${fmt(c.cpuMs ?? 0, 0)} ms`)
+      .join(", ")}.`,
+  );
+  const trivial = http.runs.find((r) => r.label === "trivial");
+  const ingest = http.runs.find((r) => r.label === "ingest");
+  lines.push(
+    http.error || !trivial || !ingest || trivial.rps === 0
+      ? "- Ingest ≥ 80% of the trivial route: **not measured** (the HTTP run failed, see section 3)."
+      : `- Ingest ≥ 80% of the trivial route: **${ingest.rps / trivial.rps >= 0.8 ? "met" : "missed"}** — POST ${http.ingestRoute} ${fmt(ingest.rps, 0)} req/s vs GET ${http.trivialRoute} ${fmt(trivial.rps, 0)} req/s = ${pct(ingest.rps / trivial.rps)}.`,
+  );
+  const superLinear = grown.filter((g) => {
+    const at = (i: number) =>
+      typeof g.micros[i] === "number" ? (g.micros[i] as number) : Number.NaN;
+    const a = (at(2) - at(0)) / 99;
+    const b = (at(3) - at(0)) / 999;
+    return Number.isFinite(a) && Number.isFinite(b) && b > a * 2 && b > 1;
+  });
+  lines.push(
+    `- No cost grows faster than linearly: **${superLinear.length === 0 ? "met" : "missed"}**${superLinear.length ? ` (${superLinear.map((g) => `${g.dimension} → ${g.target}`).join(", ")})` : ""} (section 5).`,
+    `- Cold start: first translated event ${fmt(med(lazy.map((r) => r.first)), 1)} ms after module load (lazy, ${lazy[0]?.touched ?? 2} mapping files compiled) vs ${fmt(med(lazy.map((r) => r.warm * 1000)), 0)} µs warm; compiling all ${files} files eagerly costs ${fmt(med(eager.map((r) => r.eager ?? 0)), 0)} ms (section 4).`,
+    "",
+  );
+  out.splice(summaryAt, 0, ...lines);
 }
 
 writeFileSync(join(root, "BENCHMARKS.md"), `${out.join("\n")}\n`);

@@ -173,3 +173,41 @@ export async function sweep(
   }
   return rows;
 }
+
+export interface InterpreterCosts {
+  trivial: Summary;
+  mapping: string;
+  withGuardrails?: Summary;
+  withoutGuardrails?: Summary;
+}
+
+/**
+ * What the JSONata interpreter itself costs, outside the engine: a one-field expression, and the
+ * Support Hunt message mapping with and without the engine's guardrails (MAPPING_LIMITS).
+ */
+export async function interpreterCosts(fixtures: Fixture[]): Promise<InterpreterCosts> {
+  const { default: jsonata } = await import("jsonata");
+  const { readFileSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { root } = await import("./fixtures.ts");
+  const { mappingFunctions } = await import("../../src/translate/functions.ts");
+  const { MAPPING_LIMITS } = await import("../../src/translate/mapping.ts");
+  const fixture = fixtures.find((f) => f.folder === "supporthunt" && f.name === "message-text");
+  const event = (fixture?.body as { events?: unknown[] } | undefined)?.events?.[0] ?? {};
+  const options = { iterations: 2000, warmup: 300, budgetMs: 800 };
+  const trivialExpr = jsonata('{ "id": conversation.id }');
+  const trivial = await measure(() => trivialExpr.evaluate(event), options);
+  const mapping = "mappings/supporthunt/to-canonical/message.jsonata";
+  const result: InterpreterCosts = { trivial, mapping };
+  try {
+    const text = readFileSync(join(root, mapping), "utf8");
+    const bindings = { ...mappingFunctions, format: "supporthunt", platform: "Support Hunt" };
+    const guarded = jsonata(text, { ...MAPPING_LIMITS } as never);
+    const bare = jsonata(text);
+    result.withGuardrails = await measure(() => guarded.evaluate(event, bindings), options);
+    result.withoutGuardrails = await measure(() => bare.evaluate(event, bindings), options);
+  } catch {
+    // mapping missing or changed shape: report the trivial expression only
+  }
+  return result;
+}
