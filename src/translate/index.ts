@@ -142,9 +142,10 @@ export async function toCanonical(
     });
   }
   trace?.mappings.push(file.path);
-  const variables = await variablesOf(format, options, trace);
+  const mapping = withOverride(file, options);
+  const variables = await variablesOf(format, mapping, options, trace);
   if (!variables.ok) return variables;
-  const output = await evaluate(withOverride(file, options), event.payload, variables.value);
+  const output = await evaluate(mapping, event.payload, variables.value);
   if (!output.ok) return output;
   if (isSkip(output.value)) return ok(output.value);
   const canonical = CanonicalEvent.safeParse(output.value);
@@ -171,9 +172,10 @@ export async function fromCanonical(
     });
   }
   trace?.mappings.push(file.path);
-  const variables = await variablesOf(format, options, trace);
+  const mapping = withOverride(file, options);
+  const variables = await variablesOf(format, mapping, options, trace);
   if (!variables.ok) return variables;
-  const output = await evaluate(withOverride(file, options), event, variables.value);
+  const output = await evaluate(mapping, event, variables.value);
   if (!output.ok) return output;
   return readEncoded(file, event, output.value);
 }
@@ -233,9 +235,13 @@ function withOverride(file: MappingFile, options: TranslateOptions): MappingFile
   return text === undefined ? file : { path: file.path, text, edited: true };
 }
 
-/** `$format`, `$platform`, the format's variables and its libraries (each evaluated once per isolate). */
+/**
+ * `$format`, `$platform`, the format's variables, and the libraries the mapping names (`$readers`),
+ * each evaluated once per isolate and listed in the trace.
+ */
 async function variablesOf(
   format: FormatDefinition,
+  mapping: MappingFile,
   options: TranslateOptions,
   trace?: TraceStep,
 ): Promise<Result<Record<string, unknown>>> {
@@ -245,6 +251,7 @@ async function variablesOf(
     ...format.variables,
   };
   for (const [name, file] of Object.entries(format.libraries ?? {})) {
+    if (!mapping.text.includes(`$${name}`)) continue;
     const value = await loadLibrary(withOverride(file, options), { ...variables });
     if (!value.ok) return value;
     variables[name] = value.value;
