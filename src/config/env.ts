@@ -32,3 +32,22 @@ export interface Env {
   /** `WEBHOOK_SECRET_<SOURCE>` and the secrets routes name. */
   [name: string]: unknown;
 }
+
+/**
+ * Kept in step with wrangler.toml: `npm run types` writes the bindings of every environment to
+ * worker-configuration.d.ts (`Cloudflare.Env`, checked by CI). Each one must be declared above,
+ * with a type the generated one fits; otherwise this fails to compile, naming the binding.
+ */
+type DeclaredKeys<T> = keyof {
+  [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K];
+};
+type Undeclared = Exclude<keyof Cloudflare.Env, DeclaredKeys<Env>>;
+type Mismatched = {
+  [K in keyof Cloudflare.Env & DeclaredKeys<Env>]: Cloudflare.Env[K] extends Env[K] ? never : K;
+}[keyof Cloudflare.Env & DeclaredKeys<Env>];
+type Assert<T extends true> = T;
+export type EnvMatchesWranglerToml = Assert<
+  [Undeclared | Mismatched] extends [never]
+    ? true
+    : { undeclaredOrMismatched: Undeclared | Mismatched }
+>;
