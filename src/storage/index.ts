@@ -82,12 +82,17 @@ export async function admit(db: D1Database, events: NewEvent[]): Promise<Admissi
     );
   }
   await db.batch(statements);
-  const keys = events.map((event) => event.key);
-  const owners = await db
-    .prepare(`SELECT key, event_id FROM seen WHERE key IN (${keys.map(() => "?").join(",")})`)
-    .bind(...keys)
-    .all<{ key: string; event_id: string }>();
-  const ownerOf = new Map(owners.results.map((row) => [row.key, row.event_id]));
+  const ownerOf = new Map<string, string>();
+  for (const keys of chunks(
+    events.map((event) => event.key),
+    MAX_BOUND_PARAMETERS,
+  )) {
+    const owners = await db
+      .prepare(`SELECT key, event_id FROM seen WHERE key IN (${keys.map(() => "?").join(",")})`)
+      .bind(...keys)
+      .all<{ key: string; event_id: string }>();
+    for (const row of owners.results) ownerOf.set(row.key, row.event_id);
+  }
   // The same key twice in one body: the first admits, the second is its duplicate.
   return events.map((event) => {
     const owner = ownerOf.get(event.key) ?? event.id;
@@ -98,11 +103,24 @@ export async function admit(db: D1Database, events: NewEvent[]): Promise<Admissi
 /** Undoes `admit` for events that could not be queued, so that the sender's retry is accepted. */
 export async function forget(db: D1Database, eventIds: string[]): Promise<void> {
   if (eventIds.length === 0) return;
-  const marks = eventIds.map(() => "?").join(",");
-  await db.batch([
-    db.prepare(`DELETE FROM seen WHERE event_id IN (${marks})`).bind(...eventIds),
-    db.prepare(`DELETE FROM events WHERE id IN (${marks})`).bind(...eventIds),
-  ]);
+  await db.batch(
+    chunks(eventIds, MAX_BOUND_PARAMETERS).flatMap((ids) => {
+      const marks = ids.map(() => "?").join(",");
+      return [
+        db.prepare(`DELETE FROM seen WHERE event_id IN (${marks})`).bind(...ids),
+        db.prepare(`DELETE FROM events WHERE id IN (${marks})`).bind(...ids),
+      ];
+    }),
+  );
+}
+
+/** D1 binds at most 100 parameters per statement: longer `IN (...)` lists are split. */
+const MAX_BOUND_PARAMETERS = 100;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 /** Drops expired dedupe keys and old events. Cheap; called now and then by the consumer. */
