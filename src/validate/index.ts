@@ -8,6 +8,8 @@ export const LIMITS = {
   bodyBytes: 1024 * 1024,
   /** Deepest nesting of objects and arrays accepted; real webhooks stay under 10. */
   depth: 64,
+  /** Most events in one Support Hunt batch (`{"events": [...]}`); each is stored and queued. */
+  batchEvents: 1000,
 } as const;
 
 const tooLarge: AppError = {

@@ -178,7 +178,7 @@ export const chatwootBody = z
       ctx.addIssue({
         code: "custom",
         path: ["event"],
-        message: `unknown event "${body.event}"; expected one of ${knownEvents.join(", ")} (optionally prefixed with "automation_event.")`,
+        message: `unknown event "${body.event.slice(0, 100)}"; expected one of ${knownEvents.join(", ")} (optionally prefixed with "automation_event.")`,
       });
       return;
     }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { LIMITS } from "../../validate/index.ts";
 
 /**
  * The Support Hunt wire format: a batch `{"events": [...]}` of events, each
@@ -176,7 +177,8 @@ function byType(what: string, shapes: Record<string, z.ZodObject>) {
     error: (issue) => {
       if (issue.code !== "invalid_union") return undefined;
       const type = (issue.input as { type?: unknown } | undefined)?.type;
-      const found = type === undefined ? `no ${what}` : `unknown ${what} ${JSON.stringify(type)}`;
+      const found =
+        type === undefined ? `no ${what}` : `unknown ${what} ${JSON.stringify(type)?.slice(0, 100)}`;
       return `${found}; expected one of ${known.join(", ")}`;
     },
   });
@@ -254,10 +256,16 @@ export const supporthuntEvent = z.looseObject({
  * events are enabled); a body without `events` is the handshake alone, which is not translated.
  */
 export const supporthuntBody = z.looseObject({
-  events: z.array(supporthuntEvent, {
-    error:
-      'must be the array of events ({"events": [...]}); a test POST carrying only a token is answered by the receiving endpoint, not translated',
-  }),
+  // The batch size is checked before any event is read, so an oversized batch costs nothing.
+  events: z
+    .array(z.unknown(), {
+      error:
+        'must be the array of events ({"events": [...]}); a test POST carrying only a token is answered by the receiving endpoint, not translated',
+    })
+    .max(LIMITS.batchEvents, {
+      error: `at most ${LIMITS.batchEvents} events in one batch: send larger batches in parts`,
+    })
+    .pipe(z.array(supporthuntEvent)),
   token: z.union([z.string(), z.number()]).nullish(),
 });
 
