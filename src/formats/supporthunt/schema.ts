@@ -178,7 +178,9 @@ function byType(what: string, shapes: Record<string, z.ZodObject>) {
       if (issue.code !== "invalid_union") return undefined;
       const type = (issue.input as { type?: unknown } | undefined)?.type;
       const found =
-        type === undefined ? `no ${what}` : `unknown ${what} ${JSON.stringify(type)?.slice(0, 100)}`;
+        type === undefined
+          ? `no ${what}`
+          : `unknown ${what} ${JSON.stringify(type)?.slice(0, 100)}`;
       return `${found}; expected one of ${known.join(", ")}`;
     },
   });
