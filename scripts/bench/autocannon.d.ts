@@ -29,6 +29,13 @@ declare module "autocannon" {
     connections?: number;
     duration?: number;
     idReplacement?: boolean;
+    requests?: Array<{
+      method?: string;
+      path?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      setupRequest?: (request: Record<string, unknown>) => Record<string, unknown>;
+    }>;
     pipelining?: number;
   }
   function autocannon(options: Options): Promise<Result>;

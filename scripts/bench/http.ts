@@ -100,12 +100,31 @@ async function load(
   body: string | undefined,
   seconds: number,
 ): Promise<Load> {
+  // A different body per request: a counter replaces [<id>] (autocannon's own idReplacement
+  // sends nothing with this body). The template body must be set for the length to be right.
+  let n = 0;
+  const stamp = Date.now().toString(36);
   const r = await autocannon({
     url: `${base}${path}`,
     method,
     connections: 50,
     duration: seconds,
-    ...(body ? { body, headers: { "content-type": "application/json" }, idReplacement: true } : {}),
+    ...(body
+      ? {
+          requests: [
+            {
+              method,
+              path,
+              headers: { "content-type": "application/json" },
+              body,
+              setupRequest: (req) => ({
+                ...req,
+                body: String(req.body).replace("[<id>]", `${stamp}-${n++}`),
+              }),
+            },
+          ],
+        }
+      : {}),
   });
   const statuses = Object.entries(r.statusCodeStats ?? {})
     .map(([code, s]) => `${code}×${s.count}`)
