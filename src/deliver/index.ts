@@ -54,6 +54,10 @@ export async function webhookId(eventId: string, route: string, index: number): 
  * destination secret: `webhook-signature: v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<body>")>`
  * (Standard Webhooks; a `whsec_` secret's key is the base64 after the prefix, any other secret is
  * used as UTF-8 bytes) and the target's native signature, computed with the secret as written.
+ *
+ * During a rotation the secret may be two comma-separated values (`"current,next"`): the
+ * Standard Webhooks header then carries one signature per secret, space-separated (as that spec
+ * allows), and the native headers, which hold only one, use the first.
  */
 export async function deliveryHeaders(
   target: FormatDefinition,
@@ -66,12 +70,21 @@ export async function deliveryHeaders(
     "webhook-id": message.id,
     "webhook-timestamp": String(message.timestamp),
   };
-  if (secret !== undefined) {
-    const key = secret.startsWith("whsec_") ? fromBase64(secret.slice(6)) : secret;
+  const secrets = (secret ?? "")
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part !== "");
+  if (secrets.length > 0) {
     const signed = `${message.id}.${message.timestamp}.${message.body}`;
-    headers["webhook-signature"] = `v1,${toBase64(await hmac("SHA-256", key, signed))}`;
+    const signatures = await Promise.all(
+      secrets.map(async (each) => {
+        const key = each.startsWith("whsec_") ? fromBase64(each.slice(6)) : each;
+        return `v1,${toBase64(await hmac("SHA-256", key, signed))}`;
+      }),
+    );
+    headers["webhook-signature"] = signatures.join(" ");
   }
-  const native = await transportOf(target)?.outboundHeaders(message, secret);
+  const native = await transportOf(target)?.outboundHeaders(message, secrets[0]);
   return { ...headers, ...native };
 }
 
