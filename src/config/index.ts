@@ -15,6 +15,13 @@ export interface Route {
   events?: string[];
   /** The name of the env var holding the destination secret (never the secret itself). */
   secret?: string;
+  /**
+   * Deliver as CloudEvents 1.0: `binary` (the body as is, `ce-*` headers) or `structured` (the
+   * body wrapped in an `application/cloudevents+json` envelope). Plain JSON when absent.
+   */
+  cloudevents?: "binary" | "structured";
+  /** The CloudEvents `source` attribute (a URI reference); `/webhooks/<source format>` when absent. */
+  cloudeventsSource?: string;
 }
 
 export interface Settings {
@@ -52,6 +59,15 @@ const RouteSchema = z.strictObject({
   secret: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be the NAME of a secret env var" })
+    .optional(),
+  cloudevents: z
+    .enum(["binary", "structured"], { error: 'must be "binary" or "structured"' })
+    .optional(),
+  cloudeventsSource: z
+    .string()
+    .min(1)
+    .max(512)
+    .regex(/^[\x21-\x7e]+$/, { error: "must be a URI reference (no spaces)" })
     .optional(),
 });
 
@@ -143,7 +159,7 @@ function readConfig(env: Env): ConfigResult {
         );
         const message =
           issue.code === "unrecognized_keys"
-            ? `unknown field(s) ${issue.keys.join(", ")}; allowed: name, sources, target, url, events, secret`
+            ? `unknown field(s) ${issue.keys.join(", ")}; allowed: name, sources, target, url, events, secret, cloudevents, cloudeventsSource`
             : issue.message;
         errors.push(`ROUTES[${index}]${path.join("")}: ${message}`);
       }

@@ -1,4 +1,5 @@
-import { type Context, Hono } from "hono";
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { Env } from "../config/env.ts";
 import { loadConfig, routesFor } from "../config/index.ts";
 import { log } from "../config/log.ts";
@@ -6,6 +7,15 @@ import { EnqueueError, enqueue } from "../enqueue/index.ts";
 import { type AppError, toResponseBody } from "../errors/index.ts";
 import { findFormat } from "../formats/index.ts";
 import type { HandshakeReply, InboundRequest } from "../formats/types.ts";
+import {
+  Accepted,
+  defineRoute,
+  errors,
+  formatParam,
+  openApiApp,
+  queryText,
+  webhookBodySchema,
+} from "../openapi/schemas.ts";
 import { readEvents } from "../translate/index.ts";
 import { limitBody, readJsonBody } from "../validate/index.ts";
 import { sha256Hex } from "../verify/crypto.ts";
@@ -33,120 +43,175 @@ const reply = (c: Ctx, handshake: HandshakeReply) =>
  *
  * `GET /webhooks/:source`: subscription checks (dotted `?type=subscribe&challenge=X` → 200 `X`).
  */
-export const webhookRoutes = new Hono<{ Bindings: Env }>()
-  .get("/:source", (c) => {
-    const format = findFormat(c.req.param("source"));
-    if (!format.ok) return error(c, format.error);
-    const request: InboundRequest = {
-      method: "GET",
-      url: new URL(c.req.url),
-      headers: c.req.raw.headers,
-      text: "",
-      body: undefined,
-    };
-    const handshake = transportOf(format.value)?.challenge?.(request);
-    if (handshake) return reply(c, handshake);
-    return error(c, {
-      code: "not_found",
-      status: 404,
-      message:
-        format.value.id === "dotted"
-          ? "A GET here is a subscription check: send ?type=subscribe&challenge=<text>. Webhooks are POSTed."
-          : `${format.value.name} webhooks are POSTed to this URL; GET has no meaning here.`,
-    });
-  })
-  .post("/:source", limitBody(), async (c) => {
-    const format = findFormat(c.req.param("source"));
-    if (!format.ok) return error(c, format.error);
-    const source = format.value;
+export const webhookRoutes = openApiApp<{ Bindings: Env }>();
 
-    const config = loadConfig(c.env);
-    if (!config.ok) {
-      return c.json(
-        {
-          error: "invalid_config",
-          message: `The service is misconfigured, so nothing is accepted: ${config.errors.join("; ")}`,
-          errors: config.errors,
-        },
-        503,
-      );
-    }
-    const routes = routesFor(config.config, source.id);
-    if (routes.length === 0) {
-      return c.json(
-        {
-          error: "no_destination",
-          message:
-            config.config.routes.length === 0
-              ? "No destination is configured (set TARGET_FORMAT and DESTINATION_URL, or ROUTES), so nothing is accepted."
-              : `No route takes events from "${source.id}", so nothing is accepted. Add it to a route's sources.`,
-        },
-        503,
-      );
-    }
+const handshakeText = {
+  "text/plain": { schema: z.string().openapi({ description: "The challenge or the token" }) },
+};
 
-    const body = await readJsonBody(c);
-    if (!body.ok) return error(c, body.error);
-    const request: InboundRequest = {
-      method: "POST",
-      url: new URL(c.req.url),
-      headers: c.req.raw.headers,
-      text: body.value.text,
-      body: body.value.value,
-    };
+export const subscribeRoute = createRoute({
+  method: "get",
+  path: "/{source}",
+  tags: ["webhooks"],
+  summary: "Subscription check (dotted-topic: ?type=subscribe&challenge=X answers X)",
+  description:
+    "A dotted-topic sender checks the URL before it sends events: `GET /webhooks/dotted?type=subscribe&challenge=X` answers `200 X` as text/plain. No verification applies (the check carries no signature). Other formats have no GET: 404.",
+  request: {
+    params: z.object({ source: formatParam("source") }),
+    query: z.object({
+      type: queryText("`subscribe`", "subscribe"),
+      challenge: queryText("Answered back as the body", "abc123"),
+    }),
+  },
+  responses: {
+    200: { description: "The challenge, as text/plain", content: handshakeText },
+    ...errors(404),
+  },
+});
 
-    const transport = transportOf(source);
-    const secrets = sourceSecrets(c.env, source.id);
-    if (secrets.length > 0) {
-      if (!transport) {
-        return error(c, {
-          code: "unauthorized",
-          status: 401,
-          message: `${source.name} has no known way to verify requests, but a secret is configured.`,
-        });
-      }
-      const verified = await transport.verify(request, secrets, Math.floor(Date.now() / 1000));
-      if (!verified.ok) {
-        log("warn", "webhook rejected", {
-          source: source.id,
-          reason: verified.error.details?.reason,
-        });
-        return error(c, verified.error);
-      }
-    }
+export const receiveRoute = createRoute({
+  method: "post",
+  path: "/{source}",
+  tags: ["webhooks"],
+  summary: "Receive a platform's webhook: verify, validate, store and queue for delivery",
+  description:
+    "Answers at once; a queue consumer translates every event for every route taking this source and POSTs it. Verified when `WEBHOOK_SECRET_<SOURCE>` is set: Chatwoot family `X-Chatwoot-Signature` + `X-Chatwoot-Timestamp`; dotted `X-Hub-Signature`; Support Hunt the token (`Authorization: Bearer`, `X-Webhook-Token`, `?token=` or a `token` field). A Support Hunt test POST (the token and no events) answers the token as text/plain. Repeats within 24 hours answer 200 and are not delivered again.",
+  middleware: [limitBody()] as const,
+  request: {
+    params: z.object({ source: formatParam("source") }),
+    query: z.object({
+      token: queryText("Support Hunt only: the events page token, when not sent in a header", "…"),
+    }),
+    body: { required: true, content: { "application/json": { schema: webhookBodySchema() } } },
+  },
+  responses: {
+    202: {
+      description: "Accepted: stored and queued; `accepted` lists the new event ids",
+      content: { "application/json": { schema: Accepted } },
+    },
+    200: {
+      description:
+        "Every event was a repeat (`duplicates` names the originals; JSON), or a Support Hunt test POST (the token, text/plain)",
+      content: { "application/json": { schema: Accepted }, ...handshakeText },
+    },
+    ...errors(400, 401, 404, 413, 415, 503),
+  },
+});
 
-    const handshake = transport?.handshake?.(request);
-    if (handshake) return reply(c, handshake);
-
-    const events = readEvents(source, request.body);
-    if (!events.ok) return error(c, events.error);
-
-    const keyed = await Promise.all(
-      events.value.map(async (wire, index) => ({
-        wire,
-        key: transport
-          ? await transport.dedupeKey(request, wire, index)
-          : `body:${index}:${await sha256Hex(request.text)}`,
-      })),
-    );
-    try {
-      const result = await enqueue(c.env, source.id, keyed, routes);
-      log("info", "webhook accepted", {
-        source: source.id,
-        events: events.value.map((e) => e.name),
-        accepted: result.accepted,
-        duplicates: result.duplicates,
-        routes: routes.map((r) => r.name),
-      });
-      return c.json(result, result.accepted.length > 0 || keyed.length === 0 ? 202 : 200);
-    } catch (e) {
-      if (!(e instanceof EnqueueError)) throw e;
-      return c.json(
-        {
-          error: "unavailable",
-          message: "The events could not be queued; nothing was kept. Retry later.",
-        },
-        503,
-      );
-    }
+defineRoute(webhookRoutes, subscribeRoute, (c) => {
+  const format = findFormat(c.req.param("source") ?? "");
+  if (!format.ok) return error(c, format.error);
+  const request: InboundRequest = {
+    method: "GET",
+    url: new URL(c.req.url),
+    headers: c.req.raw.headers,
+    text: "",
+    body: undefined,
+  };
+  const handshake = transportOf(format.value)?.challenge?.(request);
+  if (handshake) return reply(c, handshake);
+  return error(c, {
+    code: "not_found",
+    status: 404,
+    message:
+      format.value.id === "dotted"
+        ? "A GET here is a subscription check: send ?type=subscribe&challenge=<text>. Webhooks are POSTed."
+        : `${format.value.name} webhooks are POSTed to this URL; GET has no meaning here.`,
   });
+});
+
+defineRoute(webhookRoutes, receiveRoute, async (c) => {
+  const format = findFormat(c.req.param("source") ?? "");
+  if (!format.ok) return error(c, format.error);
+  const source = format.value;
+
+  const config = loadConfig(c.env);
+  if (!config.ok) {
+    return c.json(
+      {
+        error: "invalid_config",
+        message: `The service is misconfigured, so nothing is accepted: ${config.errors.join("; ")}`,
+        errors: config.errors,
+      },
+      503,
+    );
+  }
+  const routes = routesFor(config.config, source.id);
+  if (routes.length === 0) {
+    return c.json(
+      {
+        error: "no_destination",
+        message:
+          config.config.routes.length === 0
+            ? "No destination is configured (set TARGET_FORMAT and DESTINATION_URL, or ROUTES), so nothing is accepted."
+            : `No route takes events from "${source.id}", so nothing is accepted. Add it to a route's sources.`,
+      },
+      503,
+    );
+  }
+
+  const body = await readJsonBody(c);
+  if (!body.ok) return error(c, body.error);
+  const request: InboundRequest = {
+    method: "POST",
+    url: new URL(c.req.url),
+    headers: c.req.raw.headers,
+    text: body.value.text,
+    body: body.value.value,
+  };
+
+  const transport = transportOf(source);
+  const secrets = sourceSecrets(c.env, source.id);
+  if (secrets.length > 0) {
+    if (!transport) {
+      return error(c, {
+        code: "unauthorized",
+        status: 401,
+        message: `${source.name} has no known way to verify requests, but a secret is configured.`,
+      });
+    }
+    const verified = await transport.verify(request, secrets, Math.floor(Date.now() / 1000));
+    if (!verified.ok) {
+      log("warn", "webhook rejected", {
+        source: source.id,
+        reason: verified.error.details?.reason,
+      });
+      return error(c, verified.error);
+    }
+  }
+
+  const handshake = transport?.handshake?.(request);
+  if (handshake) return reply(c, handshake);
+
+  const events = readEvents(source, request.body);
+  if (!events.ok) return error(c, events.error);
+
+  const keyed = await Promise.all(
+    events.value.map(async (wire, index) => ({
+      wire,
+      key: transport
+        ? await transport.dedupeKey(request, wire, index)
+        : `body:${index}:${await sha256Hex(request.text)}`,
+    })),
+  );
+  try {
+    const result = await enqueue(c.env, source.id, keyed, routes);
+    log("info", "webhook accepted", {
+      source: source.id,
+      events: events.value.map((e) => e.name),
+      accepted: result.accepted,
+      duplicates: result.duplicates,
+      routes: routes.map((r) => r.name),
+    });
+    return c.json(result, result.accepted.length > 0 || keyed.length === 0 ? 202 : 200);
+  } catch (e) {
+    if (!(e instanceof EnqueueError)) throw e;
+    return c.json(
+      {
+        error: "unavailable",
+        message: "The events could not be queued; nothing was kept. Retry later.",
+      },
+      503,
+    );
+  }
+});
