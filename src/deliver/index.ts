@@ -127,14 +127,79 @@ interface Job {
   route: Route;
   target: FormatDefinition;
   attempt: number;
+  /** When the event happened (the canonical `occurredAt`, else when it was received), ISO 8601. */
+  time: string;
+}
+
+/** The CloudEvents attributes of one delivery. */
+export interface CloudEventAttributes {
+  /** = `webhook-id`: the same on every attempt and on a replay. */
+  id: string;
+  /** The target event name (`message.create.contact.chat`, `message_created`...). */
+  type: string;
+  source: string;
+  time: string;
+}
+
+/**
+ * A delivery as CloudEvents 1.0 over HTTP, when the route asks for it (`cloudevents`):
+ * - `binary`: the body is sent as is, with `ce-specversion`, `ce-id`, `ce-type`, `ce-source`,
+ *   `ce-time` headers and `Content-Type: application/json`;
+ * - `structured`: the body becomes the `data` of an `application/cloudevents+json` envelope
+ *   `{specversion, id, type, source, time, datacontenttype, data}`.
+ * Without the option the body is sent as is and there are no extra headers. Signatures are
+ * computed afterwards, over the exact body returned here.
+ */
+export function cloudEvent(
+  mode: Route["cloudevents"],
+  attributes: CloudEventAttributes,
+  data: unknown,
+): { body: string; headers: Record<string, string> } {
+  if (mode === "structured") {
+    const envelope = {
+      specversion: "1.0",
+      ...attributes,
+      datacontenttype: "application/json",
+      data,
+    };
+    return {
+      body: JSON.stringify(envelope),
+      headers: { "Content-Type": "application/cloudevents+json" },
+    };
+  }
+  const body = JSON.stringify(data);
+  if (mode !== "binary") return { body, headers: {} };
+  return {
+    body,
+    headers: {
+      "ce-specversion": "1.0",
+      "ce-id": attributes.id,
+      "ce-type": attributes.type,
+      "ce-source": attributes.source,
+      "ce-time": attributes.time,
+    },
+  };
 }
 
 async function post(job: Job, delivery: Delivery, index: number): Promise<Outcome> {
   const { env, route, target, event, settings, attempt } = job;
   const id = await webhookId(event.id, route.name, index);
-  const body = JSON.stringify(delivery.body);
+  const cloud = cloudEvent(
+    route.cloudevents,
+    {
+      id,
+      type: delivery.event,
+      source: route.cloudeventsSource ?? `/webhooks/${event.source}`,
+      time: job.time,
+    },
+    delivery.body,
+  );
+  const body = cloud.body;
   const timestamp = nowSeconds();
-  const headers = await deliveryHeaders(target, { id, timestamp, body }, routeSecret(env, route));
+  const headers = {
+    ...(await deliveryHeaders(target, { id, timestamp, body }, routeSecret(env, route))),
+    ...cloud.headers,
+  };
   const started = Date.now();
   let status = 0;
   let outcome: Outcome;
@@ -308,6 +373,9 @@ export async function handleMessage(
     route,
     target: target.value,
     attempt: message.attempts,
+    time:
+      translation.value.trace.canonical?.occurredAt ??
+      new Date(event.receivedAt * 1000).toISOString(),
   };
   const outcomes: Outcome[] = [];
   for (const { delivery, index } of deliveries) {
