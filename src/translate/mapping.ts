@@ -12,12 +12,12 @@ export interface MappingFile {
 
 /**
  * Guardrails for every evaluation: `stack` bounds the evaluation depth (runaway recursion),
- * `sequence` bounds the length of any sequence a mapping builds, `timeout` (milliseconds) stops a
- * mapping that loops without recursing. Shipped mappings take milliseconds. In production the
- * Workers runtime only advances the clock on I/O, so there the Worker's CPU limit is what stops
- * an evaluation that never ends; `timeout` works in `wrangler dev`, tests and the CLI.
+ * `sequence` bounds the length of any sequence a mapping builds. JSONata's `timeout` is not used:
+ * functions defined in a shared library (evaluated once per isolate) keep the clock of the
+ * evaluation that defined them, so every later call would time out once the library is older
+ * than the timeout. A mapping that loops without recursing is stopped by the Worker's CPU limit.
  */
-export const MAPPING_LIMITS = { stack: 250, sequence: 50_000, timeout: 2_000 } as const;
+export const MAPPING_LIMITS = { stack: 250, sequence: 50_000 } as const;
 
 const compiled = new Map<string, jsonata.Expression>();
 

@@ -1,7 +1,7 @@
 /**
  * The limits of README "Limits", each tested at its edge: body size, nesting depth, batch size,
- * the mapping guardrails (an edited mapping that recurses forever, builds a huge sequence or
- * loops for too long fails with a clear 422, not a crash), and translation cost growing linearly
+ * the mapping guardrails (an edited mapping that recurses forever or builds a huge sequence
+ * fails with a clear 422, not a crash), and translation cost growing linearly
  * with the payload (no payload within the limits makes it super-linear).
  */
 import { describe, expect, it } from "vitest";
@@ -87,19 +87,6 @@ describe("mapping guardrails (edited mappings, as the CLI and the playground use
       expect(result.error.status, text).toBe(422);
       expect(result.error.message, text).toMatch(/D2015|sequence/);
     }
-  });
-
-  it(`a mapping that loops without recursion is stopped after ${MAPPING_LIMITS.timeout} ms with 422`, async () => {
-    const started = performance.now();
-    const result = await run(
-      "$count($map([1..40000], function($i) { $map([1..40000], function($j) { $i * $j }) }))",
-    );
-    const elapsed = performance.now() - started;
-    expect(result.ok).toBe(false);
-    if (result.ok) return;
-    expect(result.error.status).toBe(422);
-    expect(result.error.message).toMatch(/D1012|too long|timeout/i);
-    expect(elapsed).toBeLessThan(MAPPING_LIMITS.timeout * 4);
   });
 
   it("answers the same 422 over HTTP (the playground posts edited mappings)", async () => {
