@@ -82,18 +82,27 @@ export async function translate(
   return ok(translation);
 }
 
+/** Most `issues` listed in a 400 answer. */
+const MAX_ISSUES = 50;
+
 /** Validates a body against a format's schema and splits it into events. */
 export function readEvents(format: FormatDefinition, body: unknown): Result<WireEvent[]> {
   const parsed = format.schema.safeParse(body);
   if (!parsed.success) {
+    const { issues } = parsed.error;
+    const first = issues.slice(0, 3).map((i) => `${formatPath(i.path) || "(body)"}: ${i.message}`);
+    const more =
+      issues.length > MAX_ISSUES
+        ? ` (${issues.length} problems, the first ${MAX_ISSUES} listed)`
+        : "";
     return fail({
       code: "invalid_payload",
       status: 400,
-      message: `The body is not a valid ${format.name} webhook: ${parsed.error.issues
-        .slice(0, 3)
-        .map((i) => `${formatPath(i.path) || "(body)"}: ${i.message}`)
-        .join("; ")}`,
-      issues: parsed.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+      message: `The body is not a valid ${format.name} webhook: ${first.join("; ")}${more}`,
+      // Bounded: 100,000 wrong array items must not become a 9 MB answer.
+      issues: issues
+        .slice(0, MAX_ISSUES)
+        .map((i) => ({ path: formatPath(i.path), message: i.message })),
     });
   }
   return ok(format.events(parsed.data));
