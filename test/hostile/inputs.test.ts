@@ -202,6 +202,20 @@ describe("size and shape limits", () => {
   });
 });
 
+describe("error answers stay small", () => {
+  it("100,000 wrong items in an array give a short list of issues, not a many-megabyte answer", async () => {
+    const message = fixtures.find((f) => f.name === "message-created-incoming")?.body as object;
+    const body = JSON.stringify({ ...message, attachments: new Array(100_000).fill(1) });
+    for (const path of ["/webhooks/chatwoot", "/translate/chatwoot/dotted"]) {
+      const answer = await expectClientAnswer(await post(env, path, body), path);
+      expect(answer.status).toBe(400);
+      expect(answer.text.length, path).toBeLessThan(16 * 1024);
+      expect((answer.json?.issues as unknown[] | undefined)?.length).toBe(50);
+      expect(String(answer.json?.message)).toContain("100000 problems");
+    }
+  });
+});
+
 describe("Support Hunt batches", () => {
   /** Small valid events (about 175 bytes each), so that 5,000 of them fit in the 1 MiB body limit. */
   const batch = (count: number, seed = Math.floor(Math.random() * 2 ** 40)) =>
