@@ -16,6 +16,13 @@ import { formatRoutes, translateRoutes } from "./translate/routes.ts";
  */
 export const app = new OpenAPIHono();
 
+declare module "hono" {
+  interface ContextVariableMap {
+    /** Set for every request (see the log middleware); routes add it to their own log lines. */
+    requestId: string;
+  }
+}
+
 const known = new Set(formatIds);
 
 /** The format ids named by a webhook or translate path (only known ids: never arbitrary text). */
@@ -37,6 +44,7 @@ function formatsOf(path: string): { source?: string; target?: string } {
 app.use("*", async (c, next) => {
   const started = Date.now();
   const requestId = c.req.header("cf-ray")?.slice(0, 64) || crypto.randomUUID();
+  c.set("requestId", requestId);
   await next();
   c.header("X-Request-Id", requestId);
   const path = new URL(c.req.url).pathname;

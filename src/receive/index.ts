@@ -173,6 +173,7 @@ defineRoute(webhookRoutes, receiveRoute, async (c) => {
     const verified = await transport.verify(request, secrets, Math.floor(Date.now() / 1000));
     if (!verified.ok) {
       log("warn", "webhook rejected", {
+        requestId: c.get("requestId"),
         source: source.id,
         reason: verified.error.details?.reason,
       });
@@ -197,6 +198,7 @@ defineRoute(webhookRoutes, receiveRoute, async (c) => {
   try {
     const result = await enqueue(c.env, source.id, keyed, routes);
     log("info", "webhook accepted", {
+      requestId: c.get("requestId"),
       source: source.id,
       events: events.value.map((e) => e.name),
       accepted: result.accepted,

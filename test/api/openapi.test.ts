@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import pkg from "../../package.json";
 import { call, testEnv } from "../delivery/helpers.ts";
+import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
 
 interface Operation {
   parameters?: Array<{ name: string; in: string }>;
@@ -208,5 +209,19 @@ describe("request logs", () => {
     });
     expect(typeof request.latencyMs).toBe("number");
     expect(lines.join("\n")).not.toContain("payload-text-here");
+  });
+
+  it("a webhook's own log lines carry the same request id", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((line: string) => lines.push(line));
+    const env = testEnv({ TARGET_FORMAT: "dotted", DESTINATION_URL: "https://example.com/" });
+    const accepted = await call(env, "/webhooks/chatwoot", {
+      text: JSON.stringify(chatwootMessage),
+      headers: { "X-Chatwoot-Delivery": crypto.randomUUID() },
+    });
+    expect(accepted.status).toBe(202);
+    const requestId = accepted.headers.get("x-request-id");
+    const own = lines.map((line) => JSON.parse(line)).filter((e) => e.requestId === requestId);
+    expect(own.map((entry) => entry.message).sort()).toEqual(["request", "webhook accepted"]);
   });
 });
