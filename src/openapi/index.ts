@@ -69,7 +69,13 @@ function brief(schema: Json | undefined): string {
   if (Array.isArray(schema.enum)) return `one of: ${schema.enum.map(html).join(", ")}`;
   for (const key of ["oneOf", "anyOf"] as const) {
     const list = schema[key];
-    if (Array.isArray(list)) return list.map((s) => brief(s as Json)).join(" | ");
+    if (Array.isArray(list)) {
+      return list
+        .map((s) =>
+          typeof (s as Json).title === "string" ? html((s as Json).title) : brief(s as Json),
+        )
+        .join(" | ");
+    }
   }
   if (schema.type === "array") return `${brief(schema.items as Json)}[]`;
   return html(schema.type ?? "any");
