@@ -1,0 +1,401 @@
+/**
+ * Load-and-fault test (`npm run test:load`; not part of `npm test`).
+ *
+ * Starts a local destination server and the Worker (`wrangler dev`, local D1 and queues, a fresh
+ * --persist-to directory), posts EVENTS distinct Chatwoot webhooks at CONCURRENCY to
+ * /webhooks/chatwoot (target: dotted), while the destination
+ *   - fails 30% of attempts at random (500, 503, 429 with Retry-After: 1, or a dropped connection),
+ *   - sometimes (HANG_RATE) hangs past the delivery timeout, then answers 200 too late,
+ *   - goes down entirely (connection refused) for OUTAGE_SECONDS, starting OUTAGE_AT seconds in.
+ * Then it waits until every accepted event id is accounted for: delivered at least once (the
+ * destination answered 2xx in time to a request carrying the event's `webhook-id`), or a dead
+ * letter (`GET /deadletters`). It prints accepted, delivered, duplicated deliveries, dead
+ * letters, lost (must be 0) and the time taken; exits 1 if anything is lost. All traffic goes to
+ * 127.0.0.1; everything it starts is stopped at the end.
+ *
+ * Knobs (environment): LOAD_EVENTS (5000), LOAD_CONCURRENCY (50), LOAD_DEADLINE_SECONDS (480).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
+import { cpSync, createWriteStream, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createNetServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const EVENTS = Number(process.env.LOAD_EVENTS ?? 5000);
+const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 50);
+const DEADLINE_SECONDS = Number(process.env.LOAD_DEADLINE_SECONDS ?? 480);
+const FAILURE_RATE = Number(process.env.LOAD_FAILURE_RATE ?? 0.3);
+const HANG_RATE = Number(process.env.LOAD_HANG_RATE ?? 0.01);
+const TIMEOUT_MS = 2000;
+const OUTAGE_AT = 8;
+const OUTAGE_SECONDS = Number(process.env.LOAD_OUTAGE_SECONDS ?? 10);
+const MAX_ATTEMPTS = 10;
+const ROUTE = "default";
+const HOST = "127.0.0.1";
+
+const started = Date.now();
+const elapsed = () => ((Date.now() - started) / 1000).toFixed(1);
+const say = (text: string) => console.log(`[${elapsed()} s] ${text}`);
+
+async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The `webhook-id` the Worker gives delivery `index` of event `eventId` on `route` (src/deliver). */
+function webhookId(eventId: string, route: string, index: number): string {
+  const hex = createHash("sha256")
+    .update(`${eventId}\n${route}\n${index}`)
+    .digest("hex")
+    .slice(0, 32)
+    .split("");
+  hex[12] = "8";
+  hex[16] = ((Number.parseInt(hex[16] ?? "0", 16) & 0x3) | 0x8).toString(16);
+  const h = hex.join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The destination: faults by chance, and an outage window in which its port refuses connections.
+
+const stats = { requests: 0, ok: 0, failed: 0, dropped: 0, hung: 0, refusedWindowRequests: 0 };
+/** webhook-id → number of 2xx answers given in time. */
+const deliveredTimes = new Map<string, number>();
+const sockets = new Set<Socket>();
+const hanging = new Set<ServerResponse>();
+let down = false;
+
+function handle(req: IncomingMessage, res: ServerResponse) {
+  req.resume();
+  req.on("end", () => {
+    stats.requests++;
+    if (down) {
+      stats.refusedWindowRequests++;
+      req.socket.destroy();
+      return;
+    }
+    const id = String(req.headers["webhook-id"] ?? "");
+    const roll = Math.random();
+    if (roll < HANG_RATE) {
+      stats.hung++;
+      hanging.add(res);
+      // Answers 200 after the Worker has given up: the Worker must retry (a duplicate, not a loss).
+      setTimeout(() => {
+        hanging.delete(res);
+        if (!res.destroyed) res.writeHead(200).end("too late");
+      }, TIMEOUT_MS + 1500);
+      return;
+    }
+    if (roll < HANG_RATE + FAILURE_RATE) {
+      stats.failed++;
+      const kind = Math.floor(Math.random() * 4);
+      if (kind === 0) {
+        stats.dropped++;
+        req.socket.destroy();
+      } else if (kind === 1) res.writeHead(429, { "retry-after": "1" }).end("slow down");
+      else res.writeHead(kind === 2 ? 500 : 503).end("failing on purpose");
+      return;
+    }
+    stats.ok++;
+    deliveredTimes.set(id, (deliveredTimes.get(id) ?? 0) + 1);
+    res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+  });
+}
+
+function makeServer(): Server {
+  const server = createServer(handle);
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  return server;
+}
+
+let destination = makeServer();
+const destinationPort = await freePort();
+await new Promise<void>((resolve) => destination.listen(destinationPort, HOST, resolve));
+
+async function outage() {
+  await new Promise((resolve) => setTimeout(resolve, OUTAGE_AT * 1000));
+  say(`destination down (connection refused) for ${OUTAGE_SECONDS} s`);
+  down = true;
+  await new Promise((resolve) => destination.close(resolve).closeAllConnections());
+  for (const socket of sockets) socket.destroy();
+  await new Promise((resolve) => setTimeout(resolve, OUTAGE_SECONDS * 1000));
+  destination = makeServer();
+  await new Promise<void>((resolve) => destination.listen(destinationPort, HOST, resolve));
+  down = false;
+  say("destination back up");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Worker under `wrangler dev`.
+
+const workerPort = await freePort();
+const persist = mkdtempSync(join(tmpdir(), "wt-load-"));
+
+/**
+ * The Worker runs from a snapshot of the tree taken now: `wrangler dev` reloads on every source
+ * change, and a reload drops the local queue's in-memory messages, which would show up as "lost"
+ * events that a deployed queue would never lose. node_modules is linked, not copied.
+ */
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const snapshot = join(persist, "tree");
+for (const entry of [
+  "src",
+  "mappings",
+  "test/fixtures",
+  "package.json",
+  "wrangler.toml",
+  "tsconfig.json",
+]) {
+  cpSync(join(root, entry), join(snapshot, entry), { recursive: true });
+}
+symlinkSync(join(root, "node_modules"), join(snapshot, "node_modules"));
+const adminToken = randomUUID();
+const vars: Record<string, string> = {
+  TARGET_FORMAT: "dotted",
+  DESTINATION_URL: `http://${HOST}:${destinationPort}/hook`,
+  RETRY_BASE_SECONDS: "1",
+  RETRY_MAX_SECONDS: "8",
+  MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+  DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS),
+  ADMIN_TOKEN: adminToken,
+};
+const wranglerArgs = [
+  "wrangler",
+  "dev",
+  "--ip",
+  HOST,
+  "--port",
+  String(workerPort),
+  "--persist-to",
+  join(persist, "state"),
+  "--show-interactive-dev-session=false",
+  "--log-level",
+  process.env.LOAD_DEBUG ? "info" : "warn",
+  ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+];
+const worker: ChildProcess = spawn("npx", wranglerArgs, {
+  cwd: snapshot,
+  detached: true,
+  stdio: ["ignore", "pipe", "pipe"],
+  env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" },
+});
+let workerOutput = "";
+/** wrangler's own output, kept for a look afterwards (LOAD_LOG, default /tmp/wt-load-worker.log). */
+const workerLog = createWriteStream(process.env.LOAD_LOG ?? join(tmpdir(), "wt-load-worker.log"));
+const keep = (chunk: Buffer) => {
+  workerLog.write(chunk);
+  workerOutput = (workerOutput + chunk.toString()).slice(-20_000);
+};
+worker.stdout?.on("data", keep);
+worker.stderr?.on("data", keep);
+
+let stopped = false;
+async function stopAll() {
+  if (stopped) return;
+  stopped = true;
+  if (worker.pid !== undefined && worker.exitCode === null) {
+    try {
+      process.kill(-worker.pid, "SIGTERM");
+    } catch {}
+    await new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        try {
+          if (worker.pid !== undefined) process.kill(-worker.pid, "SIGKILL");
+        } catch {}
+        resolve(undefined);
+      }, 5000);
+      worker.once("exit", () => {
+        clearTimeout(timer);
+        resolve(undefined);
+      });
+    });
+  }
+  for (const res of hanging) res.destroy();
+  for (const socket of sockets) socket.destroy();
+  destination.closeAllConnections();
+  await new Promise((resolve) => destination.close(resolve));
+  rmSync(persist, { recursive: true, force: true });
+}
+process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
+
+const base = `http://${HOST}:${workerPort}`;
+
+async function waitForWorker() {
+  const until = Date.now() + 90_000;
+  while (Date.now() < until) {
+    if (worker.exitCode !== null) throw new Error(`wrangler dev exited:\n${workerOutput}`);
+    try {
+      const response = await fetch(`${base}/health`);
+      if (response.ok) return;
+    } catch {}
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`wrangler dev did not answer /health within 90 s:\n${workerOutput}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load.
+
+const sample = JSON.parse(
+  readFileSync(
+    new URL("../fixtures/chatwoot/message-created-incoming/source.json", import.meta.url),
+    "utf8",
+  ),
+) as Record<string, unknown>;
+
+/** A distinct Chatwoot message: its own message id, text and delivery id. */
+function payload(n: number): string {
+  return JSON.stringify({ ...sample, id: 1_000_000 + n, content: `load test message ${n}` });
+}
+
+const accepted = new Set<string>();
+const ingest = { posted: 0, accepted: 0, duplicates: 0, refused: 0, errors: 0 };
+
+async function post(n: number) {
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    try {
+      const response = await fetch(`${base}/webhooks/chatwoot`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-chatwoot-delivery": randomUUID() },
+        body: payload(n),
+      });
+      const body = (await response.json()) as { accepted?: string[]; duplicates?: string[] };
+      if (response.status === 202 || response.status === 200) {
+        for (const id of body.accepted ?? []) accepted.add(id);
+        ingest.accepted += body.accepted?.length ?? 0;
+        ingest.duplicates += body.duplicates?.length ?? 0;
+        return;
+      }
+      ingest.refused++;
+      if (response.status < 500) return; // a 4xx is final: nothing was accepted
+    } catch {
+      ingest.errors++;
+    }
+    // The sender's retry on a 5xx or a network error, as a platform would.
+    await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+  }
+}
+
+/** Why events became dead letters: the start of each last error, counted. */
+const deadReasons = new Map<string, number>();
+
+async function deadLetters(): Promise<Set<string>> {
+  const ids = new Set<string>();
+  deadReasons.clear();
+  let cursor: string | undefined;
+  for (;;) {
+    const url = `${base}/deadletters?limit=100${cursor ? `&cursor=${cursor}` : ""}`;
+    const response = await fetch(url, {
+      headers: { authorization: `Bearer ${adminToken}` },
+      signal: AbortSignal.timeout(60_000),
+    });
+    if (!response.ok)
+      throw new Error(`GET /deadletters: ${response.status} ${await response.text()}`);
+    const page = (await response.json()) as {
+      deadLetters: Array<{ eventId: string; lastError?: string }>;
+      next?: string;
+    };
+    for (const letter of page.deadLetters) {
+      ids.add(letter.eventId);
+      const reason = String(letter.lastError ?? "").slice(0, 60);
+      deadReasons.set(reason, (deadReasons.get(reason) ?? 0) + 1);
+    }
+    if (!page.next || page.deadLetters.length === 0) return ids;
+    cursor = page.next;
+  }
+}
+
+function account(dead: Set<string>) {
+  let delivered = 0;
+  let duplicated = 0;
+  let deadOnly = 0;
+  const lost: string[] = [];
+  for (const id of accepted) {
+    const times = deliveredTimes.get(webhookId(id, ROUTE, 0)) ?? 0;
+    if (times > 0) {
+      delivered++;
+      duplicated += times - 1;
+    } else if (dead.has(id)) deadOnly++;
+    else lost.push(id);
+  }
+  return { delivered, duplicated, deadOnly, lost };
+}
+
+let exitCode = 1;
+try {
+  say(`destination on ${HOST}:${destinationPort}; starting wrangler dev on ${HOST}:${workerPort}`);
+  await waitForWorker();
+  say("worker ready");
+  const ingestStarted = Date.now();
+  const down = outage();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < EVENTS) await post(next++);
+    }),
+  );
+  const ingestSeconds = (Date.now() - ingestStarted) / 1000;
+  say(
+    `posted ${EVENTS} webhooks in ${ingestSeconds.toFixed(1)} s (${Math.round(EVENTS / ingestSeconds)}/s): accepted ${accepted.size}`,
+  );
+  await down;
+
+  const deadline = started + DEADLINE_SECONDS * 1000;
+  let dead = new Set<string>();
+  let tally = account(dead);
+  while (Date.now() < deadline) {
+    dead = await deadLetters();
+    tally = account(dead);
+    say(
+      `delivered ${tally.delivered}, dead letters ${dead.size}, outstanding ${tally.lost.length} (destination: ${stats.requests} requests, ${stats.ok} ok, ${stats.failed} failed, ${stats.hung} hung)`,
+    );
+    if (deadReasons.size > 0)
+      say(`dead letters by reason: ${JSON.stringify(Object.fromEntries(deadReasons))}`);
+    if (tally.lost.length === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+  }
+
+  const seconds = (Date.now() - started) / 1000;
+  const summary = {
+    posted: EVENTS,
+    concurrency: CONCURRENCY,
+    accepted: accepted.size,
+    ingestRefusedOrRetried: ingest.refused + ingest.errors,
+    delivered: tally.delivered,
+    duplicatedDeliveries: tally.duplicated,
+    deadLetters: dead.size,
+    deadLettersNeverDelivered: tally.deadOnly,
+    lost: tally.lost.length,
+    seconds: Math.round(seconds),
+    destination: stats,
+  };
+  console.log("\nLOAD TEST RESULT");
+  console.table({
+    accepted: summary.accepted,
+    delivered: summary.delivered,
+    "duplicated deliveries": summary.duplicatedDeliveries,
+    "dead letters": summary.deadLetters,
+    lost: summary.lost,
+    "time (s)": summary.seconds,
+  });
+  console.log(JSON.stringify(summary));
+  if (tally.lost.length > 0) {
+    console.error(`LOST ${tally.lost.length} events, e.g. ${tally.lost.slice(0, 5).join(", ")}`);
+    console.error(workerOutput.slice(-3000));
+  }
+  exitCode = tally.lost.length === 0 && accepted.size > 0 ? 0 : 1;
+} catch (error) {
+  console.error(error);
+} finally {
+  await stopAll();
+}
+process.exit(exitCode);
