@@ -38,6 +38,7 @@ async function main(): Promise<number> {
     for (const file of [
       ...Object.values(format.toCanonical),
       ...Object.values(format.fromCanonical),
+      ...Object.values(format.libraries ?? {}),
     ]) {
       if (!file) continue;
       used.add(file.path);
