@@ -15,9 +15,17 @@
  *
  * Knobs (environment): LOAD_EVENTS (5000), LOAD_CONCURRENCY (50), LOAD_DEADLINE_SECONDS (480).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import { cpSync, createWriteStream, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import {
+  cpSync,
+  createWriteStream,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createNetServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -141,9 +149,10 @@ const workerPort = await freePort();
 const persist = mkdtempSync(join(tmpdir(), "wt-load-"));
 
 /**
- * The Worker runs from a snapshot of the tree taken now: `wrangler dev` reloads on every source
- * change, and a reload drops the local queue's in-memory messages, which would show up as "lost"
- * events that a deployed queue would never lose. node_modules is linked, not copied.
+ * The Worker runs from a snapshot of the tree taken now, built once: `wrangler dev` reloads when
+ * anything it bundled changes (sources, or files in node_modules), and a reload drops the local
+ * queue's in-memory messages, which would show up as "lost" events that a deployed queue (which
+ * persists messages) would never lose. node_modules is linked, not copied.
  */
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const snapshot = join(persist, "tree");
@@ -158,6 +167,17 @@ for (const entry of [
   cpSync(join(root, entry), join(snapshot, entry), { recursive: true });
 }
 symlinkSync(join(root, "node_modules"), join(snapshot, "node_modules"));
+// Built once and run unbundled, so that nothing (not even a reinstalled dependency) rebuilds it.
+execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist"], {
+  cwd: snapshot,
+  stdio: "ignore",
+  env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+});
+const config = join(snapshot, "wrangler.toml");
+writeFileSync(
+  config,
+  readFileSync(config, "utf8").replace(/^main = .*$/m, 'main = "dist/index.js"\nno_bundle = true'),
+);
 const adminToken = randomUUID();
 const vars: Record<string, string> = {
   TARGET_FORMAT: "dotted",
