@@ -45,6 +45,7 @@ export function mappingFiles(): Map<string, MappingFile> {
     for (const file of [
       ...Object.values(format.toCanonical),
       ...Object.values(format.fromCanonical),
+      ...Object.values(format.libraries ?? {}),
     ]) {
       if (file) files.set(file.path, file);
     }

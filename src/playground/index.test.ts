@@ -114,3 +114,15 @@ describe("/playground", () => {
     for (const example of examples) expect(example.body).toBeTypeOf("object");
   });
 });
+
+describe("/playground mapping files", () => {
+  it("includes the shared library files a mapping uses, with their text", async () => {
+    const request = { source: "hoory", target: "chatwoot", payload };
+    const response = await app.request("/playground/translate", translateRequest(request), open);
+    const { mappings } = await response.json<{ mappings: Array<{ path: string; text: string }> }>();
+    const readers = mappings.find(
+      (file) => file.path === "mappings/chatwoot/to-canonical/readers.jsonata",
+    );
+    expect(readers?.text).toContain("readers");
+  });
+});
