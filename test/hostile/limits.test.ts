@@ -5,7 +5,6 @@
  * with the payload (no payload within the limits makes it super-linear).
  */
 import { describe, expect, it } from "vitest";
-import { findFormat } from "../../src/formats/index.ts";
 import { translate } from "../../src/translate/index.ts";
 import { MAPPING_LIMITS } from "../../src/translate/mapping.ts";
 import { LIMITS } from "../../src/validate/index.ts";
@@ -64,7 +63,6 @@ describe("mapping guardrails (edited mappings, as the CLI and the playground use
     });
 
   it(`a mapping that recurses forever fails with 422 at JSONata stack depth ${MAPPING_LIMITS.stack}`, async () => {
-    const started = performance.now();
     const result = await run("( $forever := function($n) { $forever($n + 1) + 1 }; $forever(0) )");
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -72,7 +70,6 @@ describe("mapping guardrails (edited mappings, as the CLI and the playground use
     expect(result.error.code).toBe("mapping_failed");
     expect(result.error.message).toContain(MESSAGE_MAPPING);
     expect(result.error.message).toMatch(/D1011|[Ss]tack/);
-    expect(performance.now() - started).toBeLessThan(2_000);
   });
 
   it(`a mapping that builds a sequence over ${MAPPING_LIMITS.sequence} items fails with 422`, async () => {
@@ -106,67 +103,17 @@ describe("mapping guardrails (edited mappings, as the CLI and the playground use
   });
 });
 
-describe("translation cost grows linearly with the payload", () => {
-  /**
-   * Fastest of a few runs, in milliseconds: other work on the machine only ever adds time, so the
-   * minimum is the measurement least disturbed by it.
-   */
-  async function fastest(fn: () => Promise<unknown>, runs = 3): Promise<number> {
-    let best = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < runs; i++) {
-      const started = performance.now();
-      await fn();
-      best = Math.min(best, performance.now() - started);
-    }
-    return best;
-  }
-
+// How cost grows with payload size is measured by `npm run bench` (BENCHMARKS.md, section 5),
+// not asserted here: speed belongs in a benchmark, not in a timed test.
+describe("a full batch", () => {
   const event = (supporthuntText as { events: unknown[] }).events[0];
   const batch = (n: number) => ({
     events: Array.from({ length: n }, () => structuredClone(event)),
   });
-  /** A message whose attachments and content attributes hold `n` items. */
-  const message = (n: number) => ({
-    ...chatwootMessage,
-    attachments: Array.from({ length: n }, (_, i) => ({
-      id: i,
-      file_type: "image",
-      data_url: `https://example.com/${i}.png`,
-    })),
-    content_attributes: {
-      items: Array.from({ length: n }, (_, i) => ({ title: `t${i}`, value: `v${i}` })),
-    },
-  });
 
-  it.each([
-    [
-      "a Support Hunt batch, per event",
-      (n: number) => translate("supporthunt", "chatwoot", batch(n)),
-      50,
-    ],
-    [
-      "Chatwoot attachments and items",
-      (n: number) => translate("chatwoot", "dotted", message(n * 20)),
-      50,
-    ],
-  ] as const)("%s: 8x the input costs well under 8^2 = 64x the time", async (_, fn, n) => {
-    await fn(n); // warm-up: compile the mappings
-    const small = await fastest(() => fn(n));
-    const large = await fastest(() => fn(n * 8));
-    // Linear is 8x; allow noise on a shared machine, but nothing near quadratic (64x).
-    expect(large / Math.max(small, 0.5), `${small} ms, then ${large} ms`).toBeLessThan(24);
-  });
-
-  it(`a full batch of ${LIMITS.batchEvents} events translates within a bounded time`, async () => {
-    const format = findFormat("supporthunt");
-    expect(format.ok).toBe(true);
-    const started = performance.now();
+  it(`of ${LIMITS.batchEvents} events translates event by event`, async () => {
     const result = await translate("supporthunt", "dotted", batch(LIMITS.batchEvents));
-    const elapsed = performance.now() - started;
     expect(result.ok).toBe(true);
     if (result.ok) expect(result.value.deliveries.length).toBe(LIMITS.batchEvents);
-    // Measured about 1-3 ms per event on a 2-core machine (README "Limits").
-    expect(elapsed).toBeLessThan(20_000);
-    console.log(`translated ${LIMITS.batchEvents} events in ${Math.round(elapsed)} ms`);
-  });
+  }, 60_000);
 });
