@@ -22,6 +22,8 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
+          // Request and delivery log lines are shown for failing tests only.
+          silent: "passed-only",
           include: ["src/**/*.test.ts", "test/**/*.test.ts"],
           exclude: ["test/browser/**"],
           globalSetup: ["./test/delivery/destination.ts"],
