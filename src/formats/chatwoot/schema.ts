@@ -16,7 +16,33 @@ const time = z.union([z.number(), z.string()], {
 const text = z.string().nullish();
 const record = z.record(z.string(), z.unknown()).nullish();
 
-const party = z.looseObject({ id: id.nullish(), name: text, email: text, type: text });
+const account = z.looseObject({ id: id.nullish(), name: text });
+
+/** A contact, agent or bot: the fields the mappings read are typed, the rest is kept as is. */
+const party = z.looseObject({
+  id: id.nullish(),
+  name: text,
+  email: text,
+  type: text,
+  phone_number: text,
+  identifier: text,
+  avatar: text,
+  thumbnail: text,
+  additional_attributes: record,
+  custom_attributes: record,
+  account: account.nullish(),
+});
+
+/** Choices and form fields of rich messages (input_select, form, cards). */
+const contentAttributes = z
+  .looseObject({
+    items: z
+      .array(
+        z.looseObject({ title: text, name: text, label: text, description: text, media_url: text }),
+      )
+      .nullish(),
+  })
+  .nullish();
 
 export const accountEvents = [
   "conversation_created",
@@ -58,6 +84,9 @@ const conversation = z.looseObject({
   messages: z.array(z.looseObject({})).nullish(),
   additional_attributes: record,
   custom_attributes: record,
+  priority: text,
+  account: account.nullish(),
+  account_id: id.nullish(),
   created_at: time.nullish(),
   updated_at: time.nullish(),
   timestamp: time.nullish(),
@@ -82,7 +111,7 @@ const message = z.looseObject({
     },
   ),
   content_type: text,
-  content_attributes: record,
+  content_attributes: contentAttributes,
   private: z.boolean().nullish(),
   created_at: time.nullish(),
   sender: party.nullish(),
@@ -91,7 +120,7 @@ const message = z.looseObject({
     message: "a conversation needs an id (or display_id)",
   }),
   attachments: z.array(attachment).nullish(),
-  account: party.nullish(),
+  account: account.nullish(),
   inbox: party.nullish(),
 });
 
@@ -101,8 +130,11 @@ const contact = z.looseObject({
   email: text,
   phone_number: text,
   identifier: text,
+  avatar: text,
+  thumbnail: text,
   additional_attributes: record,
   custom_attributes: record,
+  account: account.nullish(),
   changed_attributes: changedAttributes,
 });
 
@@ -117,6 +149,7 @@ const widget = z.looseObject({
   id: id.nullish(),
   contact: party,
   inbox: party.nullish(),
+  account: account.nullish(),
   current_conversation: conversation.nullish(),
   source_id: text,
   event_info: record,
