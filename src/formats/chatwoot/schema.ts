@@ -33,16 +33,71 @@ const party = z.looseObject({
   account: account.nullish(),
 });
 
-/** Choices and form fields of rich messages (input_select, form, cards). */
+/** Choices and form fields of rich messages (input_select, form, cards), and the contact's answers. */
 const contentAttributes = z
   .looseObject({
     items: z
       .array(
-        z.looseObject({ title: text, name: text, label: text, description: text, media_url: text }),
+        z.looseObject({
+          title: text,
+          name: text,
+          label: text,
+          description: text,
+          media_url: text,
+          type: text,
+          required: z.boolean().nullish(),
+          actions: z.array(z.looseObject({ text, uri: text })).nullish(),
+        }),
       )
       .nullish(),
+    /* A form's or a choice's answers are a list; a CSAT answer is an object. */
+    submitted_values: z
+      .union(
+        [
+          z.array(z.looseObject({ name: text, title: text, label: text })),
+          z.record(z.string(), z.unknown()),
+        ],
+        { error: "must be a list of answers or an object" },
+      )
+      .nullish(),
+    external_error: text,
   })
   .nullish();
+
+const attachment = z.looseObject({
+  id: id.nullish(),
+  file_type: text,
+  data_url: text,
+  thumb_url: text,
+  file_size: z.number().nullish(),
+  extension: text,
+});
+
+const messageType = z.union(
+  [z.enum(["incoming", "outgoing", "template", "activity"]), z.number().int().min(0).max(3)],
+  { error: 'must be "incoming", "outgoing", "template" or "activity" (or 0-3)' },
+);
+
+/** The fields of a message the mappings read, wherever the message is. */
+const messageFields = {
+  content: text,
+  content_type: text,
+  content_attributes: contentAttributes,
+  private: z.boolean().nullish(),
+  status: text,
+  created_at: time.nullish(),
+  updated_at: time.nullish(),
+  sender: party.nullish(),
+  contact: party.nullish(),
+  attachments: z.array(attachment).nullish(),
+};
+
+/** A message inside a conversation (push form): an automation webhook reads the last one. */
+const pushMessage = z.looseObject({
+  id: id.nullish(),
+  message_type: messageType.nullish(),
+  ...messageFields,
+});
 
 export const accountEvents = [
   "conversation_created",
@@ -81,7 +136,7 @@ const conversation = z.looseObject({
   meta: z
     .looseObject({ sender: party.nullish(), assignee: party.nullish(), team: party.nullish() })
     .nullish(),
-  messages: z.array(z.looseObject({})).nullish(),
+  messages: z.array(pushMessage).nullish(),
   additional_attributes: record,
   custom_attributes: record,
   priority: text,
@@ -92,34 +147,13 @@ const conversation = z.looseObject({
   timestamp: time.nullish(),
 });
 
-const attachment = z.looseObject({
-  id: id.nullish(),
-  file_type: text,
-  data_url: text,
-  thumb_url: text,
-  file_size: z.number().nullish(),
-  extension: text,
-});
-
 const message = z.looseObject({
   id: id.nullable(),
-  content: text,
-  message_type: z.union(
-    [z.enum(["incoming", "outgoing", "template", "activity"]), z.number().int().min(0).max(3)],
-    {
-      error: 'must be "incoming", "outgoing", "template" or "activity" (or 0-3)',
-    },
-  ),
-  content_type: text,
-  content_attributes: contentAttributes,
-  private: z.boolean().nullish(),
-  created_at: time.nullish(),
-  sender: party.nullish(),
-  contact: party.nullish(),
+  message_type: messageType,
+  ...messageFields,
   conversation: conversation.refine((c) => c.id !== undefined || c.display_id !== undefined, {
     message: "a conversation needs an id (or display_id)",
   }),
-  attachments: z.array(attachment).nullish(),
   account: account.nullish(),
   inbox: party.nullish(),
 });
