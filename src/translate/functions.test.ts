@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { v5 as uuidv5 } from "uuid";
 import { describe, expect, it } from "vitest";
 import { iso, numericId, spacedTime, stringId, unix, uuid } from "./functions.ts";
 
@@ -61,5 +62,10 @@ describe("ids", () => {
     expect(uuid("x")).toMatch(
       /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
     );
+  });
+
+  it("derives a UUIDv5 from the UTF-8 of the name, even one with a lone surrogate", () => {
+    expect(uuid("héllo")).toBe(uuidv5("héllo", "6f1d3b1e-8c2a-5b4e-9a57-4f2d2c9e7a10"));
+    expect(uuid("\ud800")).toBe(uuid("\ufffd"));
   });
 });

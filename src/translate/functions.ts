@@ -69,7 +69,10 @@ export function spacedTime(value: unknown): string | undefined {
 
 /** A UUIDv5 derived from a name: the same name always gives the same id. */
 export function uuid(name: unknown): string | undefined {
-  return typeof name === "string" && name !== "" ? uuidv5(name, EVENT_NAMESPACE) : undefined;
+  // UTF-8 bytes: a lone surrogate (valid JSON, not valid Unicode) becomes U+FFFD instead of throwing.
+  return typeof name === "string" && name !== ""
+    ? uuidv5(new TextEncoder().encode(name), EVENT_NAMESPACE)
+    : undefined;
 }
 
 /**
