@@ -4,6 +4,8 @@ import { jsonataText } from "./scripts/vite-jsonata.ts";
 
 export default defineConfig({
   test: {
+    // Request and delivery log lines are shown for failing tests only.
+    silent: "passed-only",
     projects: [
       {
         // Everything but the browser test runs inside the Workers runtime, against local bindings.
@@ -22,8 +24,6 @@ export default defineConfig({
         ],
         test: {
           name: "workers",
-          // Request and delivery log lines are shown for failing tests only.
-          silent: "passed-only",
           include: ["src/**/*.test.ts", "test/**/*.test.ts"],
           exclude: ["test/browser/**"],
           globalSetup: ["./test/delivery/destination.ts"],
