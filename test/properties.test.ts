@@ -5,9 +5,9 @@
 import { SELF } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatIds } from "../src/formats/index.ts";
-import { translate } from "../src/translate/index.ts";
-import { fixtures } from "./fixtures.ts";
+import { findFormat, formatIds } from "../src/formats/index.ts";
+import { readEvents, translate } from "../src/translate/index.ts";
+import { type Fixture, fixtures } from "./fixtures.ts";
 import { mutationsOf } from "./mutate.ts";
 
 const sources = ["auto", ...formatIds];
@@ -95,4 +95,71 @@ describe("random payloads over HTTP", () => {
       { numRuns: 300 },
     );
   });
+});
+
+/**
+ * A payload that its source format's schema accepts must translate into every format: a wrong
+ * value is either a 400 naming the field (the schema) or dropped by the mapping, never a 422
+ * `mapping_failed` halfway through.
+ */
+describe("schema-valid mutations translate into every format", () => {
+  /** The paths where `mutated` differs from `original`, with the new value: for failure messages. */
+  function changesFrom(original: unknown, mutated: unknown, path = ""): string[] {
+    if (JSON.stringify(original) === JSON.stringify(mutated)) return [];
+    const bothObjects =
+      typeof original === "object" &&
+      original !== null &&
+      typeof mutated === "object" &&
+      mutated !== null;
+    if (!bothObjects || Array.isArray(original) !== Array.isArray(mutated)) {
+      return [`${path || "(body)"} = ${JSON.stringify(mutated)?.slice(0, 80) ?? "(removed)"}`];
+    }
+    const keys = new Set([...Object.keys(original), ...Object.keys(mutated)]);
+    return [...keys].flatMap((key) =>
+      changesFrom(
+        (original as Record<string, unknown>)[key],
+        (mutated as Record<string, unknown>)[key],
+        `${path}.${key}`,
+      ),
+    );
+  }
+
+  async function failuresFor(fixture: Fixture, body: unknown): Promise<string[]> {
+    const format = findFormat(fixture.format);
+    if (!format.ok) throw new Error(format.error.message);
+    if (!readEvents(format.value, body).ok) return [];
+    const failures: string[] = [];
+    for (const target of formatIds) {
+      const result = await translate(fixture.format, target, body);
+      if (!result.ok) {
+        failures.push(
+          `${fixture.format}/${fixture.name} -> ${target}: ${result.error.message} (changed: ${changesFrom(fixture.body, body).join(", ")})`,
+        );
+      }
+    }
+    return failures;
+  }
+
+  it.each(fixtures.map((f) => [`${f.format}/${f.name}`, f] as const))(
+    "%s: fixed-seed sample",
+    async (_, fixture) => {
+      const failures: string[] = [];
+      for (const body of fc.sample(mutationsOf(fixture.body), { numRuns: 60, seed: 42 })) {
+        failures.push(...(await failuresFor(fixture, body)));
+      }
+      expect(failures).toEqual([]);
+    },
+  );
+
+  it.each(fixtures.map((f) => [`${f.format}/${f.name}`, f] as const))(
+    "%s: random mutations",
+    async (_, fixture) => {
+      await fc.assert(
+        fc.asyncProperty(mutationsOf(fixture.body), async (body) => {
+          expect(await failuresFor(fixture, body)).toEqual([]);
+        }),
+        { numRuns: 20 },
+      );
+    },
+  );
 });
