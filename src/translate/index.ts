@@ -150,11 +150,7 @@ export async function toCanonical(
       skip: `${format.name} event "${event.name}" has no mapping to the canonical model`,
     });
   }
-  trace?.mappings.push(file.path);
-  const mapping = withOverride(file, options);
-  const variables = await variablesOf(format, mapping, options, trace);
-  if (!variables.ok) return variables;
-  const output = await evaluate(mapping, event.payload, variables.value);
+  const output = await runMapping(format, file, event.payload, options, trace);
   if (!output.ok) return output;
   if (isSkip(output.value)) return ok(output.value);
   const canonical = CanonicalEvent.safeParse(output.value);
@@ -180,11 +176,7 @@ export async function fromCanonical(
       ],
     });
   }
-  trace?.mappings.push(file.path);
-  const mapping = withOverride(file, options);
-  const variables = await variablesOf(format, mapping, options, trace);
-  if (!variables.ok) return variables;
-  const output = await evaluate(mapping, event, variables.value);
+  const output = await runMapping(format, file, event, options, trace);
   if (!output.ok) return output;
   return readEncoded(file, event, output.value);
 }
@@ -245,28 +237,48 @@ function withOverride(file: MappingFile, options: TranslateOptions): MappingFile
 }
 
 /**
- * `$format`, `$platform`, the format's variables, and the libraries the mapping names (`$readers`),
- * each evaluated once per isolate and listed in the trace.
+ * Runs one mapping file of a format (or its edited copy) on an input, with `$format`,
+ * `$platform`, the format's variables and the libraries the file names bound; records the files
+ * that ran in the trace.
  */
-async function variablesOf(
+async function runMapping(
   format: FormatDefinition,
-  mapping: MappingFile,
+  file: MappingFile,
+  input: unknown,
   options: TranslateOptions,
   trace?: TraceStep,
-): Promise<Result<Record<string, unknown>>> {
+): Promise<Result<unknown>> {
+  trace?.mappings.push(file.path);
+  const mapping = withOverride(file, options);
   const variables: Record<string, unknown> = {
     format: format.id,
     platform: format.name,
     ...format.variables,
   };
-  for (const [name, file] of Object.entries(format.libraries ?? {})) {
-    if (!mapping.text.includes(`$${name}`)) continue;
-    const value = await loadLibrary(withOverride(file, options), { ...variables });
+  for (const [name, library] of librariesNamedBy(format, mapping)) {
+    const value = await loadLibrary(withOverride(library, options), { ...variables });
     if (!value.ok) return value;
     variables[name] = value.value;
-    trace?.mappings.push(file.path);
+    trace?.mappings.push(library.path);
   }
-  return ok(variables);
+  return evaluate(mapping, input, variables);
+}
+
+const librariesByFile = new WeakMap<MappingFile, Array<[string, MappingFile]>>();
+
+/** The format's libraries a mapping file names (`$readers`), found once per file. */
+function librariesNamedBy(
+  format: FormatDefinition,
+  mapping: MappingFile,
+): Array<[string, MappingFile]> {
+  let named = librariesByFile.get(mapping);
+  if (!named) {
+    named = Object.entries(format.libraries ?? {}).filter(([name]) =>
+      mapping.text.includes(`$${name}`),
+    );
+    librariesByFile.set(mapping, named);
+  }
+  return named;
 }
 
 function describe(event: CanonicalEvent): string {

@@ -158,19 +158,8 @@ const message = z.looseObject({
   inbox: party.nullish(),
 });
 
-const contact = z.looseObject({
-  id: id.nullable(),
-  name: text,
-  email: text,
-  phone_number: text,
-  identifier: text,
-  avatar: text,
-  thumbnail: text,
-  additional_attributes: record,
-  custom_attributes: record,
-  account: account.nullish(),
-  changed_attributes: changedAttributes,
-});
+/** A contact event: the contact (a party whose id may be null, never invented) + its changes. */
+const contact = party.extend({ id: id.nullable(), changed_attributes: changedAttributes });
 
 const conversationEvent = conversation
   .extend({ changed_attributes: changedAttributes })
