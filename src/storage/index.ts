@@ -48,50 +48,52 @@ export interface NewEvent {
 export type Admission = { id: string; duplicate: false } | { id: string; duplicate: true };
 
 /**
- * Records events unless their key was seen in the last 24 hours. One D1 batch (a transaction):
- * expired keys are dropped, each key is inserted if absent, and each event row is written only
- * if its key now points at it, so concurrent repeats admit exactly one. Returns, per event, its
- * own id or the id of the event it repeats.
+ * Records events unless their key was seen in the last 24 hours, in one D1 batch (a transaction,
+ * one round trip): each key is inserted, or takes over a key that has expired; each event row is
+ * written only if its key now points at it, so concurrent repeats admit exactly one; the batch
+ * ends by reading who owns each key. Returns, per event, its own id or the id of the event it
+ * repeats.
  */
 export async function admit(db: D1Database, events: NewEvent[]): Promise<Admission[]> {
   if (events.length === 0) return [];
   await ready(db);
   const now = nowSeconds();
-  const statements: D1PreparedStatement[] = [];
-  for (const event of events) {
-    statements.push(
-      db.prepare("DELETE FROM seen WHERE key = ? AND expires_at <= ?").bind(event.key, now),
-      db
-        .prepare("INSERT OR IGNORE INTO seen (key, event_id, expires_at) VALUES (?, ?, ?)")
-        .bind(event.key, event.id, now + DEDUPE_SECONDS),
-      db
-        .prepare(
-          `INSERT INTO events (id, source, name, dispatch, payload, received_at)
-           SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM seen WHERE key = ? AND event_id = ?)`,
-        )
-        .bind(
-          event.id,
-          event.source,
-          event.name,
-          event.dispatch ?? null,
-          event.payload,
-          now,
-          event.key,
-          event.id,
-        ),
-    );
-  }
-  await db.batch(statements);
-  const ownerOf = new Map<string, string>();
-  for (const keys of chunks(
+  const writes = events.flatMap((event) => [
+    db
+      .prepare(
+        `INSERT INTO seen (key, event_id, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET event_id = excluded.event_id, expires_at = excluded.expires_at
+         WHERE seen.expires_at <= ?`,
+      )
+      .bind(event.key, event.id, now + DEDUPE_SECONDS, now),
+    db
+      .prepare(
+        `INSERT INTO events (id, source, name, dispatch, payload, received_at)
+         SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM seen WHERE key = ? AND event_id = ?)`,
+      )
+      .bind(
+        event.id,
+        event.source,
+        event.name,
+        event.dispatch ?? null,
+        event.payload,
+        now,
+        event.key,
+        event.id,
+      ),
+  ]);
+  const reads = chunks(
     events.map((event) => event.key),
     MAX_BOUND_PARAMETERS,
-  )) {
-    const owners = await db
+  ).map((keys) =>
+    db
       .prepare(`SELECT key, event_id FROM seen WHERE key IN (${keys.map(() => "?").join(",")})`)
-      .bind(...keys)
-      .all<{ key: string; event_id: string }>();
-    for (const row of owners.results) ownerOf.set(row.key, row.event_id);
+      .bind(...keys),
+  );
+  const results = await db.batch<{ key: string; event_id: string }>([...writes, ...reads]);
+  const ownerOf = new Map<string, string>();
+  for (const result of results.slice(writes.length)) {
+    for (const row of result.results) ownerOf.set(row.key, row.event_id);
   }
   // The same key twice in one body: the first admits, the second is its duplicate.
   return events.map((event) => {
@@ -123,15 +125,33 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
-/** Drops expired dedupe keys and old events. Cheap; called now and then by the consumer. */
-export async function prune(db: D1Database): Promise<void> {
+export interface Pruned {
+  seen: number;
+  events: number;
+  delivered: number;
+  attempts: number;
+}
+
+/**
+ * Drops expired dedupe keys, and events, delivery records and attempts older than the retention
+ * (retries end within 72 hours; dead letters keep their own copy). Run by the cron trigger.
+ */
+export async function prune(db: D1Database, now = nowSeconds()): Promise<Pruned> {
   await ready(db);
-  const now = nowSeconds();
-  await db.batch([
+  const before = now - EVENT_RETENTION_SECONDS;
+  const [seen, events, delivered, attempts] = await db.batch([
     db.prepare("DELETE FROM seen WHERE expires_at <= ?").bind(now),
-    db.prepare("DELETE FROM events WHERE received_at <= ?").bind(now - EVENT_RETENTION_SECONDS),
-    db.prepare("DELETE FROM delivered WHERE at <= ?").bind(now - EVENT_RETENTION_SECONDS),
+    db.prepare("DELETE FROM events WHERE received_at <= ?").bind(before),
+    db.prepare("DELETE FROM delivered WHERE at <= ?").bind(before),
+    db.prepare("DELETE FROM attempts WHERE at <= ?").bind(before),
   ]);
+  const changes = (result: D1Result | undefined) => result?.meta.changes ?? 0;
+  return {
+    seen: changes(seen),
+    events: changes(events),
+    delivered: changes(delivered),
+    attempts: changes(attempts),
+  };
 }
 
 export async function getEvent(db: D1Database, id: string): Promise<StoredEvent | undefined> {

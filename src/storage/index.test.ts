@@ -1,0 +1,102 @@
+/** Deduplicated admission against the real local D1. */
+import {
+  createExecutionContext,
+  createScheduledController,
+  waitOnExecutionContext,
+} from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { Env } from "../config/env.ts";
+import { admit, EVENT_RETENTION_SECONDS, getEvent, type NewEvent } from "./index.ts";
+
+const db = (env as unknown as Env).DB;
+
+function newEvent(key: string, payload: unknown = { text: "hi" }): NewEvent {
+  return {
+    key,
+    id: crypto.randomUUID(),
+    source: "dotted",
+    name: "message.create.contact.chat",
+    payload: JSON.stringify(payload),
+  };
+}
+
+const freshKey = () => `test:${crypto.randomUUID()}`;
+
+describe("admit", () => {
+  it("stores a new event and reports a repeat of it as a duplicate of the original", async () => {
+    const key = freshKey();
+    const first = newEvent(key, { text: "first" });
+    expect(await admit(db, [first])).toEqual([{ id: first.id, duplicate: false }]);
+    expect((await getEvent(db, first.id))?.payload).toEqual({ text: "first" });
+
+    const repeat = newEvent(key, { text: "repeat" });
+    expect(await admit(db, [repeat])).toEqual([{ id: first.id, duplicate: true }]);
+    expect(await getEvent(db, repeat.id)).toBeUndefined();
+  });
+
+  it("admits the same key twice in one body once", async () => {
+    const key = freshKey();
+    const [a, b, c] = [newEvent(key), newEvent(freshKey()), newEvent(key)];
+    expect(await admit(db, [a, b, c])).toEqual([
+      { id: a.id, duplicate: false },
+      { id: b.id, duplicate: false },
+      { id: a.id, duplicate: true },
+    ]);
+  });
+
+  it("admits exactly one of concurrent repeats", async () => {
+    const key = freshKey();
+    const attempts = Array.from({ length: 5 }, () => newEvent(key));
+    const results = (await Promise.all(attempts.map((e) => admit(db, [e])))).flat();
+    const admitted = results.filter((r) => !r.duplicate);
+    expect(admitted).toHaveLength(1);
+    expect(new Set(results.map((r) => r.id))).toEqual(new Set([admitted[0]?.id]));
+  });
+
+  it("admits a key again once its 24 hours are over", async () => {
+    const key = freshKey();
+    const old = newEvent(key);
+    await admit(db, [old]);
+    await db.prepare("UPDATE seen SET expires_at = 0 WHERE key = ?").bind(key).run();
+
+    const later = newEvent(key);
+    expect(await admit(db, [later])).toEqual([{ id: later.id, duplicate: false }]);
+    expect(await getEvent(db, later.id)).toBeDefined();
+    expect(await admit(db, [newEvent(key)])).toEqual([{ id: later.id, duplicate: true }]);
+  });
+
+  it("handles more keys than one statement may bind (100)", async () => {
+    const events = Array.from({ length: 250 }, () => newEvent(freshKey()));
+    const results = await admit(db, [...events, newEvent(events[249]?.key ?? "")]);
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(250);
+    expect(results.at(-1)).toEqual({ id: events[249]?.id, duplicate: true });
+  });
+});
+
+describe("the cron trigger", () => {
+  it("prunes expired dedupe keys and events past retention, and keeps the rest", async () => {
+    const worker = (await import("../index.ts")).default;
+    const expired = newEvent(freshKey());
+    const current = newEvent(freshKey());
+    await admit(db, [expired, current]);
+    const longAgo = Math.floor(Date.now() / 1000) - EVENT_RETENTION_SECONDS - 60;
+    await db.batch([
+      db.prepare("UPDATE seen SET expires_at = ? WHERE key = ?").bind(longAgo, expired.key),
+      db.prepare("UPDATE events SET received_at = ? WHERE id = ?").bind(longAgo, expired.id),
+    ]);
+
+    const controller = createScheduledController({ cron: "23 * * * *" });
+    const ctx = createExecutionContext();
+    await worker.scheduled(controller, env as unknown as Env, ctx);
+    await waitOnExecutionContext(ctx);
+
+    expect(await getEvent(db, expired.id)).toBeUndefined();
+    expect(await getEvent(db, current.id)).toBeDefined();
+    const keys = await db
+      .prepare("SELECT key FROM seen WHERE key IN (?, ?)")
+      .bind(expired.key, current.key)
+      .all<{ key: string }>();
+    expect(keys.results.map((row) => row.key)).toEqual([current.key]);
+  });
+});
