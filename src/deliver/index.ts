@@ -19,7 +19,6 @@ import {
   getEvent,
   listAttempts,
   nowSeconds,
-  prune,
   recordAttempt,
   type StoredEvent,
 } from "../storage/index.ts";
@@ -31,6 +30,13 @@ export const USER_AGENT = `webhook-translator/${pkg.version}`;
 
 /** Longest delay a Queue accepts for `retry({delaySeconds})` (12 hours). */
 const QUEUE_MAX_DELAY_SECONDS = 43_200;
+/**
+ * How long after a message was queued its retries may go on. Cloudflare Queues deletes a message
+ * 4 days after it was sent (the default retention), retried or not, and events are kept 7 days:
+ * past this window the message is dead-lettered instead, so a long `Retry-After` or a large
+ * `MAX_ATTEMPTS` cannot let it expire unseen.
+ */
+export const RETRY_WINDOW_SECONDS = 72 * 60 * 60;
 /** Delay before retrying when the configuration is broken (it needs a deploy to fix). */
 const CONFIG_RETRY_SECONDS = 60;
 
@@ -291,7 +297,8 @@ async function deadLetter(
  *   4xx but 408/429, a 3xx) dead-letters the message at once (other deliveries of the same event
  *   are still attempted; a replay re-sends only those not yet delivered).
  * - Retryable failures retry the message after `Retry-After` or the backoff; after `MAX_ATTEMPTS`
- *   attempts it is dead-lettered. Deliveries already made are never re-sent.
+ *   attempts, or when the next retry would fall outside `RETRY_WINDOW_SECONDS` of the message's
+ *   first queueing, it is dead-lettered. Deliveries already made are never re-sent.
  */
 export async function handleMessage(
   message: Message<DeliveryMessage>,
@@ -411,6 +418,18 @@ export async function handleMessage(
     QUEUE_MAX_DELAY_SECONDS,
     hinted >= 0 ? Math.max(hinted, 0) : backoffSeconds(message.attempts, settings),
   );
+  const queuedForSeconds = Math.max(0, (Date.now() - message.timestamp.getTime()) / 1000);
+  if (queuedForSeconds + delaySeconds > RETRY_WINDOW_SECONDS) {
+    await deadLetter(
+      env,
+      event,
+      route.name,
+      route.target,
+      `gave up after ${message.attempts} attempts: the next retry (in ${delaySeconds} s) would fall outside the ${RETRY_WINDOW_SECONDS / 3600} h retry window; last error: ${last.error}`,
+    );
+    message.ack();
+    return;
+  }
   log("info", "delivery retry scheduled", {
     route: route.name,
     eventId: event.id,
@@ -426,11 +445,7 @@ export async function handleMessage(
  * the dead-letter queue). Messages arriving on the dead-letter queue (name ending in `-dlq`) are
  * kept as dead letters.
  */
-export async function handleBatch(
-  batch: MessageBatch<DeliveryMessage>,
-  env: Env,
-  ctx: ExecutionContext,
-): Promise<void> {
+export async function handleBatch(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
   if (batch.queue.endsWith("-dlq")) {
     for (const message of batch.messages) await keepFromDeadLetterQueue(message, env);
     return;
@@ -454,7 +469,6 @@ export async function handleBatch(
       message.retry({ delaySeconds: backoffSeconds(message.attempts, config.config.settings) });
     }
   }
-  if (Math.random() < 0.05) ctx.waitUntil(prune(env.DB).catch(() => undefined));
 }
 
 async function keepFromDeadLetterQueue(message: Message<DeliveryMessage>, env: Env) {

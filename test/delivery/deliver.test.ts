@@ -4,7 +4,12 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
-import { backoffSeconds, retryAfterSeconds, webhookId } from "../../src/deliver/index.ts";
+import {
+  backoffSeconds,
+  RETRY_WINDOW_SECONDS,
+  retryAfterSeconds,
+  webhookId,
+} from "../../src/deliver/index.ts";
 import type { DeliveryMessage } from "../../src/enqueue/index.ts";
 import { fromBase64, hmac, toBase64, toHex } from "../../src/verify/crypto.ts";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
@@ -121,6 +126,30 @@ describe("queue consumer", () => {
     const letter = await deadLetterFor(env, message?.event ?? "");
     expect(letter?.attempts.map((a) => a.status)).toEqual([500, 500, 500]);
     expect(letter?.lastError).toContain("gave up after 3 attempts");
+  });
+
+  it("dead-letters instead of retrying past the retry window (the queue would drop the message)", async () => {
+    const dest = destination("429ra43200");
+    const env = simple(dest.url, { ADMIN_TOKEN: "admin-token" });
+    const [message] = await accept(env, ["default"]);
+
+    const fresh = await consume(env, [message as DeliveryMessage], 1);
+    expect(fresh.delays[0]).toBe(43_200);
+
+    const queuedAlmostThreeDaysAgo = new Date(Date.now() - (RETRY_WINDOW_SECONDS - 3600) * 1000);
+    const old = await consume(
+      env,
+      [message as DeliveryMessage],
+      2,
+      undefined,
+      queuedAlmostThreeDaysAgo,
+    );
+    expect(old.retryMessages).toHaveLength(0);
+    expect(old.explicitAcks).toHaveLength(1);
+    const letter = await deadLetterFor(env, message?.event ?? "");
+    expect(letter?.lastError).toContain("outside the 72 h retry window");
+    expect(letter?.lastError).toContain("HTTP 429");
+    expect(letter?.attempts.map((a) => a.status)).toEqual([429, 429]);
   });
 
   it("replays a dead letter through the queue with the current mappings", async () => {

@@ -68,16 +68,17 @@ export async function call(
   );
 }
 
-/** Runs the queue consumer once on these messages (all at the given attempt number). */
+/** Runs the queue consumer once on these messages (all at the given attempt number, first queued at `queuedAt`). */
 export async function consume(
   env: Env,
   messages: DeliveryMessage[],
   attempts = 1,
   queue = "webhook-translator-deliveries",
+  queuedAt = new Date(),
 ) {
   const batch = createMessageBatch<DeliveryMessage>(
     queue,
-    messages.map((body, i) => ({ id: `m${i}-${unique()}`, timestamp: new Date(), attempts, body })),
+    messages.map((body, i) => ({ id: `m${i}-${unique()}`, timestamp: queuedAt, attempts, body })),
   );
   // getQueueResult does not report retry delays: each message's retry() records its own.
   const delays: Array<number | undefined> = [];
@@ -89,7 +90,7 @@ export async function consume(
     };
   });
   const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
+  await (worker.queue as ExportedHandlerQueueHandler<Env, DeliveryMessage>)(batch, env, ctx);
   return { ...(await getQueueResult(batch, ctx)), delays };
 }
 
