@@ -14,6 +14,8 @@ export interface BatchResult {
   distinctFixtures: number;
   request: { wall: Summary; cpuMs: number };
   requestWithKeys?: { wall: Summary; cpuMs: number };
+  /** The 100 dedupe keys alone (Node WebCrypto). */
+  keysOnly?: { wall: Summary; cpuMs: number };
   consumer: Array<{ target: string; wall?: Summary; cpuMs?: number; note?: string }>;
 }
 
@@ -74,6 +76,7 @@ export async function batchCosts(fixtures: Fixture[]): Promise<BatchResult> {
   const request = await cpuTimed(requestPath, 200);
 
   let requestWithKeys: BatchResult["requestWithKeys"];
+  let keysOnlyResult: BatchResult["keysOnly"];
   const transport = source.transport;
   if (transport) {
     const withKeys = async () => {
@@ -95,6 +98,19 @@ export async function batchCosts(fixtures: Fixture[]): Promise<BatchResult> {
       );
     };
     requestWithKeys = await cpuTimed(withKeys, 200);
+    const parsed = readEvents(source, JSON.parse(text));
+    if (parsed.ok) {
+      const fake = {
+        method: "POST",
+        url: new URL("http://127.0.0.1/webhooks/supporthunt"),
+        headers: new Headers(),
+        text,
+        body: JSON.parse(text),
+      };
+      const keysOnly = () =>
+        Promise.all(parsed.value.map((e, i) => transport.dedupeKey(fake, e, i)));
+      keysOnlyResult = await cpuTimed(keysOnly, 200);
+    }
   }
 
   const parsed = readEvents(source, JSON.parse(text));
@@ -122,6 +138,7 @@ export async function batchCosts(fixtures: Fixture[]): Promise<BatchResult> {
     distinctFixtures: sources,
     request,
     ...(requestWithKeys ? { requestWithKeys } : {}),
+    ...(keysOnlyResult ? { keysOnly: keysOnlyResult } : {}),
     consumer,
   };
 }
