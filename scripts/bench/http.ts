@@ -224,9 +224,12 @@ export async function httpBench(fixtures: Fixture[], seconds = 10): Promise<Http
     // Warm-up of both routes, then the measured runs, trivial first.
     await load("warm-up", base, result.trivialRoute, "GET", undefined, 2);
     await load("warm-up", base, result.ingestRoute, "POST", body, 2);
+    // A third route for the why: /health does one local D1 round trip (SELECT 1) and nothing else
+    // of note, so it shows what a storage call costs here; ingest makes two (D1 batch + queue send).
     result.runs.push(
       await load("trivial", base, result.trivialRoute, "GET", undefined, seconds),
       await load("ingest", base, result.ingestRoute, "POST", body, seconds),
+      await load("one storage round trip", base, "/health", "GET", undefined, seconds),
     );
   } catch (error) {
     result.error = `${String(error)}\n${output.slice(-1500)}`;
