@@ -92,7 +92,7 @@ describe("queue consumer", () => {
 
     for (const script of ["close,200", "hang,200"]) {
       const dest = destination(script);
-      const flaky = simple(dest.url, { DELIVERY_TIMEOUT_MS: "300" });
+      const flaky = simple(dest.url, { DELIVERY_TIMEOUT_MS: "1000" });
       const [m] = await accept(flaky, ["default"]);
       const r = await drive(flaky, m as DeliveryMessage);
       expect(

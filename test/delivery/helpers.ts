@@ -36,7 +36,7 @@ export function testEnv(vars: Record<string, unknown> = {}): Env {
   return {
     ...baseEnv,
     RETRY_BASE_SECONDS: "0",
-    DELIVERY_TIMEOUT_MS: "500",
+    DELIVERY_TIMEOUT_MS: "5000",
     ...vars,
   } as Env;
 }
