@@ -15,6 +15,7 @@ import { coldStart } from "./cold.ts";
 import { allFixtures, root } from "./fixtures.ts";
 import { growth, SIZES } from "./growth.ts";
 import { httpBench } from "./http.ts";
+import { nodeCounts } from "./nodes.ts";
 import { profile } from "./profile.ts";
 import { fmt, pct, type Summary, summarise, table } from "./stats.ts";
 import { floorCosts, interpreterCosts, pairCosts, sweep } from "./translation.ts";
@@ -50,6 +51,8 @@ log("1b. hand-written floor");
 const floors = await floorCosts(fixtures);
 log("1c. the JSONata interpreter alone");
 const interp = await interpreterCosts(fixtures);
+log("1c'. expression nodes evaluated per pair");
+const nodes = await nodeCounts(fixtures, async (path) => readFileSync(join(root, path), "utf8"));
 log("1d. every fixture into every target");
 const swept = await sweep(fixtures);
 log("1e. CPU profile");
@@ -251,6 +254,46 @@ p();
 p(
   "A one-field expression already costs a sizeable part of the 100 µs budget, and a real mapping (100–180 lines: reading every documented shape, building `extra`) costs several times the budget on its own; a translation runs two of them plus two zod validations. The profile below agrees: the time is in the jsonata interpreter (`evaluate`, `lookup`, `evaluateStep`…), garbage collection of the promises and frames it allocates, and zod; the engine's own code (src/translate) is a few percent. Nothing cheap in the engine can close a gap of this size: meeting 100 µs needs either a synchronous evaluator (or compiling mappings to JavaScript), or much smaller mappings. The guardrails cost only the difference between the last two rows.",
 );
+p();
+p("### How many expression nodes a translation evaluates");
+p();
+p(
+  "JSONata's `__evaluate_entry` hook counted every node each representative pair evaluates (both mapping files, and the library functions they call, counted under the library). Dividing the pair's median time (table above) by its node count gives the cost per node: roughly constant, so a translation costs about its node count times that. Reaching 100 µs at this rate would allow well under a hundred nodes for reading a platform's payload and writing another's.",
+);
+p();
+{
+  const rows = nodes.map((n) => {
+    const timed = pairs.find((x) => x.source === n.source && x.target === n.target)?.total?.median;
+    return {
+      ...n,
+      timed,
+      perNode: timed !== undefined && n.nodes > 0 ? timed / n.nodes : undefined,
+    };
+  });
+  p(
+    table(
+      ["source", "target", "nodes", "per file", "total µs (median)", "µs per node"],
+      rows.map((r) => [
+        r.source,
+        r.target,
+        r.nodes,
+        r.perFile
+          .map((f) => `${f.path.replace(/^mappings\//, "").replace(/\.jsonata$/, "")} ${f.nodes}`)
+          .join(", "),
+        r.timed === undefined ? "–" : fmt(r.timed),
+        r.perNode === undefined ? "–" : fmt(r.perNode, 2),
+      ]),
+    ),
+  );
+  const perNode = rows.map((r) => r.perNode).filter((x): x is number => x !== undefined);
+  if (perNode.length > 0) {
+    const counts = rows.map((r) => r.nodes);
+    p();
+    p(
+      `Nodes per pair: ${Math.min(...counts)} to ${Math.max(...counts)}; µs per node: median ${fmt(summarise(perNode).median, 2)} (${fmt(Math.min(...perNode), 2)} to ${fmt(Math.max(...perNode), 2)}).`,
+    );
+  }
+}
 p();
 p("### Where the time goes (CPU profile)");
 p();
