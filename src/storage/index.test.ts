@@ -1,4 +1,4 @@
-/** Deduplicated admission against the real local D1. */
+/** Admission (24-hour dedupe) and pruning, against the real local D1. */
 import {
   createExecutionContext,
   createScheduledController,
