@@ -23,13 +23,28 @@ export interface Accepted {
   duplicates: string[];
 }
 
-/** Thrown when the queue refused the messages; nothing of the request was kept. */
-export class EnqueueError extends Error {}
+/** Most messages one `sendBatch` takes. */
+const QUEUE_BATCH = 100;
+
+/**
+ * Thrown when the queue refused messages. `queued` are the events whose every message was queued
+ * before the failure: they stay stored and will be delivered; the others were removed again.
+ */
+export class EnqueueError extends Error {
+  constructor(
+    message: string,
+    readonly queued: string[],
+    readonly dropped: number,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * Stores the events (deduplicated) and queues one message per new event and route. Everything
- * answered 2xx is durably stored and queued; if queueing fails, what was stored is removed again
- * and the caller answers 503 so that the sender retries.
+ * answered 2xx is durably stored and queued. If queueing fails part way, the events not fully
+ * queued are removed again and the caller answers 503: the sender's retry then admits those
+ * anew, while the events already queued are recognised as repeats and not delivered twice.
  */
 export async function enqueue(
   env: Env,
@@ -55,14 +70,23 @@ export async function enqueue(
       contentType: "json" as const,
     })),
   );
+  let sent = 0;
   try {
-    for (let i = 0; i < messages.length; i += 100) {
-      await env.DELIVERY_QUEUE.sendBatch(messages.slice(i, i + 100));
+    for (; sent < messages.length; sent += QUEUE_BATCH) {
+      await env.DELIVERY_QUEUE.sendBatch(messages.slice(sent, sent + QUEUE_BATCH));
     }
   } catch (error) {
-    log("error", "enqueue failed", { source, events: accepted.length, error: String(error) });
-    await forget(env.DB, accepted).catch(() => undefined);
-    throw new EnqueueError(String(error));
+    // Messages go event by event (every route of one event, then the next event).
+    const queued = accepted.slice(0, Math.floor(sent / Math.max(1, routes.length)));
+    const unqueued = accepted.slice(queued.length);
+    log("error", "enqueue failed", {
+      source,
+      events: accepted.length,
+      queued: queued.length,
+      error: String(error),
+    });
+    await forget(env.DB, unqueued).catch(() => undefined);
+    throw new EnqueueError(String(error), queued, unqueued.length);
   }
   return { accepted, duplicates };
 }

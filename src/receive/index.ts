@@ -211,7 +211,11 @@ defineRoute(webhookRoutes, receiveRoute, async (c) => {
     return c.json(
       {
         error: "unavailable",
-        message: "The events could not be queued; nothing was kept. Retry later.",
+        message:
+          e.queued.length === 0
+            ? "The events could not be queued; nothing was kept. Retry later."
+            : `${e.dropped} of ${e.dropped + e.queued.length} events could not be queued and were not kept. Retry the same request later: the ${e.queued.length} already queued are recognised as repeats and delivered once.`,
+        ...(e.queued.length > 0 ? { queued: e.queued } : {}),
       },
       503,
     );

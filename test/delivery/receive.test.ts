@@ -1,5 +1,6 @@
 /** Receiving: verification of every source, handshakes, validation, dedupe, configuration. */
 import { describe, expect, it } from "vitest";
+import type { DeliveryMessage } from "../../src/enqueue/index.ts";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
 import supporthuntText from "../fixtures/supporthunt/message-text/source.json";
 import { call, chatwootSigned, destination, hubSignature, testEnv, unique } from "./helpers.ts";
@@ -87,6 +88,59 @@ describe("POST /webhooks/:source", () => {
     expect(shFirst.status).toBe(202);
     const shAgain = await call(env, "/webhooks/supporthunt", { json: batch });
     expect(shAgain.status).toBe(200);
+  });
+
+  it("when the queue fails part way: 503, and the retry delivers each event once", async () => {
+    // The real local queue, made to fail from its `failFrom`-th sendBatch call on.
+    const failingQueue = (failFrom: number): Queue<DeliveryMessage> => {
+      const real = testEnv().DELIVERY_QUEUE;
+      let calls = 0;
+      return {
+        send: (body, options) => real.send(body, options),
+        sendBatch: (messages, options) => {
+          calls++;
+          return calls >= failFrom
+            ? Promise.reject(new Error("queue unavailable"))
+            : real.sendBatch(messages, options);
+        },
+      } as Queue<DeliveryMessage>;
+    };
+    // 150 events (distinct content): 150 messages for one route, sent as 100 + 50.
+    const template = (supporthuntText as { events: Array<Record<string, unknown>> }).events[0];
+    const stamp = unique();
+    const batch = {
+      events: Array.from({ length: 150 }, (_, i) => ({ ...template, text: `${stamp} #${i}` })),
+    };
+    const env = routed();
+
+    const partly = await call(
+      { ...env, DELIVERY_QUEUE: failingQueue(2) },
+      "/webhooks/supporthunt",
+      {
+        json: batch,
+      },
+    );
+    expect(partly.status).toBe(503);
+    const partial = (await partly.json()) as { error: string; message: string; queued: string[] };
+    expect(partial.error).toBe("unavailable");
+    expect(partial.queued).toHaveLength(100);
+    expect(partial.message).toContain("50 of 150 events could not be queued");
+
+    const retry = await call(env, "/webhooks/supporthunt", { json: batch });
+    expect(retry.status).toBe(202);
+    const retried = (await retry.json()) as { accepted: string[]; duplicates: string[] };
+    expect(retried.duplicates).toEqual(partial.queued);
+    expect(retried.accepted).toHaveLength(50);
+
+    const nothing = await call(
+      { ...env, DELIVERY_QUEUE: failingQueue(1) },
+      "/webhooks/supporthunt",
+      {
+        json: supportHuntBatch(),
+      },
+    );
+    expect(nothing.status).toBe(503);
+    expect(await nothing.json()).not.toHaveProperty("queued");
   });
 
   it("answers 503 naming the problem when nothing can be routed", async () => {
