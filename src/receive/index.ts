@@ -18,8 +18,7 @@ import {
 } from "../openapi/schemas.ts";
 import { readEvents } from "../translate/index.ts";
 import { limitBody, readJsonBody } from "../validate/index.ts";
-import { sha256Hex } from "../verify/crypto.ts";
-import { sourceSecrets, transportOf } from "../verify/index.ts";
+import { dedupeKeys, sourceSecrets, transportOf } from "../verify/index.ts";
 
 type Ctx = Context<{ Bindings: Env }>;
 
@@ -187,14 +186,7 @@ defineRoute(webhookRoutes, receiveRoute, async (c) => {
   const events = readEvents(source, request.body);
   if (!events.ok) return error(c, events.error);
 
-  const keyed = await Promise.all(
-    events.value.map(async (wire, index) => ({
-      wire,
-      key: transport
-        ? await transport.dedupeKey(request, wire, index)
-        : `body:${index}:${await sha256Hex(request.text)}`,
-    })),
-  );
+  const keyed = await dedupeKeys(source, request, events.value);
   try {
     const result = await enqueue(c.env, source.id, keyed, routes);
     log("info", "webhook accepted", {

@@ -1,7 +1,8 @@
 import { chatwootTransport } from "../formats/chatwoot/transport.ts";
 import { dottedTransport } from "../formats/dotted/transport.ts";
 import { supporthuntTransport } from "../formats/supporthunt/transport.ts";
-import type { FormatDefinition, Transport } from "../formats/types.ts";
+import type { FormatDefinition, InboundRequest, Transport, WireEvent } from "../formats/types.ts";
+import { sha256Hex } from "./crypto.ts";
 
 const builtIn: Record<string, Transport> = {
   chatwoot: chatwootTransport,
@@ -16,6 +17,28 @@ const builtIn: Record<string, Transport> = {
  */
 export function transportOf(format: FormatDefinition): Transport | undefined {
   return format.transport ?? builtIn[format.family ?? format.id];
+}
+
+/**
+ * The deduplication key of each event of a request: the source's own (Chatwoot delivery id,
+ * dotted envelope id, Support Hunt content hash), else a hash of the body and the position.
+ *
+ * @example await dedupeKeys(supporthunt, request, events) // [{ wire, key: "event:9f2c…" }, …]
+ */
+export function dedupeKeys(
+  source: FormatDefinition,
+  request: InboundRequest,
+  events: WireEvent[],
+): Promise<Array<{ wire: WireEvent; key: string }>> {
+  const transport = transportOf(source);
+  return Promise.all(
+    events.map(async (wire, index) => ({
+      wire,
+      key: transport
+        ? await transport.dedupeKey(request, wire, index)
+        : `body:${index}:${await sha256Hex(request.text)}`,
+    })),
+  );
 }
 
 /** The env var holding a source's inbound secret: `WEBHOOK_SECRET_<ID>` (upper case, `-` → `_`). */

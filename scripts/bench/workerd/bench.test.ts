@@ -11,7 +11,7 @@ import { expect, inject, it } from "vitest";
 import { findFormat } from "../../../src/formats/index.ts";
 import type { FormatDefinition, InboundRequest } from "../../../src/formats/types.ts";
 import { readEvents, translate } from "../../../src/translate/index.ts";
-import { transportOf } from "../../../src/verify/index.ts";
+import { dedupeKeys } from "../../../src/verify/index.ts";
 import { floors } from "../floor.ts";
 import type { WorkerdInput, WorkerdMeta } from "./input.ts";
 import { createExecutionContext, env, waitOnExecutionContext, worker } from "./runtime.js";
@@ -69,8 +69,6 @@ const BLOCK_MS = 20;
 
 it("request path", async ({ task }) => {
   const source = format("supporthunt");
-  const transport = transportOf(source);
-  if (!transport) throw new Error("Support Hunt has no transport");
   const text = input.batch;
   const request: InboundRequest = {
     method: "POST",
@@ -80,18 +78,13 @@ it("request path", async ({ task }) => {
     body: JSON.parse(text),
   };
 
-  // As the receive route does it (src/receive): parse, validate and split, one dedupe key per
-  // event (Promise.all), then what enqueue serialises per event.
+  // As the receive route does it (src/receive): parse, validate and split, the dedupe keys
+  // (dedupeKeys, the route's own function), then what enqueue serialises per event.
   const requestPath = async () => {
     const body = JSON.parse(text);
     const events = readEvents(source, body);
     if (!events.ok) throw new Error(events.error.message);
-    const keyed = await Promise.all(
-      events.value.map(async (wire, index) => ({
-        wire,
-        key: await transport.dedupeKey(request, wire, index),
-      })),
-    );
+    const keyed = await dedupeKeys(source, request, events.value);
     return keyed.map(({ wire, key }) => [key, JSON.stringify(wire.payload)]);
   };
 
@@ -101,7 +94,7 @@ it("request path", async ({ task }) => {
   const parts = {
     parse: () => JSON.parse(text),
     validate: () => readEvents(source, request.body),
-    keys: () => Promise.all(events.map((e, i) => transport.dedupeKey(request, e, i))),
+    keys: () => dedupeKeys(source, request, events),
     serialise: () => events.map((e) => JSON.stringify(e.payload)),
   };
 
@@ -133,7 +126,7 @@ it("request path", async ({ task }) => {
       out[part].push(await block(partRuns[part], fn));
     }
   }
-  const keys = await parts.keys();
+  const keys = (await parts.keys()).map(({ key }) => key);
   report(task, {
     kind: "request",
     events: events.length,
