@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import type { Env } from "../config/env.ts";
 import { log } from "../config/log.ts";
+import { constantTimeEqual } from "../crypto/index.ts";
 import { enqueueOne } from "../enqueue/index.ts";
 import {
   DeadLetter,
@@ -13,7 +14,6 @@ import {
   validQuery,
 } from "../openapi/schemas.ts";
 import { getDeadLetter, listDeadLetters, markReplayed, restoreEvent } from "../storage/index.ts";
-import { constantTimeEqual } from "../verify/crypto.ts";
 
 type Ctx = Context<{ Bindings: Env }>;
 

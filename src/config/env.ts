@@ -13,9 +13,15 @@ export interface Env {
   /** Simple configuration: one route taking every source. */
   TARGET_FORMAT?: string;
   DESTINATION_URL?: string;
-  /** Secret (`wrangler secret put`): signs deliveries of the simple route. */
+  /**
+   * Secret (`wrangler secret put`): signs deliveries of the simple route. A Standard Webhooks
+   * secret (`whsec_<base64>` or bare base64 of 24 to 64 bytes: `npm run secret`); it also keys the
+   * target's native scheme, as written, unless `DESTINATION_NATIVE_SECRET` is set.
+   */
   DESTINATION_SECRET?: string;
-  /** Several routes: a JSON array (or JSON text) of `{name, sources, target, url, events?, secret?}`. */
+  /** Secret: the simple route's native signature or token (any printable ASCII, used as written). */
+  DESTINATION_NATIVE_SECRET?: string;
+  /** Several routes: a JSON array (or JSON text) of `{name, sources, target, url, events?, secret?, nativeSecret?, ...}`. */
   ROUTES?: unknown;
   /** Bearer token for /deadletters; the admin routes are closed when unset. */
   ADMIN_TOKEN?: string;

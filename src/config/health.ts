@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import pkg from "../../package.json";
 import { defineRoute, Health, openApiApp } from "../openapi/schemas.ts";
 import type { Env } from "./env.ts";
-import { devSinkEnabled, loadConfig, routeSecret, verification } from "./index.ts";
+import { devSinkEnabled, loadConfig, routeKeys, verification } from "./index.ts";
 
 /** Shows a destination without its query string or credentials (they may carry tokens). */
 function safeUrl(url: string): string {
@@ -110,7 +110,7 @@ defineRoute(healthRoutes, healthRoute, async (c) => {
         url: safeUrl(route.url),
         ...(route.events ? { events: route.events } : {}),
         ...(route.cloudevents ? { cloudevents: route.cloudevents } : {}),
-        signed: routeSecret(c.env, route) !== undefined,
+        signed: routeKeys(c.env, route) !== undefined,
       })),
       settings,
       ...(down.length > 0 ? { errors: down } : {}),

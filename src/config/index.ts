@@ -1,4 +1,12 @@
 import { z } from "zod";
+import {
+  checkNativeSecret,
+  type DestinationKeys,
+  HOW_TO_MAKE_A_SECRET,
+  type Parsed,
+  parseSigningSecret,
+  secretValues,
+} from "../crypto/secrets.ts";
 import { formatIds } from "../formats/index.ts";
 import { sourceSecrets } from "../verify/index.ts";
 import type { Env } from "./env.ts";
@@ -13,8 +21,17 @@ export interface Route {
   url: string;
   /** Target event name globs (`*` matches any run of characters, dots included); all when absent. */
   events?: string[];
-  /** The name of the env var holding the destination secret (never the secret itself). */
+  /**
+   * The name of the env var holding the destination's Standard Webhooks secret (never the secret
+   * itself): `whsec_<base64>` or bare base64 of a 24 to 64 byte key, two comma-separated during a
+   * rotation. It also keys the target's native scheme, as written, unless `nativeSecret` is set.
+   */
   secret?: string;
+  /**
+   * The name of the env var holding the secret for the target's native scheme (`X-Chatwoot-Signature`,
+   * `X-Hub-Signature`, the Support Hunt token), used as written; `secret` when absent.
+   */
+  nativeSecret?: string;
   /**
    * Deliver as CloudEvents 1.0: `binary` (the body as is, `ce-*` headers) or `structured` (the
    * body wrapped in an `application/cloudevents+json` envelope). Plain JSON when absent.
@@ -46,6 +63,10 @@ const formatId = z
   .string()
   .refine((id) => known.has(id), { error: `must be one of: ${formatIds.join(", ")}` });
 
+const secretName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be the NAME of a secret env var" });
+
 const RouteSchema = z.strictObject({
   name: z
     .string()
@@ -56,10 +77,8 @@ const RouteSchema = z.strictObject({
   target: formatId,
   url: z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" }),
   events: z.array(z.string().min(1)).optional(),
-  secret: z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be the NAME of a secret env var" })
-    .optional(),
+  secret: secretName.optional(),
+  nativeSecret: secretName.optional(),
   cloudevents: z
     .enum(["binary", "structured"], { error: 'must be "binary" or "structured"' })
     .optional(),
@@ -132,15 +151,22 @@ function readConfig(env: Env): ConfigResult {
     if (!url) errors.push("DESTINATION_URL: must be set when TARGET_FORMAT is set");
     if (target && url) {
       const secret = text(env.DESTINATION_SECRET) ? "DESTINATION_SECRET" : undefined;
+      const nativeSecret = text(env.DESTINATION_NATIVE_SECRET)
+        ? "DESTINATION_NATIVE_SECRET"
+        : undefined;
       const simple = RouteSchema.safeParse({
         name: SIMPLE_ROUTE,
         sources: "*",
         target,
         url,
         ...(secret ? { secret } : {}),
+        ...(nativeSecret ? { nativeSecret } : {}),
       });
-      if (simple.success) routes.push(simple.data);
-      else {
+      if (simple.success) {
+        routes.push(simple.data);
+        if (secret) checkSecret(env, secret, secret, parseSigningSecret, errors);
+        if (nativeSecret) checkSecret(env, nativeSecret, nativeSecret, checkNativeSecret, errors);
+      } else {
         for (const issue of simple.error.issues) {
           const field = issue.path[0] === "target" ? "TARGET_FORMAT" : "DESTINATION_URL";
           errors.push(`${field}: ${issue.message}`);
@@ -159,7 +185,7 @@ function readConfig(env: Env): ConfigResult {
         );
         const message =
           issue.code === "unrecognized_keys"
-            ? `unknown field(s) ${issue.keys.join(", ")}; allowed: name, sources, target, url, events, secret, cloudevents, cloudeventsSource`
+            ? `unknown field(s) ${issue.keys.join(", ")}; allowed: name, sources, target, url, events, secret, nativeSecret, cloudevents, cloudeventsSource`
             : issue.message;
         errors.push(`ROUTES[${index}]${path.join("")}: ${message}`);
       }
@@ -169,8 +195,17 @@ function readConfig(env: Env): ConfigResult {
     if (routes.some((other) => other.name === route.name)) {
       errors.push(`ROUTES[${index}].name: "${route.name}" is used by another route`);
     }
-    if (route.secret && !text(env[route.secret])) {
-      errors.push(`ROUTES[${index}].secret: the secret env var ${route.secret} is not set`);
+    for (const [field, parse] of [
+      ["secret", parseSigningSecret],
+      ["nativeSecret", checkNativeSecret],
+    ] as const) {
+      const name = route[field];
+      if (!name) continue;
+      if (!text(env[name])) {
+        errors.push(`ROUTES[${index}].${field}: the secret env var ${name} is not set`);
+      } else {
+        checkSecret(env, name, `${name} (ROUTES[${index}].${field})`, parse, errors);
+      }
     }
     routes.push(route);
   });
@@ -191,6 +226,27 @@ function readConfig(env: Env): ConfigResult {
       },
     },
   };
+}
+
+/**
+ * Checks every value of a secret variable (both halves of a rotation), adding one error per bad
+ * value that names the variable and says how to make a good one, never quoting the value.
+ */
+function checkSecret(
+  env: Env,
+  name: string,
+  label: string,
+  parse: (value: string) => Parsed<unknown>,
+  errors: string[],
+): void {
+  const values = secretValues(text(env[name]));
+  values.forEach((value, index) => {
+    const parsed = parse(value);
+    if (parsed.ok) return;
+    const which = values.length > 1 ? `value ${index + 1} of ${values.length} ` : "";
+    const advice = parse === parseSigningSecret ? `; ${HOW_TO_MAKE_A_SECRET}` : "";
+    errors.push(`${label}: ${which}${parsed.reason}${advice}`);
+  });
 }
 
 function readRoutesVar(value: unknown, errors: string[]): unknown[] {
@@ -220,9 +276,22 @@ export function routesFor(config: Config, source: string): Route[] {
   return config.routes.filter((route) => route.sources === "*" || route.sources.includes(source));
 }
 
-/** The destination secret of a route, read from the env var it names. */
-export function routeSecret(env: Env, route: Route): string | undefined {
-  return route.secret ? text(env[route.secret]) : undefined;
+/**
+ * What a route's deliveries are signed with, read from the env vars it names: the Standard
+ * Webhooks keys of `secret` (each value of a rotation) and the native secret (`nativeSecret`,
+ * else `secret`, as written; the first value). Undefined when the route is unsigned. Only for a
+ * configuration `loadConfig` accepted (values that do not parse are left out).
+ *
+ * @example routeKeys(env, route) // {signing: [<32 bytes>], native: "whsec_..."}
+ */
+export function routeKeys(env: Env, route: Route): DestinationKeys | undefined {
+  const signing = secretValues(route.secret ? text(env[route.secret]) : undefined);
+  const native = route.nativeSecret ? secretValues(text(env[route.nativeSecret]))[0] : signing[0];
+  if (signing.length === 0 && native === undefined) return undefined;
+  const keys = signing
+    .map(parseSigningSecret)
+    .flatMap((parsed) => (parsed.ok ? [parsed.value] : []));
+  return { signing: keys, ...(native !== undefined ? { native } : {}) };
 }
 
 /** Which sources are verified (their `WEBHOOK_SECRET_<SOURCE>` is set) and which are not. */

@@ -5,10 +5,12 @@ import {
   eventAllowed,
   loadConfig,
   type Route,
-  routeSecret,
+  routeKeys,
   type Settings,
 } from "../config/index.ts";
 import { log } from "../config/log.ts";
+import { hmac, sha256Hex, toBase64 } from "../crypto/index.ts";
+import type { DestinationKeys } from "../crypto/secrets.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
 import { findFormat } from "../formats/index.ts";
 import type { FormatDefinition } from "../formats/types.ts";
@@ -23,7 +25,6 @@ import {
   type StoredEvent,
 } from "../storage/index.ts";
 import { type Delivery, translateEvent } from "../translate/index.ts";
-import { fromBase64, hmac, sha256Hex, toBase64 } from "../verify/crypto.ts";
 import { transportOf } from "../verify/index.ts";
 
 export const USER_AGENT = `webhook-translator/${pkg.version}`;
@@ -56,19 +57,18 @@ export async function webhookId(eventId: string, route: string, index: number): 
 
 /**
  * Every header of one delivery attempt. Always: `Content-Type`, `User-Agent`, `webhook-id`,
- * `webhook-timestamp` (this attempt's unix seconds) and the target format's identifiers. With a
- * destination secret: `webhook-signature: v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<body>")>`
- * (Standard Webhooks; a `whsec_` secret's key is the base64 after the prefix, any other secret is
- * used as UTF-8 bytes) and the target's native signature, computed with the secret as written.
+ * `webhook-timestamp` (this attempt's unix seconds) and the target format's identifiers. With
+ * Standard Webhooks keys: `webhook-signature: v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<body>")>`,
+ * one space-separated signature per key (both halves of a rotation, as that spec allows). With a
+ * native secret: the target's own signature or token, keyed with that string as written (UTF-8).
  *
- * During a rotation the secret may be two comma-separated values (`"current,next"`): the
- * Standard Webhooks header then carries one signature per secret, space-separated (as that spec
- * allows), and the native headers, which hold only one, use the first.
+ * @example await deliveryHeaders(dotted, {id, timestamp, body}, {signing: [key], native: "whsec_..."})
+ * // {"webhook-signature": "v1,K5oZ...", "X-Hub-Signature": "sha1=...", ...}
  */
 export async function deliveryHeaders(
   target: FormatDefinition,
   message: { id: string; timestamp: number; body: string },
-  secret: string | undefined,
+  keys: DestinationKeys | undefined,
 ): Promise<Record<string, string>> {
   const headers: Record<string, string> = {
     "Content-Type": "application/json",
@@ -76,21 +76,14 @@ export async function deliveryHeaders(
     "webhook-id": message.id,
     "webhook-timestamp": String(message.timestamp),
   };
-  const secrets = (secret ?? "")
-    .split(",")
-    .map((part) => part.trim())
-    .filter((part) => part !== "");
-  if (secrets.length > 0) {
+  if (keys && keys.signing.length > 0) {
     const signed = `${message.id}.${message.timestamp}.${message.body}`;
     const signatures = await Promise.all(
-      secrets.map(async (each) => {
-        const key = each.startsWith("whsec_") ? fromBase64(each.slice(6)) : each;
-        return `v1,${toBase64(await hmac("SHA-256", key, signed))}`;
-      }),
+      keys.signing.map(async (key) => `v1,${toBase64(await hmac("SHA-256", key, signed))}`),
     );
     headers["webhook-signature"] = signatures.join(" ");
   }
-  const native = await transportOf(target)?.outboundHeaders(message, secrets[0]);
+  const native = await transportOf(target)?.outboundHeaders(message, keys?.native);
   return { ...headers, ...native };
 }
 
@@ -203,7 +196,7 @@ async function post(job: Job, delivery: Delivery, index: number): Promise<Outcom
   const body = cloud.body;
   const timestamp = nowSeconds();
   const headers = {
-    ...(await deliveryHeaders(target, { id, timestamp, body }, routeSecret(env, route))),
+    ...(await deliveryHeaders(target, { id, timestamp, body }, routeKeys(env, route))),
     ...cloud.headers,
   };
   const started = Date.now();

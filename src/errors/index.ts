@@ -50,3 +50,13 @@ export function toResponseBody(error: AppError): Record<string, unknown> {
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return path.map(String).join(".");
 }
+
+/**
+ * The 401s a webhook can get. Messages name the reason and the header or field that was looked
+ * at, never the secret, the expected signature or what was received.
+ *
+ * @example return unauthorized("bad_signature", "X-Hub-Signature does not match the body with the configured secret.");
+ */
+export function unauthorized(reason: string, message: string): { ok: false; error: AppError } {
+  return fail({ code: "unauthorized", status: 401, message, details: { reason } });
+}

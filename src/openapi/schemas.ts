@@ -23,7 +23,7 @@ export const ErrorBody = z
   })
   .openapi("Error", {
     description:
-      "An error. Some codes add facts: `formats` (404 unknown_format), `mapping` and `location` (422 mapping_failed), `reason` (401), `errors` (503 invalid_config), `queued` (503 unavailable: the events of a batch queued before the queue failed).",
+      "An error. Some codes add facts: `formats` (404 unknown_format), `mapping` and `location` (422 mapping_failed), `reason` (401), `queued` (503 unavailable: the events of a batch queued before the queue failed).",
   });
 
 const errorDescriptions: Record<number, string> = {

@@ -128,9 +128,10 @@ defineRoute(webhookRoutes, receiveRoute, async (c) => {
   if (!config.ok) {
     return c.json(
       {
+        // Senders are told nothing about the configuration: the operator sees it in /health and the log.
         error: "invalid_config",
-        message: `The service is misconfigured, so nothing is accepted: ${config.errors.join("; ")}`,
-        errors: config.errors,
+        message:
+          "The service is not configured correctly, so nothing is accepted; retry later (its operator is told why).",
       },
       503,
     );

@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { exceedsDepth, LIMITS, parseJsonText } from "./index.ts";
+import { LIMITS } from "../limits/index.ts";
+import { exceedsDepth, parseJsonText } from "./index.ts";
 
 describe("parseJsonText", () => {
   it("keeps the exact text beside the value", () => {

@@ -1,16 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { type AppError, fail, ok, type Result, toResponseBody } from "../errors/index.ts";
-
-/** Limits on what a client may send. Documented in README.md ("Limits"). */
-export const LIMITS = {
-  /** Largest request body accepted. */
-  bodyBytes: 1024 * 1024,
-  /** Deepest nesting of objects and arrays accepted; real webhooks stay under 10. */
-  depth: 64,
-  /** Most events in one Support Hunt batch (`{"events": [...]}`); each is stored and queued. */
-  batchEvents: 1000,
-} as const;
+import { LIMITS } from "../limits/index.ts";
 
 const tooLarge: AppError = {
   code: "payload_too_large",

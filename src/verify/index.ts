@@ -1,8 +1,8 @@
+import { sha256Hex } from "../crypto/index.ts";
 import { chatwootTransport } from "../formats/chatwoot/transport.ts";
 import { dottedTransport } from "../formats/dotted/transport.ts";
 import { supporthuntTransport } from "../formats/supporthunt/transport.ts";
 import type { FormatDefinition, InboundRequest, Transport, WireEvent } from "../formats/types.ts";
-import { sha256Hex } from "./crypto.ts";
 
 const builtIn: Record<string, Transport> = {
   chatwoot: chatwootTransport,

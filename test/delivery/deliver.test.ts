@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
+import { fromBase64, hmac, toBase64, toHex } from "../../src/crypto/index.ts";
 import {
   backoffSeconds,
   RETRY_WINDOW_SECONDS,
@@ -11,11 +12,13 @@ import {
   webhookId,
 } from "../../src/deliver/index.ts";
 import type { DeliveryMessage } from "../../src/enqueue/index.ts";
-import { fromBase64, hmac, toBase64, toHex } from "../../src/verify/crypto.ts";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
 import { call, consume, destination, drive, received, testEnv, unique } from "./helpers.ts";
 
 const chatwootText = JSON.stringify(chatwootMessage);
+/** Destination secrets as `openssl rand -base64 32` and `npm run secret` print them. */
+const DOTTED_SECRET = "EmXGvFb8ioerNkdcIL5rN/CrjnjXSG8WgjQkDo0+V4w=";
+const HOORY_SECRET = "whsec_0w0c3+NFy1HV+EhilVGFrTd4CeFBYeB0+qkHB5m558A=";
 
 /** Posts the Chatwoot fixture and returns the queue messages it produced, one per route. */
 async function accept(env: Env, routes: string[], delivery = unique()): Promise<DeliveryMessage[]> {
@@ -205,8 +208,8 @@ describe("queue consumer", () => {
     const toDotted = destination("200");
     const toHoory = destination("200");
     const env = testEnv({
-      DOTTED_SECRET: "dotted-secret",
-      HOORY_SECRET: "whsec_aG9vcnktc2VjcmV0",
+      DOTTED_SECRET: DOTTED_SECRET,
+      HOORY_SECRET: HOORY_SECRET,
       ROUTES: [
         {
           name: "dotted",
@@ -234,14 +237,15 @@ describe("queue consumer", () => {
     expect(JSON.parse(dotted?.body ?? "{}").event).toMatch(/^message\.create/);
     expect(JSON.parse(hoory?.body ?? "{}").event).toBe("message_created");
 
-    // dotted: X-Hub-Signature over the body; Standard Webhooks with the raw secret.
+    // dotted: X-Hub-Signature over the body, keyed with the secret as written; Standard
+    // Webhooks with the decoded key of a bare base64 secret (the reference library's reading).
     const dottedBody = dotted?.body ?? "";
     expect(dotted?.headers["x-hub-signature"]).toBe(
-      `sha1=${toHex(await hmac("SHA-1", "dotted-secret", dottedBody))}`,
+      `sha1=${toHex(await hmac("SHA-1", DOTTED_SECRET, dottedBody))}`,
     );
     const dottedSigned = `${dotted?.headers["webhook-id"]}.${dotted?.headers["webhook-timestamp"]}.${dottedBody}`;
     expect(dotted?.headers["webhook-signature"]).toBe(
-      `v1,${toBase64(await hmac("SHA-256", "dotted-secret", dottedSigned))}`,
+      `v1,${toBase64(await hmac("SHA-256", fromBase64(DOTTED_SECRET), dottedSigned))}`,
     );
 
     // Chatwoot family: X-Chatwoot-* over "<ts>.<body>"; Standard Webhooks with the whsec_ key.
@@ -249,27 +253,31 @@ describe("queue consumer", () => {
     const ts = hoory?.headers["x-chatwoot-timestamp"];
     expect(hoory?.headers["x-chatwoot-delivery"]).toBe(hoory?.headers["webhook-id"]);
     expect(hoory?.headers["x-chatwoot-signature"]).toBe(
-      `sha256=${toHex(await hmac("SHA-256", "whsec_aG9vcnktc2VjcmV0", `${ts}.${hooryBody}`))}`,
+      `sha256=${toHex(await hmac("SHA-256", HOORY_SECRET, `${ts}.${hooryBody}`))}`,
     );
     const hoorySigned = `${hoory?.headers["webhook-id"]}.${hoory?.headers["webhook-timestamp"]}.${hooryBody}`;
     expect(hoory?.headers["webhook-signature"]).toBe(
-      `v1,${toBase64(await hmac("SHA-256", fromBase64("aG9vcnktc2VjcmV0"), hoorySigned))}`,
+      `v1,${toBase64(await hmac("SHA-256", fromBase64(HOORY_SECRET.slice(6)), hoorySigned))}`,
     );
   });
 
-  it("signs Support Hunt deliveries with the token", async () => {
-    const dest = destination("200");
-    const env = testEnv({
-      TARGET_FORMAT: "supporthunt",
-      DESTINATION_URL: dest.url,
-      DESTINATION_SECRET: "sh-out",
-    });
-    const messages = await accept(env, ["default"]);
-    await consume(env, messages);
-    const got = await received(dest.key);
-    for (const request of got) {
-      expect(request.headers.authorization).toBe("Bearer sh-out");
-      expect(request.headers["x-webhook-token"]).toBe("sh-out");
+  it("signs Support Hunt deliveries with the token: the native secret when set, else the route's secret as written", async () => {
+    for (const [vars, token, standard] of [
+      [{ DESTINATION_NATIVE_SECRET: "sh-out" }, "sh-out", false],
+      [{ DESTINATION_SECRET: HOORY_SECRET }, HOORY_SECRET, true],
+      [{ DESTINATION_SECRET: HOORY_SECRET, DESTINATION_NATIVE_SECRET: "sh-out" }, "sh-out", true],
+    ] as const) {
+      const dest = destination("200");
+      const env = testEnv({ TARGET_FORMAT: "supporthunt", DESTINATION_URL: dest.url, ...vars });
+      const messages = await accept(env, ["default"]);
+      await consume(env, messages);
+      const got = await received(dest.key);
+      expect(got.length).toBeGreaterThan(0);
+      for (const request of got) {
+        expect(request.headers.authorization).toBe(`Bearer ${token}`);
+        expect(request.headers["x-webhook-token"]).toBe(token);
+        expect(request.headers["webhook-signature"] !== undefined).toBe(standard);
+      }
     }
   });
 

@@ -5,9 +5,9 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env as bindings } from "cloudflare:workers";
 import type { Env } from "../../src/config/env.ts";
+import { hmac, toHex } from "../../src/crypto/index.ts";
 import type { DeliveryMessage } from "../../src/enqueue/index.ts";
 import worker from "../../src/index.ts";
-import { hmac, toHex } from "../../src/verify/crypto.ts";
 
 export const baseEnv = bindings as unknown as Env & { TEST_DESTINATION: string };
 

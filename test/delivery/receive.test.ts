@@ -143,7 +143,7 @@ describe("POST /webhooks/:source", () => {
     expect(await nothing.json()).not.toHaveProperty("queued");
   });
 
-  it("answers 503 naming the problem when nothing can be routed", async () => {
+  it("answers 503 when nothing can be routed (naming the configuration mistakes only in /health)", async () => {
     const none = await call(testEnv(), "/webhooks/chatwoot", { text: chatwootText });
     expect(none.status).toBe(503);
     expect(((await none.json()) as { error: string }).error).toBe("no_destination");
@@ -154,9 +154,18 @@ describe("POST /webhooks/:source", () => {
       { text: chatwootText },
     );
     expect(broken.status).toBe(503);
-    const body = (await broken.json()) as { errors: string[] };
-    expect(body.errors.join("\n")).toContain("ROUTES[0].target");
-    expect(body.errors.join("\n")).toContain("ROUTES[0].url");
+    // The sender is not told what is wrong with the configuration; /health is.
+    const text = await broken.text();
+    expect(JSON.parse(text).error).toBe("invalid_config");
+    expect(text).not.toContain("ROUTES");
+    const health = (await (
+      await call(
+        testEnv({ ROUTES: [{ name: "x", sources: "*", target: "nope", url: "ftp://a" }] }),
+        "/health",
+      )
+    ).json()) as { errors: string[] };
+    expect(health.errors.join("\n")).toContain("ROUTES[0].target");
+    expect(health.errors.join("\n")).toContain("ROUTES[0].url");
 
     const other = await call(
       testEnv({
@@ -312,12 +321,12 @@ describe("configuration and /health", () => {
     const env = testEnv({
       TARGET_FORMAT: "hoory",
       DESTINATION_URL: "https://example.com/hook?key=abc",
-      DESTINATION_SECRET: "topsecret",
+      DESTINATION_SECRET: "whsec_EmXGvFb8ioerNkdcIL5rN/CrjnjXSG8WgjQkDo0+V4w=",
     });
     const response = await call(env, "/health");
     expect(response.status).toBe(200);
     const text = await response.text();
-    expect(text).not.toContain("topsecret");
+    expect(text).not.toContain("EmXGvFb8ioerNkdcIL5rN");
     expect(text).not.toContain("key=abc");
     expect(JSON.parse(text).routes[0]).toMatchObject({
       name: "default",

@@ -4,7 +4,7 @@
  * never a stack trace, never a hung request.
  */
 import { describe, expect, it } from "vitest";
-import { LIMITS } from "../../src/validate/index.ts";
+import { LIMITS } from "../../src/limits/index.ts";
 import { call } from "../delivery/helpers.ts";
 import { fixtures } from "../fixtures.ts";
 import {

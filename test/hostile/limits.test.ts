@@ -5,9 +5,9 @@
  * with the payload (no payload within the limits makes it super-linear).
  */
 import { describe, expect, it } from "vitest";
+import { LIMITS } from "../../src/limits/index.ts";
 import { translate } from "../../src/translate/index.ts";
 import { MAPPING_LIMITS } from "../../src/translate/mapping.ts";
-import { LIMITS } from "../../src/validate/index.ts";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
 import supporthuntText from "../fixtures/supporthunt/message-text/source.json";
 import { expectClientAnswer, post, routedEnv } from "./helpers.ts";

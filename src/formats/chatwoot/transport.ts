@@ -1,6 +1,5 @@
-import { ok } from "../../errors/index.ts";
-import { hmac, matchesAny, sha256Hex, toHex } from "../../verify/crypto.ts";
-import { readPrefixedHex, unauthorized } from "../../verify/reasons.ts";
+import { hmac, matchesAny, readPrefixedHex, sha256Hex, toHex } from "../../crypto/index.ts";
+import { ok, unauthorized } from "../../errors/index.ts";
 import type { Transport } from "../types.ts";
 
 /** Signed requests older or newer than this are refused (replay protection). */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { LIMITS } from "../../validate/index.ts";
+import { LIMITS } from "../../limits/index.ts";
 
 /**
  * The Support Hunt wire format: a batch `{"events": [...]}` of events, each

@@ -1,6 +1,5 @@
-import { ok } from "../../errors/index.ts";
-import { matchesAny, sha256Hex } from "../../verify/crypto.ts";
-import { unauthorized } from "../../verify/reasons.ts";
+import { matchesAny, sha256Hex } from "../../crypto/index.ts";
+import { ok, unauthorized } from "../../errors/index.ts";
 import type { InboundRequest, Transport } from "../types.ts";
 
 /** The token a Support Hunt request carries, wherever it put it (first found wins, in this order). */

@@ -1,5 +1,6 @@
 /**
- * Small WebCrypto helpers shared by inbound verification and outbound signing.
+ * Small WebCrypto helpers shared by inbound verification (the formats' transports) and outbound
+ * signing (src/deliver).
  * Every comparison of a secret-derived value goes through `constantTimeEqual`.
  */
 
@@ -61,4 +62,16 @@ export function matchesAny(candidate: string, expected: readonly string[]): bool
   let found = false;
   for (const value of expected) found = constantTimeEqual(candidate, value) || found;
   return found;
+}
+
+/**
+ * Reads `<prefix><hex>` (for example `sha256=ab12...`), lower-casing the hex; undefined when malformed.
+ *
+ * @example readPrefixedHex("sha1=AB12", "sha1=") // "ab12"
+ */
+export function readPrefixedHex(value: string, prefix: string): string | undefined {
+  const trimmed = value.trim();
+  if (!trimmed.toLowerCase().startsWith(prefix)) return undefined;
+  const hex = trimmed.slice(prefix.length).toLowerCase();
+  return /^[0-9a-f]+$/.test(hex) ? hex : undefined;
 }
