@@ -1,5 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { deadLetterRoutes } from "./admin/index.ts";
+import { deadLetterRoutes, routeRoutes } from "./admin/index.ts";
 import { healthRoutes } from "./config/health.ts";
 import { log } from "./config/log.ts";
 import { devSinkRoutes } from "./dev/index.ts";
@@ -62,6 +62,7 @@ app.route("/translate", translateRoutes);
 app.route("/formats", formatRoutes);
 app.route("/webhooks", webhookRoutes);
 app.route("/deadletters", deadLetterRoutes);
+app.route("/routes", routeRoutes);
 app.route("/health", healthRoutes);
 app.route("/dev/sink", devSinkRoutes);
 app.route("/playground", playgroundRoutes);

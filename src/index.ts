@@ -5,6 +5,8 @@ import { handleBatch } from "./deliver/index.ts";
 import type { DeliveryMessage } from "./enqueue/index.ts";
 import { prune } from "./storage/index.ts";
 
+export { RouteGate } from "./coordinate/route-gate.ts";
+
 export default {
   fetch: app.fetch,
   /** Queue consumer: deliveries (and their dead-letter queue), see src/deliver. */

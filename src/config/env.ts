@@ -9,6 +9,8 @@ export interface Env {
   DB: D1Database;
   /** Queue producer for deliveries (one message per accepted event and route). */
   DELIVERY_QUEUE: Queue<DeliveryMessage>;
+  /** One Durable Object per route: pause, rate limit, held deliveries (src/coordinate). */
+  ROUTE_GATES: DurableObjectNamespace;
 
   /** Simple configuration: one route taking every source. */
   TARGET_FORMAT?: string;

@@ -5,7 +5,8 @@ import type { Env } from "./env.ts";
 import { devSinkEnabled, loadConfig, routeKeys, verification } from "./index.ts";
 
 /** Shows a destination without its query string or credentials (they may carry tokens). */
-function safeUrl(url: string): string {
+/** A URL without its query string or credentials, for showing. */
+export function safeUrl(url: string): string {
   try {
     const parsed = new URL(url);
     return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;

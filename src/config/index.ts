@@ -39,6 +39,8 @@ export interface Route {
   cloudevents?: "binary" | "structured";
   /** The CloudEvents `source` attribute (a URI reference); `/webhooks/<source format>` when absent. */
   cloudeventsSource?: string;
+  /** At most this many deliveries (POSTs) per second to this route; the excess waits (src/coordinate). */
+  maxPerSecond?: number;
 }
 
 export interface Settings {
@@ -87,6 +89,11 @@ const RouteSchema = z.strictObject({
     .min(1)
     .max(512)
     .regex(/^[\x21-\x7e]+$/, { error: "must be a URI reference (no spaces)" })
+    .optional(),
+  maxPerSecond: z
+    .number({ error: "must be a number of deliveries per second" })
+    .positive({ error: "must be more than 0" })
+    .max(1000, { error: "must be at most 1000" })
     .optional(),
 });
 
@@ -185,7 +192,7 @@ function readConfig(env: Env): ConfigResult {
         );
         const message =
           issue.code === "unrecognized_keys"
-            ? `unknown field(s) ${issue.keys.join(", ")}; allowed: name, sources, target, url, events, secret, nativeSecret, cloudevents, cloudeventsSource`
+            ? `unknown field(s) ${issue.keys.join(", ")}; allowed: name, sources, target, url, events, secret, nativeSecret, cloudevents, cloudeventsSource, maxPerSecond`
             : issue.message;
         errors.push(`ROUTES[${index}]${path.join("")}: ${message}`);
       }

@@ -9,9 +9,10 @@ import {
   type Settings,
 } from "../config/index.ts";
 import { log } from "../config/log.ts";
+import { batchGates, sleep } from "../coordinate/index.ts";
 import { hmac, sha256Hex, toBase64 } from "../crypto/index.ts";
 import type { DestinationKeys } from "../crypto/secrets.ts";
-import type { DeliveryMessage } from "../enqueue/index.ts";
+import { type DeliveryMessage, enqueueOne } from "../enqueue/index.ts";
 import { findFormat } from "../formats/index.ts";
 import type { FormatDefinition } from "../formats/types.ts";
 import {
@@ -112,6 +113,18 @@ export function retryAfterSeconds(value: string | null, now = Date.now()): numbe
 /** Network errors, timeouts, 408, 429 and 5xx are retried; other statuses are final. */
 export function isRetryable(status: number): boolean {
   return status === 0 || status === 408 || status === 429 || status >= 500;
+}
+
+type Gates = ReturnType<typeof batchGates>;
+
+/**
+ * Sends the message again after `delaySeconds` (a rate-limited route's slot is further away than
+ * the gate hands out), carrying the attempts already made: waiting for a slot is not an attempt,
+ * so a deep backlog behind a rate limit never exhausts MAX_ATTEMPTS or the queue's retention.
+ */
+async function sendAgain(env: Env, body: DeliveryMessage, tries: number, delaySeconds: number) {
+  const { tries: _, ...rest } = body;
+  await enqueueOne(env, { ...rest, ...(tries > 0 ? { tries } : {}) }, delaySeconds);
 }
 
 type Outcome =
@@ -297,9 +310,12 @@ export async function handleMessage(
   message: Message<DeliveryMessage>,
   env: Env,
   config: Config,
+  gates: Gates = batchGates(env),
 ): Promise<void> {
   const { settings } = config;
   const body = message.body;
+  /** This attempt's number: the queue's count plus attempts made before the message was re-sent. */
+  const attempt = message.attempts + (body.tries ?? 0);
   const event = await getEvent(env.DB, body.event);
   if (!event) {
     log("error", "event not found; message dropped", { eventId: body.event, route: body.route });
@@ -372,14 +388,39 @@ export async function handleMessage(
     event,
     route,
     target: target.value,
-    attempt: message.attempts,
+    attempt,
     time:
       translation.value.trace.canonical?.occurredAt ??
       new Date(event.receivedAt * 1000).toISOString(),
   };
+  const pending: typeof deliveries = [];
+  for (const each of deliveries) {
+    if (!done.has(await webhookId(event.id, route.name, each.index))) pending.push(each);
+  }
+  // --- The route's gate (src/coordinate): pause and rate limit. ---
+  let slot = { at: 0, spacingMs: 0 };
+  if (pending.length > 0) {
+    const verdict = await gates.admit(route, {
+      event: event.id,
+      deliveries: pending.length,
+      tries: attempt - 1,
+    });
+    if (verdict.kind === "held") {
+      log("info", "delivery held", { route: route.name, eventId: event.id, reason: "paused" });
+      message.ack();
+      return;
+    }
+    if (verdict.kind === "later") {
+      await sendAgain(env, body, attempt - 1, verdict.delaySeconds);
+      message.ack();
+      return;
+    }
+    slot = verdict;
+  }
+  // --- end of the gate ---
   const outcomes: Outcome[] = [];
-  for (const { delivery, index } of deliveries) {
-    if (done.has(await webhookId(event.id, route.name, index))) continue;
+  for (const [position, { delivery, index }] of pending.entries()) {
+    await sleep(slot.at + position * slot.spacingMs - Date.now());
     outcomes.push(await post(job, delivery, index));
   }
 
@@ -395,13 +436,13 @@ export async function handleMessage(
     return;
   }
   const last = retries[retries.length - 1] as Extract<Outcome, { kind: "retry" }>;
-  if (message.attempts >= settings.maxAttempts) {
+  if (attempt >= settings.maxAttempts) {
     await deadLetter(
       env,
       event,
       route.name,
       route.target,
-      `gave up after ${message.attempts} attempts: ${last.error}`,
+      `gave up after ${attempt} attempts: ${last.error}`,
     );
     message.ack();
     return;
@@ -409,7 +450,7 @@ export async function handleMessage(
   const hinted = retries.map((o) => o.retryAfter ?? -1).reduce((a, b) => Math.max(a, b), -1);
   const delaySeconds = Math.min(
     QUEUE_MAX_DELAY_SECONDS,
-    hinted >= 0 ? Math.max(hinted, 0) : backoffSeconds(message.attempts, settings),
+    hinted >= 0 ? Math.max(hinted, 0) : backoffSeconds(attempt, settings),
   );
   const queuedForSeconds = Math.max(0, (Date.now() - message.timestamp.getTime()) / 1000);
   if (queuedForSeconds + delaySeconds > RETRY_WINDOW_SECONDS) {
@@ -418,7 +459,7 @@ export async function handleMessage(
       event,
       route.name,
       route.target,
-      `gave up after ${message.attempts} attempts: the next retry (in ${delaySeconds} s) would fall outside the ${RETRY_WINDOW_SECONDS / 3600} h retry window; last error: ${last.error}`,
+      `gave up after ${attempt} attempts: the next retry (in ${delaySeconds} s) would fall outside the ${RETRY_WINDOW_SECONDS / 3600} h retry window; last error: ${last.error}`,
     );
     message.ack();
     return;
@@ -426,7 +467,7 @@ export async function handleMessage(
   log("info", "delivery retry scheduled", {
     route: route.name,
     eventId: event.id,
-    attempt: message.attempts,
+    attempt,
     delaySeconds,
   });
   message.retry({ delaySeconds });
@@ -449,9 +490,10 @@ export async function handleBatch(batch: MessageBatch<DeliveryMessage>, env: Env
     batch.retryAll({ delaySeconds: CONFIG_RETRY_SECONDS });
     return;
   }
+  const gates = batchGates(env);
   for (const message of batch.messages) {
     try {
-      await handleMessage(message, env, config.config);
+      await handleMessage(message, env, config.config, gates);
     } catch (error) {
       log("error", "delivery consumer failed", {
         eventId: message.body?.event,

@@ -8,12 +8,15 @@ import { admit, forget, type NewEvent } from "../storage/index.ts";
  * A queue message: one accepted source event for one route. The event itself is in D1 (bodies
  * may be 1 MiB, messages at most 128 KB), so a message is always a small reference; the consumer
  * translates with the mappings current when it runs. `replay` names the dead letter it replays.
+ * `tries` counts attempts made before this message was sent (a message sent again after a pause
+ * or a rate-limit wait starts a new queue attempt count; see src/coordinate).
  */
 export interface DeliveryMessage {
   v: 1;
   event: string;
   route: string;
   replay?: string;
+  tries?: number;
 }
 
 export interface Accepted {
@@ -91,7 +94,14 @@ export async function enqueue(
   return { accepted, duplicates };
 }
 
-/** Queues one message (a dead-letter replay). */
-export async function enqueueOne(env: Env, message: DeliveryMessage): Promise<void> {
-  await env.DELIVERY_QUEUE.send(message, { contentType: "json" });
+/** Queues one message (a dead-letter replay; a rate-limited delivery sent again later). */
+export async function enqueueOne(
+  env: Env,
+  message: DeliveryMessage,
+  delaySeconds = 0,
+): Promise<void> {
+  await env.DELIVERY_QUEUE.send(message, {
+    contentType: "json",
+    ...(delaySeconds > 0 ? { delaySeconds } : {}),
+  });
 }

@@ -42,6 +42,9 @@ describe("/openapi.json", () => {
         "GET /deadletters",
         "GET /deadletters/{id}",
         "POST /deadletters/{id}/replay",
+        "GET /routes",
+        "POST /routes/{name}/pause",
+        "POST /routes/{name}/resume",
       ].sort(),
     );
     const post = doc.paths["/webhooks/{source}"]?.post as Operation;
@@ -64,6 +67,9 @@ describe("/openapi.json", () => {
       ["/deadletters", "get"],
       ["/deadletters/{id}", "get"],
       ["/deadletters/{id}/replay", "post"],
+      ["/routes", "get"],
+      ["/routes/{name}/pause", "post"],
+      ["/routes/{name}/resume", "post"],
     ] as const) {
       expect(doc.paths[path]?.[method]?.security, path).toEqual([{ adminToken: [] }]);
     }

@@ -5,7 +5,8 @@
  *   POST /d/<key>/<script>   answers by script, one comma-separated step per request to that
  *                            path (the last step repeats): a status (`503`), `429ra2` (429 with
  *                            Retry-After: 2), `close` (drops the connection), `hang` (never answers)
- *   GET  /received/<key>     every request recorded for <key>: [{path, headers, body}]
+ *   GET  /received/<key>     every request recorded for <key>: [{path, headers, body, at}]
+ *                            (`at`: when it arrived, epoch ms)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -15,6 +16,7 @@ interface Recorded {
   path: string;
   headers: IncomingMessage["headers"];
   body: string;
+  at: number;
 }
 
 declare module "vitest" {
@@ -47,7 +49,10 @@ export default async function setup(project: TestProject) {
         return;
       }
       const key = parts[1];
-      received.set(key, [...(received.get(key) ?? []), { path, headers: req.headers, body }]);
+      received.set(key, [
+        ...(received.get(key) ?? []),
+        { path, headers: req.headers, body, at: Date.now() },
+      ]);
       const n = (counts.get(path) ?? 0) + 1;
       counts.set(path, n);
       const steps = (parts[2] ?? "200").split(",");

@@ -24,6 +24,8 @@ export interface Received {
   path: string;
   headers: Record<string, string>;
   body: string;
+  /** When the destination received it, epoch ms. */
+  at: number;
 }
 
 export async function received(key: string): Promise<Received[]> {

@@ -1,0 +1,162 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { Env } from "../config/env.ts";
+import { log } from "../config/log.ts";
+import { enqueueOne } from "../enqueue/index.ts";
+import {
+  DeadLetter,
+  DeadLetterPage,
+  defineRoute,
+  errors,
+  openApiApp,
+  Replayed,
+  validQuery,
+} from "../openapi/schemas.ts";
+import { getDeadLetter, listDeadLetters, markReplayed, restoreEvent } from "../storage/index.ts";
+import { requireAdmin } from "./auth.ts";
+
+type Ctx = Context<{ Bindings: Env }>;
+
+const notFound = (c: Ctx, id: string) =>
+  c.json({ error: "not_found", message: `No dead letter with id "${id.slice(0, 100)}".` }, 404);
+
+/** The first value of a query parameter (a repeated one arrives as a list). */
+const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+const queryValue = z.union([z.string(), z.array(z.string())]).optional();
+
+const ListQuery = z.object({
+  limit: queryValue
+    .transform((value, ctx) => {
+      const text = first(value);
+      const limit = text === undefined ? 20 : Number(text);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+        ctx.addIssue({ code: "custom", message: "limit must be an integer from 1 to 100." });
+        return z.NEVER;
+      }
+      return limit;
+    })
+    .openapi({ type: "integer", minimum: 1, maximum: 100, default: 20 }),
+  cursor: queryValue
+    .transform((value, ctx) => {
+      const text = first(value);
+      if (text === undefined) return undefined;
+      const cursor = Number(text);
+      if (!Number.isInteger(cursor) || cursor < 0) {
+        ctx.addIssue({
+          code: "custom",
+          message: "cursor must be the `next` value of a previous page.",
+        });
+        return z.NEVER;
+      }
+      return cursor;
+    })
+    .openapi({ type: "string", description: "The `next` value of the previous page" }),
+});
+
+const IdParams = z.object({
+  id: z.string().openapi({ param: { name: "id", in: "path" }, description: "A dead letter id" }),
+});
+
+const admin = { tags: ["admin"], security: [{ adminToken: [] }] };
+
+/**
+ * `GET /deadletters?limit=20&cursor=<next>`: dead letters newest first, each with its source
+ * payload, route, every attempt and the last error; `next` is the cursor of the following page.
+ * `GET /deadletters/:id`: one dead letter.
+ * `POST /deadletters/:id/replay`: queue the event again for the same route; the consumer
+ * translates it with the current mappings and skips deliveries already made. Answers 202.
+ */
+export const deadLetterRoutes = openApiApp<{ Bindings: Env }>();
+deadLetterRoutes.use("*", requireAdmin);
+
+defineRoute(
+  deadLetterRoutes,
+  createRoute({
+    method: "get",
+    path: "/",
+    ...admin,
+    summary: "List dead letters, newest first",
+    request: { query: ListQuery },
+    responses: {
+      200: {
+        description: "A page of dead letters; `next` is the cursor of the following page",
+        content: { "application/json": { schema: DeadLetterPage } },
+      },
+      ...errors(400, 401, 503),
+    },
+  }),
+  async (c) => {
+    const { limit, cursor } = validQuery(c, ListQuery);
+    const page = await listDeadLetters(c.env.DB, limit, cursor);
+    return c.json({
+      deadLetters: page.items,
+      ...(page.next !== undefined ? { next: String(page.next) } : {}),
+    });
+  },
+);
+
+defineRoute(
+  deadLetterRoutes,
+  createRoute({
+    method: "get",
+    path: "/{id}",
+    ...admin,
+    summary: "One dead letter: the source payload, the route, every attempt and the last error",
+    request: { params: IdParams },
+    responses: {
+      200: {
+        description: "The dead letter",
+        content: { "application/json": { schema: DeadLetter } },
+      },
+      ...errors(401, 404, 503),
+    },
+  }),
+  async (c) => {
+    const id = c.req.param("id") ?? "";
+    const found = await getDeadLetter(c.env.DB, id);
+    if (!found) return notFound(c, id);
+    return c.json(found.letter);
+  },
+);
+
+defineRoute(
+  deadLetterRoutes,
+  createRoute({
+    method: "post",
+    path: "/{id}/replay",
+    ...admin,
+    summary:
+      "Queue a dead letter's event again for its route (translated with the current mappings)",
+    request: { params: IdParams },
+    responses: {
+      202: {
+        description: "Queued again; deliveries already made are not re-sent",
+        content: { "application/json": { schema: Replayed } },
+      },
+      ...errors(401, 404, 503),
+    },
+  }),
+  async (c) => {
+    const id = c.req.param("id") ?? "";
+    const found = await getDeadLetter(c.env.DB, id);
+    if (!found) return notFound(c, id);
+    await restoreEvent(c.env.DB, found.stored);
+    await enqueueOne(c.env, {
+      v: 1,
+      event: found.letter.eventId,
+      route: found.letter.route,
+      replay: id,
+    });
+    await markReplayed(c.env.DB, id);
+    log("info", "dead letter replayed", { deadLetter: id, route: found.letter.route });
+    return c.json(
+      {
+        replayed: id,
+        event: found.letter.eventId,
+        route: found.letter.route,
+        message: "Queued again: it will be translated with the current mappings and delivered.",
+      },
+      202,
+    );
+  },
+);

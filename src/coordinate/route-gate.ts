@@ -1,0 +1,146 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../config/env.ts";
+import { log } from "../config/log.ts";
+import type { DeliveryMessage } from "../enqueue/index.ts";
+
+/**
+ * One Durable Object per route (`ROUTE_GATES.idFromName(route)`): the single place that decides
+ * whether a delivery to that route may start now. It serves pause, rate limit and (later)
+ * per-conversation ordering with one mechanism, because all three are "who may post to this
+ * destination next", and a Durable Object runs one call at a time, so its answer is exact across
+ * any number of concurrent consumer invocations (a lock in D1 would need compare-and-swap
+ * round trips and could still be left held by a crashed consumer).
+ *
+ * Pause: the held deliveries are kept here, in the object's own SQLite storage, not in the queue.
+ * Queues deletes a message 4 days after it was sent, retried or not, so a message kept retrying
+ * through a long pause would be lost; instead the consumer acks it and this object records
+ * (event, route). Because the record is written by the same object that answers "paused", a
+ * resume can never miss a delivery that was being held at that moment. Resume re-queues them
+ * in bounded batches from an alarm (one batch per alarm run, re-armed until none is left), so
+ * any number of held deliveries is resumed without one long request.
+ *
+ * Rate limit: slot reservation. Each delivery gets a start time at least `1000 / maxPerSecond`
+ * ms after the previous one; the consumer waits for its slot. Slots are handed out at most
+ * `HORIZON_MS` ahead: beyond that the answer is "come back in n seconds" (the message is sent
+ * again with that delay) so a consumer never sleeps long, and nothing is lost or dead-lettered.
+ * The next free slot is kept in storage so a restarted object does not start a burst.
+ */
+export class RouteGate extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => {
+      ctx.storage.sql.exec(
+        `CREATE TABLE IF NOT EXISTS held (seq INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT NOT NULL, route TEXT NOT NULL, tries INTEGER NOT NULL DEFAULT 0, at INTEGER NOT NULL)`,
+      );
+    });
+  }
+
+  /** Whether the route is paused, since when, and how many deliveries are held. */
+  status(): GateStatus {
+    const pausedAt = this.ctx.storage.kv.get<string>("pausedAt");
+    const held = this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM held").one().n;
+    return { paused: pausedAt !== undefined, ...(pausedAt ? { pausedAt } : {}), held };
+  }
+
+  pause(): GateStatus {
+    if (this.ctx.storage.kv.get("pausedAt") === undefined) {
+      this.ctx.storage.kv.put("pausedAt", new Date().toISOString());
+    }
+    return this.status();
+  }
+
+  /** Lifts the pause and starts re-queueing the held deliveries (see `alarm`). */
+  async resume(): Promise<GateStatus> {
+    this.ctx.storage.kv.delete("pausedAt");
+    await this.ctx.storage.setAlarm(Date.now());
+    return this.status();
+  }
+
+  /**
+   * Asked by the consumer before it posts `deliveries` deliveries of one message.
+   * - paused: the delivery is recorded as held here; the consumer acks the message.
+   * - go: post now, or wait until `at` (epoch ms), spacing several deliveries by `spacingMs`.
+   * - later: no slot within the horizon; send the message again in `delaySeconds`.
+   */
+  admit(request: AdmitRequest): Verdict {
+    if (this.ctx.storage.kv.get("pausedAt") !== undefined) {
+      this.ctx.storage.sql.exec(
+        "INSERT INTO held (event, route, tries, at) VALUES (?, ?, ?, ?)",
+        request.event,
+        request.route,
+        request.tries ?? 0,
+        Date.now(),
+      );
+      return { kind: "held" };
+    }
+    const rate = request.maxPerSecond;
+    if (!rate) return { kind: "go", at: Date.now(), spacingMs: 0 };
+    const spacingMs = 1000 / rate;
+    const now = Date.now();
+    const next = this.ctx.storage.kv.get<number>("nextSlot") ?? 0;
+    const at = Math.max(now, next);
+    if (at - now > HORIZON_MS) {
+      return {
+        kind: "later",
+        delaySeconds: Math.max(1, Math.ceil((at - now - HORIZON_MS) / 1000)),
+      };
+    }
+    this.ctx.storage.kv.put("nextSlot", at + spacingMs * Math.max(1, request.deliveries));
+    return { kind: "go", at, spacingMs };
+  }
+
+  /** Re-queues up to `RESUME_BATCH` held deliveries per run, until none is left or paused again. */
+  override async alarm(): Promise<void> {
+    if (this.ctx.storage.kv.get("pausedAt") !== undefined) return;
+    const rows = this.ctx.storage.sql
+      .exec<{ seq: number; event: string; route: string; tries: number }>(
+        "SELECT seq, event, route, tries FROM held ORDER BY seq LIMIT ?",
+        RESUME_BATCH,
+      )
+      .toArray();
+    if (rows.length === 0) return;
+    await this.env.DELIVERY_QUEUE.sendBatch(
+      rows.map((row) => ({
+        body: {
+          v: 1,
+          event: row.event,
+          route: row.route,
+          ...(row.tries > 0 ? { tries: row.tries } : {}),
+        } satisfies DeliveryMessage,
+        contentType: "json" as const,
+      })),
+    );
+    // Queued before deleted: a crash in between queues some twice, and the consumer never
+    // re-sends a delivery already made.
+    const last = rows[rows.length - 1]?.seq ?? 0;
+    this.ctx.storage.sql.exec("DELETE FROM held WHERE seq <= ?", last);
+    log("info", "held deliveries queued again", { route: rows[0]?.route, count: rows.length });
+    await this.ctx.storage.setAlarm(Date.now());
+  }
+}
+
+/** How far ahead a rate-limited route hands out start times (the longest a consumer sleeps). */
+export const HORIZON_MS = 5_000;
+/** Held deliveries re-queued per alarm run (one `sendBatch`, at most 100 messages). */
+const RESUME_BATCH = 100;
+
+export interface GateStatus {
+  paused: boolean;
+  pausedAt?: string;
+  held: number;
+}
+
+export interface AdmitRequest {
+  event: string;
+  route: string;
+  /** Attempts already made before this message (carried over when a message is sent again). */
+  tries?: number;
+  /** How many POSTs this message makes (slots to reserve). */
+  deliveries: number;
+  maxPerSecond?: number;
+}
+
+export type Verdict =
+  | { kind: "go"; at: number; spacingMs: number }
+  | { kind: "held" }
+  | { kind: "later"; delaySeconds: number };
