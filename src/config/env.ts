@@ -1,3 +1,4 @@
+import type { RouteGate } from "../coordinate/route-gate.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
 
 /**
@@ -10,7 +11,7 @@ export interface Env {
   /** Queue producer for deliveries (one message per accepted event and route). */
   DELIVERY_QUEUE: Queue<DeliveryMessage>;
   /** One Durable Object per route: pause, rate limit, held deliveries (src/coordinate). */
-  ROUTE_GATES: DurableObjectNamespace;
+  ROUTE_GATES: DurableObjectNamespace<RouteGate>;
 
   /** Simple configuration: one route taking every source. */
   TARGET_FORMAT?: string;

@@ -10,9 +10,7 @@ export type { GateStatus, Verdict } from "./route-gate.ts";
 
 /** The route's Durable Object (one per route name, wherever it was first used). */
 export function gateOf(env: Env, route: string): DurableObjectStub<RouteGate> {
-  // The binding is typed without its class in Env (generated from wrangler.toml).
-  const namespace = env.ROUTE_GATES as unknown as DurableObjectNamespace<RouteGate>;
-  return namespace.get(namespace.idFromName(route));
+  return env.ROUTE_GATES.get(env.ROUTE_GATES.idFromName(route));
 }
 
 /** @example const { paused, held } = await gateStatus(env, "crm"); */

@@ -88,7 +88,7 @@ describe("pause and resume", () => {
     const unknown = await call(env, "/routes/nope/pause", { method: "POST", headers: auth });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ error: "not_found" });
-    for (const headers of [{}, { Authorization: "Bearer wrong" }]) {
+    for (const headers of [{}, { Authorization: "Bearer wrong" }] as Record<string, string>[]) {
       expect((await call(env, `/routes/${name}/pause`, { method: "POST", headers })).status).toBe(
         401,
       );
