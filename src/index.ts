@@ -1,25 +1,40 @@
 import { app } from "./app.ts";
 import type { Env } from "./config/env.ts";
 import { log } from "./config/log.ts";
-import { handleBatch } from "./deliver/index.ts";
+import { handleBatch } from "./deliver/consumer.ts";
 import type { DeliveryMessage } from "./enqueue/index.ts";
+import { sweepAll, sweepSoon } from "./enqueue/sweep.ts";
 import { prune } from "./storage/index.ts";
 
 export { RouteGate } from "./coordinate/route-gate.ts";
 
+/** The minute of the hour at which the cron trigger also prunes (wrangler.toml runs it every minute). */
+const PRUNE_MINUTE = 23;
+
+async function housekeeping(controller: ScheduledController, env: Env): Promise<void> {
+  const requeued = await sweepAll(env);
+  if (requeued > 0) log("warn", "outbox swept", { cron: controller.cron, requeued });
+  // Every minute sweeps; once an hour (or when triggered by hand with another cron) also prunes.
+  const minute = new Date(controller.scheduledTime).getUTCMinutes();
+  if (controller.cron === "* * * * *" && minute !== PRUNE_MINUTE) return;
+  const pruned = await prune(env.DB);
+  log("info", "pruned", { cron: controller.cron, ...pruned });
+}
+
 export default {
-  fetch: app.fetch,
-  /** Queue consumer: deliveries (and their dead-letter queue), see src/deliver. */
-  queue: (batch, env) => handleBatch(batch, env),
-  /** Cron trigger (wrangler.toml `[triggers]`): drops expired dedupe keys and old events. */
+  /** HTTP routes (src/app.ts); each request may also start an outbox sweep in the background. */
+  fetch: (request, env, ctx) => {
+    sweepSoon(env, ctx);
+    return app.fetch(request, env, ctx);
+  },
+  /** Queue consumer: deliveries (and their dead-letter queue), see src/deliver/consumer.ts. */
+  queue: (batch, env, ctx) => handleBatch(batch, env, ctx),
+  /** Cron trigger (wrangler.toml `[triggers]`): the outbox sweep; hourly, expired keys and old events. */
   scheduled: (controller, env, ctx) =>
     ctx.waitUntil(
-      prune(env.DB).then(
-        (pruned) => log("info", "pruned", { cron: controller.cron, ...pruned }),
-        (error) => {
-          log("error", "prune failed", { error: String(error).slice(0, 300) });
-          throw error;
-        },
-      ),
+      housekeeping(controller, env).catch((error) => {
+        log("error", "housekeeping failed", { error: String(error).slice(0, 300) });
+        throw error;
+      }),
     ),
 } satisfies ExportedHandler<Env, DeliveryMessage>;

@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../config/env.ts";
 import { log } from "../config/log.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
+import { resumeDeliveries } from "../storage/index.ts";
 
 /**
  * One Durable Object per route (`ROUTE_GATES.idFromName(route)`): the single place that decides
@@ -99,6 +100,12 @@ export class RouteGate extends DurableObject<Env> {
       )
       .toArray();
     if (rows.length === 0) return;
+    // Their outbox rows go back to `queued` first: should the messages be lost, the sweep
+    // queues them (a `paused` row is left to this object).
+    await resumeDeliveries(
+      this.env.DB,
+      rows.map((row) => ({ eventId: row.event, route: row.route })),
+    );
     await this.env.DELIVERY_QUEUE.sendBatch(
       rows.map((row) => ({
         body: {

@@ -1,37 +1,18 @@
 import pkg from "../../package.json";
 import type { Env } from "../config/env.ts";
-import {
-  type Config,
-  eventAllowed,
-  loadConfig,
-  type Route,
-  routeKeys,
-  type Settings,
-} from "../config/index.ts";
+import { type Route, routeKeys, type Settings } from "../config/index.ts";
 import { log } from "../config/log.ts";
-import { batchGates, sleep } from "../coordinate/index.ts";
 import { hmac, sha256Hex, toBase64 } from "../crypto/index.ts";
 import type { DestinationKeys } from "../crypto/secrets.ts";
-import { type DeliveryMessage, enqueueOne } from "../enqueue/index.ts";
-import { findFormat } from "../formats/index.ts";
 import type { FormatDefinition } from "../formats/types.ts";
-import {
-  type Attempt,
-  addDeadLetter,
-  deliveredIds,
-  getEvent,
-  listAttempts,
-  nowSeconds,
-  recordAttempt,
-  type StoredEvent,
-} from "../storage/index.ts";
-import { type Delivery, translateEvent } from "../translate/index.ts";
+import { nowSeconds, recordAttempt, type StoredEvent } from "../storage/index.ts";
+import type { Delivery } from "../translate/index.ts";
 import { transportOf } from "../verify/index.ts";
 
 export const USER_AGENT = `webhook-translator/${pkg.version}`;
 
 /** Longest delay a Queue accepts for `retry({delaySeconds})` (12 hours). */
-const QUEUE_MAX_DELAY_SECONDS = 43_200;
+export const QUEUE_MAX_DELAY_SECONDS = 43_200;
 /**
  * How long after a message was queued its retries may go on. Cloudflare Queues deletes a message
  * 4 days after it was sent (the default retention), retried or not, and events are kept 7 days:
@@ -40,7 +21,7 @@ const QUEUE_MAX_DELAY_SECONDS = 43_200;
  */
 export const RETRY_WINDOW_SECONDS = 72 * 60 * 60;
 /** Delay before retrying when the configuration is broken (it needs a deploy to fix). */
-const CONFIG_RETRY_SECONDS = 60;
+export const CONFIG_RETRY_SECONDS = 60;
 
 /**
  * The `webhook-id` of one delivery: derived from the accepted event's id, the route and the
@@ -115,24 +96,12 @@ export function isRetryable(status: number): boolean {
   return status === 0 || status === 408 || status === 429 || status >= 500;
 }
 
-type Gates = ReturnType<typeof batchGates>;
-
-/**
- * Sends the message again after `delaySeconds` (a rate-limited route's slot is further away than
- * the gate hands out), carrying the attempts already made: waiting for a slot is not an attempt,
- * so a deep backlog behind a rate limit never exhausts MAX_ATTEMPTS or the queue's retention.
- */
-async function sendAgain(env: Env, body: DeliveryMessage, tries: number, delaySeconds: number) {
-  const { tries: _, ...rest } = body;
-  await enqueueOne(env, { ...rest, ...(tries > 0 ? { tries } : {}) }, delaySeconds);
-}
-
-type Outcome =
+export type Outcome =
   | { kind: "delivered" }
   | { kind: "retry"; error: string; retryAfter?: number }
   | { kind: "rejected"; error: string };
 
-interface Job {
+export interface Job {
   env: Env;
   settings: Settings;
   event: StoredEvent;
@@ -193,7 +162,15 @@ export function cloudEvent(
   };
 }
 
-async function post(job: Job, delivery: Delivery, index: number): Promise<Outcome> {
+/**
+ * One delivery attempt: POSTs delivery `index` of the job's translation to the route, records the
+ * attempt (and a success) in D1 and logs it. Returns the outcome with the HTTP status (0: none).
+ */
+export async function post(
+  job: Job,
+  delivery: Delivery,
+  index: number,
+): Promise<Outcome & { status: number }> {
   const { env, route, target, event, settings, attempt } = job;
   const id = await webhookId(event.id, route.name, index);
   const cloud = cloudEvent(
@@ -264,267 +241,5 @@ async function post(job: Job, delivery: Delivery, index: number): Promise<Outcom
     latencyMs,
     outcome: outcome.kind,
   });
-  return outcome;
-}
-
-async function deadLetter(
-  env: Env,
-  event: StoredEvent,
-  routeName: string,
-  target: string | undefined,
-  lastError: string,
-): Promise<void> {
-  const attempts: Attempt[] = await listAttempts(env.DB, event.id, routeName);
-  const id = await addDeadLetter(env.DB, {
-    event,
-    route: routeName,
-    ...(target ? { target } : {}),
-    attempts,
-    lastError,
-  });
-  log("error", "dead letter", {
-    deadLetter: id,
-    route: routeName,
-    source: event.source,
-    eventId: event.id,
-    event: event.name,
-    attempts: attempts.length,
-    lastError: lastError.slice(0, 200),
-  });
-}
-
-/**
- * Handles one queue message: translate the event for the route with the current mappings, keep
- * the deliveries the route's event filter allows, POST those not yet delivered, then ack, retry
- * later, or dead-letter.
- *
- * - A translation that is skipped (the target has no such event) or filtered out is logged and acked.
- * - A translation error, a route or format no longer configured, or a non-retryable answer (any
- *   4xx but 408/429, a 3xx) dead-letters the message at once (other deliveries of the same event
- *   are still attempted; a replay re-sends only those not yet delivered).
- * - Retryable failures retry the message after `Retry-After` or the backoff; after `MAX_ATTEMPTS`
- *   attempts, or when the next retry would fall outside `RETRY_WINDOW_SECONDS` of the message's
- *   first queueing, it is dead-lettered. Deliveries already made are never re-sent.
- */
-export async function handleMessage(
-  message: Message<DeliveryMessage>,
-  env: Env,
-  config: Config,
-  gates: Gates = batchGates(env),
-): Promise<void> {
-  const { settings } = config;
-  const body = message.body;
-  /** This attempt's number: the queue's count plus attempts made before the message was re-sent. */
-  const attempt = message.attempts + (body.tries ?? 0);
-  const event = await getEvent(env.DB, body.event);
-  if (!event) {
-    log("error", "event not found; message dropped", { eventId: body.event, route: body.route });
-    message.ack();
-    return;
-  }
-  const route = config.routes.find((candidate) => candidate.name === body.route);
-  if (!route) {
-    await deadLetter(
-      env,
-      event,
-      body.route,
-      undefined,
-      `route "${body.route}" is no longer configured`,
-    );
-    message.ack();
-    return;
-  }
-  const source = findFormat(event.source);
-  const target = findFormat(route.target);
-  if (!source.ok || !target.ok) {
-    const problem = !source.ok ? source.error.message : !target.ok ? target.error.message : "";
-    await deadLetter(env, event, route.name, route.target, problem);
-    message.ack();
-    return;
-  }
-
-  const translation = await translateEvent(source.value, target.value, {
-    name: event.name,
-    ...(event.dispatch ? { dispatch: event.dispatch } : {}),
-    payload: event.payload,
-  });
-  if (!translation.ok) {
-    await deadLetter(
-      env,
-      event,
-      route.name,
-      route.target,
-      `translation failed: ${translation.error.message}`,
-    );
-    message.ack();
-    return;
-  }
-  for (const skip of translation.value.skipped) {
-    log("info", "delivery skipped", {
-      route: route.name,
-      eventId: event.id,
-      event: skip.event,
-      reason: skip.reason,
-    });
-  }
-  const deliveries = translation.value.deliveries
-    .map((delivery, index) => ({ delivery, index }))
-    .filter(({ delivery }) => {
-      const allowed = eventAllowed(route, delivery.event);
-      if (!allowed) {
-        log("info", "delivery filtered", {
-          route: route.name,
-          eventId: event.id,
-          event: delivery.event,
-        });
-      }
-      return allowed;
-    });
-
-  const done = await deliveredIds(env.DB, event.id, route.name);
-  const job: Job = {
-    env,
-    settings,
-    event,
-    route,
-    target: target.value,
-    attempt,
-    time:
-      translation.value.trace.canonical?.occurredAt ??
-      new Date(event.receivedAt * 1000).toISOString(),
-  };
-  const pending: typeof deliveries = [];
-  for (const each of deliveries) {
-    if (!done.has(await webhookId(event.id, route.name, each.index))) pending.push(each);
-  }
-  // --- The route's gate (src/coordinate): pause and rate limit. ---
-  let slot = { at: 0, spacingMs: 0 };
-  if (pending.length > 0) {
-    const verdict = await gates.admit(route, {
-      event: event.id,
-      deliveries: pending.length,
-      tries: attempt - 1,
-    });
-    if (verdict.kind === "held") {
-      log("info", "delivery held", { route: route.name, eventId: event.id, reason: "paused" });
-      message.ack();
-      return;
-    }
-    if (verdict.kind === "later") {
-      await sendAgain(env, body, attempt - 1, verdict.delaySeconds);
-      message.ack();
-      return;
-    }
-    slot = verdict;
-  }
-  // --- end of the gate ---
-  const outcomes: Outcome[] = [];
-  for (const [position, { delivery, index }] of pending.entries()) {
-    await sleep(slot.at + position * slot.spacingMs - Date.now());
-    outcomes.push(await post(job, delivery, index));
-  }
-
-  const rejected = outcomes.find((o) => o.kind === "rejected");
-  if (rejected) {
-    await deadLetter(env, event, route.name, route.target, `not retried: ${rejected.error}`);
-    message.ack();
-    return;
-  }
-  const retries = outcomes.filter((o) => o.kind === "retry");
-  if (retries.length === 0) {
-    message.ack();
-    return;
-  }
-  const last = retries[retries.length - 1] as Extract<Outcome, { kind: "retry" }>;
-  if (attempt >= settings.maxAttempts) {
-    await deadLetter(
-      env,
-      event,
-      route.name,
-      route.target,
-      `gave up after ${attempt} attempts: ${last.error}`,
-    );
-    message.ack();
-    return;
-  }
-  const hinted = retries.map((o) => o.retryAfter ?? -1).reduce((a, b) => Math.max(a, b), -1);
-  const delaySeconds = Math.min(
-    QUEUE_MAX_DELAY_SECONDS,
-    hinted >= 0 ? Math.max(hinted, 0) : backoffSeconds(attempt, settings),
-  );
-  const queuedForSeconds = Math.max(0, (Date.now() - message.timestamp.getTime()) / 1000);
-  if (queuedForSeconds + delaySeconds > RETRY_WINDOW_SECONDS) {
-    await deadLetter(
-      env,
-      event,
-      route.name,
-      route.target,
-      `gave up after ${attempt} attempts: the next retry (in ${delaySeconds} s) would fall outside the ${RETRY_WINDOW_SECONDS / 3600} h retry window; last error: ${last.error}`,
-    );
-    message.ack();
-    return;
-  }
-  log("info", "delivery retry scheduled", {
-    route: route.name,
-    eventId: event.id,
-    attempt,
-    delaySeconds,
-  });
-  message.retry({ delaySeconds });
-}
-
-/**
- * The queue consumer. Messages of the delivery queue are handled one by one (each catches its own
- * failures: an unexpected error retries that message; after the queue's `max_retries` it moves to
- * the dead-letter queue). Messages arriving on the dead-letter queue (name ending in `-dlq`) are
- * kept as dead letters.
- */
-export async function handleBatch(batch: MessageBatch<DeliveryMessage>, env: Env): Promise<void> {
-  if (batch.queue.endsWith("-dlq")) {
-    for (const message of batch.messages) await keepFromDeadLetterQueue(message, env);
-    return;
-  }
-  const config = loadConfig(env);
-  if (!config.ok) {
-    log("error", "configuration invalid; deliveries postponed", { errors: config.errors });
-    batch.retryAll({ delaySeconds: CONFIG_RETRY_SECONDS });
-    return;
-  }
-  const gates = batchGates(env);
-  for (const message of batch.messages) {
-    try {
-      await handleMessage(message, env, config.config, gates);
-    } catch (error) {
-      log("error", "delivery consumer failed", {
-        eventId: message.body?.event,
-        route: message.body?.route,
-        attempt: message.attempts,
-        error: String(error).slice(0, 300),
-      });
-      message.retry({ delaySeconds: backoffSeconds(message.attempts, config.config.settings) });
-    }
-  }
-}
-
-async function keepFromDeadLetterQueue(message: Message<DeliveryMessage>, env: Env) {
-  try {
-    const event = await getEvent(env.DB, message.body.event);
-    if (event) {
-      await deadLetter(
-        env,
-        event,
-        message.body.route,
-        undefined,
-        "the delivery consumer failed on every attempt (moved to the dead-letter queue)",
-      );
-    } else {
-      log("error", "dead-letter queue message for an unknown event", {
-        eventId: message.body.event,
-      });
-    }
-    message.ack();
-  } catch (error) {
-    log("error", "dead-letter queue consumer failed", { error: String(error).slice(0, 300) });
-    message.retry({ delaySeconds: CONFIG_RETRY_SECONDS });
-  }
+  return { ...outcome, status };
 }

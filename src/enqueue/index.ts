@@ -2,22 +2,20 @@ import type { Env } from "../config/env.ts";
 import type { Route } from "../config/index.ts";
 import { log } from "../config/log.ts";
 import type { WireEvent } from "../formats/types.ts";
-import { admit, forget, type NewEvent } from "../storage/index.ts";
+import {
+  admit,
+  claimRepeats,
+  expectAt,
+  markUnqueued,
+  type NewEvent,
+  nowSeconds,
+  type Requeue,
+  resetForReplay,
+} from "../storage/index.ts";
+import { type DeliveryMessage, messageOf, sendAll } from "./queue.ts";
+import { OVERDUE_GRACE_SECONDS } from "./sweep.ts";
 
-/**
- * A queue message: one accepted source event for one route. The event itself is in D1 (bodies
- * may be 1 MiB, messages at most 128 KB), so a message is always a small reference; the consumer
- * translates with the mappings current when it runs. `replay` names the dead letter it replays.
- * `tries` counts attempts made before this message was sent (a message sent again after a pause
- * or a rate-limit wait starts a new queue attempt count; see src/coordinate).
- */
-export interface DeliveryMessage {
-  v: 1;
-  event: string;
-  route: string;
-  replay?: string;
-  tries?: number;
-}
+export type { DeliveryMessage } from "./queue.ts";
 
 export interface Accepted {
   /** Ids of the events accepted now (each will be delivered to every route taking the source). */
@@ -26,28 +24,31 @@ export interface Accepted {
   duplicates: string[];
 }
 
-/** Most messages one `sendBatch` takes. */
-const QUEUE_BATCH = 100;
-
 /**
- * Thrown when the queue refused messages. `queued` are the events whose every message was queued
- * before the failure: they stay stored and will be delivered; the others were removed again.
+ * Thrown when the queue refused messages. Every event accepted is stored with its pending
+ * deliveries all the same (the outbox), so it will be delivered: `message` says so for a person,
+ * `stored` lists the events accepted, `queued` those whose every message reached the queue.
  */
 export class EnqueueError extends Error {
   constructor(
     message: string,
+    readonly stored: string[],
     readonly queued: string[],
-    readonly dropped: number,
   ) {
     super(message);
   }
 }
 
 /**
- * Stores the events (deduplicated) and queues one message per new event and route. Everything
- * answered 2xx is durably stored and queued. If queueing fails part way, the events not fully
- * queued are removed again and the caller answers 503: the sender's retry then admits those
- * anew, while the events already queued are recognised as repeats and not delivered twice.
+ * Stores the events (deduplicated) with a pending delivery per route (one D1 batch: the outbox),
+ * then queues one message per new event and route. A repeat of an event whose deliveries are
+ * overdue (stored, but its messages never reached the queue or were lost) queues them again.
+ *
+ * If the queue refuses messages, nothing is undone: the events stay stored, the deliveries whose
+ * messages were not sent are marked overdue, and the sweep (or the sender's retry, answered as a
+ * repeat) queues them; `EnqueueError` says so.
+ *
+ * @example const { accepted, duplicates } = await enqueue(env, "chatwoot", keyed, routes);
  */
 export async function enqueue(
   env: Env,
@@ -63,43 +64,75 @@ export async function enqueue(
     ...(wire.dispatch ? { dispatch: wire.dispatch } : {}),
     payload: JSON.stringify(wire.payload),
   }));
-  const admissions = await admit(env.DB, fresh);
+  const admissions = await admit(
+    env.DB,
+    fresh,
+    routes.map((route) => route.name),
+  );
   const accepted = admissions.filter((a) => !a.duplicate).map((a) => a.id);
   const duplicates = admissions.filter((a) => a.duplicate).map((a) => a.id);
+  const now = nowSeconds();
+  const repeats =
+    duplicates.length > 0
+      ? await claimRepeats(env.DB, [...new Set(duplicates)], now - OVERDUE_GRACE_SECONDS, now)
+      : [];
 
-  const messages: MessageSendRequest<DeliveryMessage>[] = accepted.flatMap((event) =>
-    routes.map((route) => ({
-      body: { v: 1, event, route: route.name } satisfies DeliveryMessage,
-      contentType: "json" as const,
-    })),
-  );
-  let sent = 0;
-  try {
-    for (; sent < messages.length; sent += QUEUE_BATCH) {
-      await env.DELIVERY_QUEUE.sendBatch(messages.slice(sent, sent + QUEUE_BATCH));
-    }
-  } catch (error) {
-    // Messages go event by event (every route of one event, then the next event).
-    const queued = accepted.slice(0, Math.floor(sent / Math.max(1, routes.length)));
-    const unqueued = accepted.slice(queued.length);
-    log("error", "enqueue failed", {
+  // Event by event (every route of one event, then the next event), then the repeats.
+  const pending: Requeue[] = [
+    ...accepted.flatMap((eventId) => routes.map((route) => ({ eventId, route: route.name }))),
+    ...repeats,
+  ];
+  const { sent, error } = await sendAll(env, pending.map(messageOf));
+  if (repeats.length > 0) {
+    log("info", "repeat queued overdue deliveries", {
       source,
-      events: accepted.length,
-      queued: queued.length,
-      error: String(error),
+      deliveries: repeats.length,
+      sent: Math.max(0, sent - (pending.length - repeats.length)),
     });
-    await forget(env.DB, unqueued).catch(() => undefined);
-    throw new EnqueueError(String(error), queued, unqueued.length);
   }
-  return { accepted, duplicates };
+  if (error === undefined) return { accepted, duplicates };
+
+  const unsent = pending.slice(sent);
+  const queued = accepted.slice(0, Math.floor(sent / Math.max(1, routes.length)));
+  log("error", "enqueue failed", {
+    source,
+    events: accepted.length,
+    queued: queued.length,
+    unsent: unsent.length,
+    error: String(error).slice(0, 300),
+  });
+  // So that the sweep takes them at once rather than after the grace period. If D1 fails too,
+  // they still become overdue after the grace period.
+  const marked = await markUnqueued(env.DB, unsent, now - OVERDUE_GRACE_SECONDS - 1).then(
+    () => true,
+    () => false,
+  );
+  const stored = accepted.length - queued.length;
+  throw new EnqueueError(
+    `The queue refused ${unsent.length} of ${pending.length} messages (${String(error).slice(0, 200)}). ` +
+      (accepted.length === 0
+        ? "No new event was accepted; "
+        : `All ${accepted.length} events accepted are stored${stored > 0 ? `, ${stored} of them not yet queued` : ""}; `) +
+      `nothing is lost: the outbox sweep queues what is waiting ${marked ? "within about a minute" : `once it is ${OVERDUE_GRACE_SECONDS} s overdue`}. ` +
+      "Retrying this request is safe: it is answered as a repeat and queues anything still waiting.",
+    accepted,
+    queued,
+  );
 }
 
-/** Queues one message (a dead-letter replay; a rate-limited delivery sent again later). */
+/**
+ * Queues one message: a dead letter's replay (its delivery is first put back to `queued` with a
+ * fresh attempt count), or a delivery sent again later (a rate-limited route's slot is further
+ * away: its row is marked due then, so the sweep does not take the wait for a loss). Either way,
+ * should the send fail, the row is pending and the sweep sends it.
+ */
 export async function enqueueOne(
   env: Env,
   message: DeliveryMessage,
   delaySeconds = 0,
 ): Promise<void> {
+  if (message.replay) await resetForReplay(env.DB, message.event, message.route);
+  else await expectAt(env.DB, message, nowSeconds() + delaySeconds);
   await env.DELIVERY_QUEUE.send(message, {
     contentType: "json",
     ...(delaySeconds > 0 ? { delaySeconds } : {}),

@@ -23,7 +23,7 @@ export const ErrorBody = z
   })
   .openapi("Error", {
     description:
-      "An error. Some codes add facts: `formats` (404 unknown_format), `mapping` and `location` (422 mapping_failed), `reason` (401), `queued` (503 unavailable: the events of a batch queued before the queue failed).",
+      "An error. Some codes add facts: `formats` (404 unknown_format), `mapping` and `location` (422 mapping_failed), `reason` (401), `stored` and `queued` (503 unavailable: the events kept, which will be delivered, and those already on the queue).",
   });
 
 const errorDescriptions: Record<number, string> = {
@@ -33,7 +33,7 @@ const errorDescriptions: Record<number, string> = {
   413: "The body is larger than 1 MiB (`payload_too_large`)",
   415: "The Content-Type is not JSON (`unsupported_media_type`)",
   422: "A mapping file failed on this payload (`mapping_failed`; `mapping` and `location` name the file, line and column)",
-  503: "Not available now; nothing was kept but the events listed in `queued`: `invalid_config`, `no_destination`, `unavailable` (queue down; retry the same request), `admin_disabled` (no ADMIN_TOKEN)",
+  503: "Not available now: `invalid_config`, `no_destination` (nothing was kept), `unavailable` (the queue refused messages: the events listed in `stored` are kept and will be delivered; retrying the same request is safe), `admin_disabled` (no ADMIN_TOKEN)",
 };
 
 /** The documented error answers of a route, by status. */

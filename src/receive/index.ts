@@ -204,11 +204,8 @@ defineRoute(webhookRoutes, receiveRoute, async (c) => {
     return c.json(
       {
         error: "unavailable",
-        message:
-          e.queued.length === 0
-            ? "The events could not be queued; nothing was kept. Retry later."
-            : `${e.dropped} of ${e.dropped + e.queued.length} events could not be queued and were not kept. Retry the same request later: the ${e.queued.length} already queued are recognised as repeats and delivered once.`,
-        ...(e.queued.length > 0 ? { queued: e.queued } : {}),
+        message: e.message,
+        ...(e.stored.length > 0 ? { stored: e.stored, queued: e.queued } : {}),
       },
       503,
     );

@@ -21,24 +21,26 @@ function newEvent(key: string, payload: unknown = { text: "hi" }): NewEvent {
   };
 }
 
+const ROUTES = ["default"];
+
 const freshKey = () => `test:${crypto.randomUUID()}`;
 
 describe("admit", () => {
   it("stores a new event and reports a repeat of it as a duplicate of the original", async () => {
     const key = freshKey();
     const first = newEvent(key, { text: "first" });
-    expect(await admit(db, [first])).toEqual([{ id: first.id, duplicate: false }]);
+    expect(await admit(db, [first], ROUTES)).toEqual([{ id: first.id, duplicate: false }]);
     expect((await getEvent(db, first.id))?.payload).toEqual({ text: "first" });
 
     const repeat = newEvent(key, { text: "repeat" });
-    expect(await admit(db, [repeat])).toEqual([{ id: first.id, duplicate: true }]);
+    expect(await admit(db, [repeat], ROUTES)).toEqual([{ id: first.id, duplicate: true }]);
     expect(await getEvent(db, repeat.id)).toBeUndefined();
   });
 
   it("admits the same key twice in one body once", async () => {
     const key = freshKey();
     const [a, b, c] = [newEvent(key), newEvent(freshKey()), newEvent(key)];
-    expect(await admit(db, [a, b, c])).toEqual([
+    expect(await admit(db, [a, b, c], ROUTES)).toEqual([
       { id: a.id, duplicate: false },
       { id: b.id, duplicate: false },
       { id: a.id, duplicate: true },
@@ -48,7 +50,7 @@ describe("admit", () => {
   it("admits exactly one of concurrent repeats", async () => {
     const key = freshKey();
     const attempts = Array.from({ length: 5 }, () => newEvent(key));
-    const results = (await Promise.all(attempts.map((e) => admit(db, [e])))).flat();
+    const results = (await Promise.all(attempts.map((e) => admit(db, [e], ROUTES)))).flat();
     const admitted = results.filter((r) => !r.duplicate);
     expect(admitted).toHaveLength(1);
     expect(new Set(results.map((r) => r.id))).toEqual(new Set([admitted[0]?.id]));
@@ -57,18 +59,18 @@ describe("admit", () => {
   it("admits a key again once its 24 hours are over", async () => {
     const key = freshKey();
     const old = newEvent(key);
-    await admit(db, [old]);
+    await admit(db, [old], ROUTES);
     await db.prepare("UPDATE seen SET expires_at = 0 WHERE key = ?").bind(key).run();
 
     const later = newEvent(key);
-    expect(await admit(db, [later])).toEqual([{ id: later.id, duplicate: false }]);
+    expect(await admit(db, [later], ROUTES)).toEqual([{ id: later.id, duplicate: false }]);
     expect(await getEvent(db, later.id)).toBeDefined();
-    expect(await admit(db, [newEvent(key)])).toEqual([{ id: later.id, duplicate: true }]);
+    expect(await admit(db, [newEvent(key)], ROUTES)).toEqual([{ id: later.id, duplicate: true }]);
   });
 
   it("handles more keys than one statement may bind (100)", async () => {
     const events = Array.from({ length: 250 }, () => newEvent(freshKey()));
-    const results = await admit(db, [...events, newEvent(events[249]?.key ?? "")]);
+    const results = await admit(db, [...events, newEvent(events[249]?.key ?? "")], ROUTES);
     expect(results.filter((r) => !r.duplicate)).toHaveLength(250);
     expect(results.at(-1)).toEqual({ id: events[249]?.id, duplicate: true });
   });
@@ -79,14 +81,20 @@ describe("the cron trigger", () => {
     const worker = (await import("../index.ts")).default;
     const expired = newEvent(freshKey());
     const current = newEvent(freshKey());
-    await admit(db, [expired, current]);
+    await admit(db, [expired, current], ROUTES);
     const longAgo = Math.floor(Date.now() / 1000) - EVENT_RETENTION_SECONDS - 60;
     await db.batch([
       db.prepare("UPDATE seen SET expires_at = ? WHERE key = ?").bind(longAgo, expired.key),
       db.prepare("UPDATE events SET received_at = ? WHERE id = ?").bind(longAgo, expired.id),
     ]);
 
-    const controller = createScheduledController({ cron: "23 * * * *" });
+    // The cron trigger runs every minute and prunes at minute 23 of each hour.
+    const at23 = new Date();
+    at23.setUTCMinutes(23);
+    const controller = createScheduledController({
+      cron: "* * * * *",
+      scheduledTime: at23.getTime(),
+    });
     const ctx = createExecutionContext();
     await worker.scheduled(controller, env as unknown as Env, ctx);
     await waitOnExecutionContext(ctx);

@@ -1,8 +1,8 @@
 /**
  * The D1 schema: the one source of truth. It is created at runtime on first use in each isolate
  * (`CREATE TABLE IF NOT EXISTS`, see `ready()`), so `wrangler dev` and a fresh deploy need no
- * migration step; migrations/0001_init.sql is the same text for `wrangler d1 migrations apply`
- * (kept in sync by test/delivery/schema.test.ts).
+ * migration step; migrations/*.sql, in order, are the same text for `wrangler d1 migrations
+ * apply` (kept in sync by test/delivery/schema.test.ts). New tables go in a new migration file.
  */
 export const SCHEMA: readonly string[] = [
   // A key per received event (source + delivery id / envelope id / content hash), kept 24 hours.
@@ -20,4 +20,12 @@ export const SCHEMA: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS dead_letters (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, event_id TEXT NOT NULL, source TEXT NOT NULL, event_name TEXT NOT NULL, dispatch TEXT, route TEXT NOT NULL, target TEXT, payload TEXT NOT NULL, attempts TEXT NOT NULL, last_error TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'dead', replays INTEGER NOT NULL DEFAULT 0, replayed_at INTEGER)`,
   // The local dev sink (only used when DEV_SINK is set).
   `CREATE TABLE IF NOT EXISTS sink (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, path TEXT NOT NULL, headers TEXT NOT NULL, body TEXT NOT NULL)`,
+  // The outbox: one row per accepted event and route, written with the event (src/storage/deliveries.ts).
+  // status: queued | retrying | delivered | dead | filtered | skipped; times in unix seconds.
+  `CREATE TABLE IF NOT EXISTS deliveries (event_id TEXT NOT NULL, route TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_status INTEGER, last_error TEXT, queued_at INTEGER NOT NULL, due_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, delivered_at INTEGER, requeues INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (event_id, route))`,
+  // The sweep: pending rows by due time.
+  `CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, due_at)`,
+  // The console: a route's deliveries by status, latest change first; and all of them by change.
+  `CREATE INDEX IF NOT EXISTS deliveries_route ON deliveries (route, status, updated_at)`,
+  `CREATE INDEX IF NOT EXISTS deliveries_updated ON deliveries (updated_at)`,
 ];

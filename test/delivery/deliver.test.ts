@@ -13,7 +13,16 @@ import {
 } from "../../src/deliver/index.ts";
 import type { DeliveryMessage } from "../../src/enqueue/index.ts";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
-import { call, consume, destination, drive, received, testEnv, unique } from "./helpers.ts";
+import {
+  call,
+  consume,
+  destination,
+  drive,
+  received,
+  retryIsDue,
+  testEnv,
+  unique,
+} from "./helpers.ts";
 
 const chatwootText = JSON.stringify(chatwootMessage);
 /** Destination secrets as `openssl rand -base64 32` and `npm run secret` print them. */
@@ -140,6 +149,7 @@ describe("queue consumer", () => {
     expect(fresh.delays[0]).toBe(43_200);
 
     const queuedAlmostThreeDaysAgo = new Date(Date.now() - (RETRY_WINDOW_SECONDS - 3600) * 1000);
+    await retryIsDue(env, message as DeliveryMessage);
     const old = await consume(
       env,
       [message as DeliveryMessage],

@@ -97,12 +97,24 @@ export async function consume(
 }
 
 /**
+ * Makes the delayed retry of this message due now, as if its delay had passed: the consumer drops
+ * a message arriving before the retry time its outbox row records (an extra copy).
+ */
+export async function retryIsDue(env: Env, message: DeliveryMessage): Promise<void> {
+  await env.DB.prepare("UPDATE deliveries SET due_at = ? WHERE event_id = ? AND route = ?")
+    .bind(Math.floor(Date.now() / 1000), message.event, message.route)
+    .run();
+}
+
+/**
  * Drives one message the way the queue would: consume, and while it asks to be retried, consume
- * again with the next attempt number (ignoring the delay). Returns every round's result.
+ * again with the next attempt number once its delay has passed (without waiting: see
+ * `retryIsDue`). Returns every round's result.
  */
 export async function drive(env: Env, message: DeliveryMessage, maxRounds = 20) {
   const rounds: Array<{ attempt: number; retried: boolean; delaySeconds?: number }> = [];
   for (let attempt = 1; attempt <= maxRounds; attempt++) {
+    if (attempt > 1) await retryIsDue(env, message);
     const result = await consume(env, [message], attempt);
     const retry = result.retryMessages[0];
     const delaySeconds = result.delays[0];

@@ -90,7 +90,7 @@ describe("POST /webhooks/:source", () => {
     expect(shAgain.status).toBe(200);
   });
 
-  it("when the queue fails part way: 503, and the retry delivers each event once", async () => {
+  it("when the queue fails part way: 503 saying every event is kept, and the retry queues the rest", async () => {
     // The real local queue, made to fail from its `failFrom`-th sendBatch call on.
     const failingQueue = (failFrom: number): Queue<DeliveryMessage> => {
       const real = testEnv().DELIVERY_QUEUE;
@@ -121,16 +121,39 @@ describe("POST /webhooks/:source", () => {
       },
     );
     expect(partly.status).toBe(503);
-    const partial = (await partly.json()) as { error: string; message: string; queued: string[] };
+    const partial = (await partly.json()) as {
+      error: string;
+      message: string;
+      stored: string[];
+      queued: string[];
+    };
     expect(partial.error).toBe("unavailable");
-    expect(partial.queued).toHaveLength(100);
-    expect(partial.message).toContain("50 of 150 events could not be queued");
+    expect(partial.stored).toHaveLength(150);
+    expect(partial.queued).toEqual(partial.stored.slice(0, 100));
+    expect(partial.message).toContain("refused 50 of 150 messages");
+    expect(partial.message).toContain(
+      "All 150 events accepted are stored, 50 of them not yet queued",
+    );
+    expect(partial.message).toContain("nothing is lost");
 
-    const retry = await call(env, "/webhooks/supporthunt", { json: batch });
-    expect(retry.status).toBe(202);
+    // The sender's retry: every event is a repeat, and the 50 never queued are queued now.
+    const sent: DeliveryMessage[] = [];
+    const real = testEnv().DELIVERY_QUEUE;
+    const recording = {
+      send: (body, options) => real.send(body, options),
+      sendBatch: (messages, options) => {
+        sent.push(...[...messages].map((m) => m.body));
+        return real.sendBatch(messages, options);
+      },
+    } as Queue<DeliveryMessage>;
+    const retry = await call({ ...env, DELIVERY_QUEUE: recording }, "/webhooks/supporthunt", {
+      json: batch,
+    });
+    expect(retry.status).toBe(200);
     const retried = (await retry.json()) as { accepted: string[]; duplicates: string[] };
-    expect(retried.duplicates).toEqual(partial.queued);
-    expect(retried.accepted).toHaveLength(50);
+    expect(retried.accepted).toEqual([]);
+    expect(retried.duplicates).toEqual(partial.stored);
+    expect(sent.map((m) => m.event).sort()).toEqual(partial.stored.slice(100).sort());
 
     const nothing = await call(
       { ...env, DELIVERY_QUEUE: failingQueue(1) },
@@ -140,7 +163,9 @@ describe("POST /webhooks/:source", () => {
       },
     );
     expect(nothing.status).toBe(503);
-    expect(await nothing.json()).not.toHaveProperty("queued");
+    const none = (await nothing.json()) as { message: string; queued: string[] };
+    expect(none.queued).toEqual([]);
+    expect(none.message).toContain("nothing is lost");
   });
 
   it("answers 503 when nothing can be routed (naming the configuration mistakes only in /health)", async () => {

@@ -1,10 +1,12 @@
-/** migrations/0001_init.sql must stay the same statements the Worker creates at runtime. */
+/** migrations/*.sql, in order, must stay the same statements the Worker creates at runtime. */
 import { expect, it } from "vitest";
-import sql from "../../migrations/0001_init.sql?raw";
+import init from "../../migrations/0001_init.sql?raw";
+import outbox from "../../migrations/0002_outbox.sql?raw";
 import { SCHEMA } from "../../src/storage/schema.ts";
 
-it("migrations/0001_init.sql holds exactly the runtime schema", () => {
-  const statements = sql
+it("migrations/*.sql hold exactly the runtime schema", () => {
+  const statements = [init, outbox]
+    .join("\n")
     .split("\n")
     .filter((line) => line.trim() !== "" && !line.startsWith("--"))
     .map((line) => line.replace(/;$/, ""));

@@ -1,0 +1,35 @@
+import { nowSeconds, ready } from "./db.ts";
+import { EVENT_RETENTION_SECONDS } from "./events.ts";
+
+export interface Pruned {
+  seen: number;
+  events: number;
+  delivered: number;
+  attempts: number;
+  deliveries: number;
+}
+
+/**
+ * Drops expired dedupe keys, and events, delivery records, attempts and outbox rows older than
+ * the retention (retries end within 72 hours; dead letters keep their own copy). Run by the cron
+ * trigger.
+ */
+export async function prune(db: D1Database, now = nowSeconds()): Promise<Pruned> {
+  await ready(db);
+  const before = now - EVENT_RETENTION_SECONDS;
+  const [seen, events, delivered, attempts, deliveries] = await db.batch([
+    db.prepare("DELETE FROM seen WHERE expires_at <= ?").bind(now),
+    db.prepare("DELETE FROM events WHERE received_at <= ?").bind(before),
+    db.prepare("DELETE FROM delivered WHERE at <= ?").bind(before),
+    db.prepare("DELETE FROM attempts WHERE at <= ?").bind(before),
+    db.prepare("DELETE FROM deliveries WHERE updated_at <= ?").bind(before),
+  ]);
+  const changes = (result: D1Result | undefined) => result?.meta.changes ?? 0;
+  return {
+    seen: changes(seen),
+    events: changes(events),
+    delivered: changes(delivered),
+    attempts: changes(attempts),
+    deliveries: changes(deliveries),
+  };
+}
