@@ -27,10 +27,16 @@ async function canonicalEvents(source: FormatDefinition, body: unknown): Promise
   return out;
 }
 
-/** The facts a round trip must keep. */
+/**
+ * The facts a round trip must keep. A conversation update that changes the status is a status
+ * change wherever it goes (Chatwoot sends both events for one status change; Support Hunt and
+ * dotted have one).
+ */
 function essentials(event: CanonicalEvent) {
+  const statusChange =
+    event.kind === "conversation.updated" && event.changes?.some((c) => c.field === "status");
   return {
-    kind: event.kind,
+    kind: statusChange ? "conversation.status_changed" : event.kind,
     text: event.message?.text ?? null,
     direction: event.message?.direction ?? null,
     conversation:
@@ -51,10 +57,19 @@ describe.each(pairs)("$format/$name via $via", ({ format: sourceId, body, via })
     for (const original of await canonicalEvents(source, body)) {
       const there = await fromCanonical(target, original);
       if (!there.ok) throw new Error(there.error.message);
-      for (const delivery of there.value.deliveries) {
+      for (const [position, delivery] of there.value.deliveries.entries()) {
         const back = await canonicalEvents(target, delivery.body);
         expect(back.length, `${via} ${delivery.event} decodes to one event`).toBe(1);
-        expect(essentials(back[0] as CanonicalEvent)).toEqual(essentials(original));
+        const expected = essentials(original);
+        const got = essentials(back[0] as CanonicalEvent);
+        // A target that carries one thing per message (Support Hunt) sends the text first, then
+        // each attachment as a message of its own; an attachment the target has no type for (a
+        // place, a contact card, a file in a note) arrives as text. Those keep everything but
+        // the text of the original.
+        const attachmentOnly =
+          (position > 0 || expected.text === null) &&
+          (original.message?.attachments.length ?? 0) > 0;
+        expect(attachmentOnly ? { ...got, text: expected.text } : got).toEqual(expected);
         checked++;
       }
     }

@@ -59,7 +59,15 @@ export const Conversation = z.object({
   updatedAt: Time.nullish(),
 });
 
-/** A file carried with a message. `type`: image, audio, video, file (or a Chatwoot type such as location). */
+/**
+ * Something carried with a message. `type`: image, audio, video, file; `location` (a place:
+ * `latitude`, `longitude`, the place's name in `title`, `url` a maps link when the sender gave
+ * one); `contact` (a shared contact card: the person's name in `title`, the number in `phone`);
+ * or another platform type (fallback, share, story_mention, embed...).
+ *
+ * @example { "type": "location", "title": "Dam Square, Amsterdam", "latitude": 52.373, "longitude": 4.893 }
+ * @example { "type": "contact", "title": "Jane Doe", "phone": "+31 6 1234 5678" }
+ */
 export const Attachment = z.object({
   type: z.string(),
   url: z.string().nullish(),
@@ -68,6 +76,12 @@ export const Attachment = z.object({
   fileName: z.string().nullish(),
   size: z.number().nullish(),
   thumbUrl: z.string().nullish(),
+  /** A place's name (location), a shared contact's name (contact), a link's title. */
+  title: z.string().nullish(),
+  latitude: z.number().nullish(),
+  longitude: z.number().nullish(),
+  /** A shared contact card's phone number. */
+  phone: z.string().nullish(),
 });
 
 /** A choice offered to the contact (a button, a list item, a card action). */
@@ -122,7 +136,12 @@ export const Message = z.object({
   text: z.string().nullable(),
   direction: z.enum(["incoming", "outgoing"]),
   author: Party,
-  /** A private note, visible to agents only. */
+  /**
+   * Visible to agents only, never to the contact: a private note, a Chatwoot activity message, a
+   * dotted backchannel message, a message in a dotted conversation without a contact (a team or
+   * bot chat) or a dotted mention. Contact-facing targets write it as a note, never as a message
+   * to the contact.
+   */
   private: z.boolean(),
   /** Chatwoot content type (`text` when the source has none). */
   contentType: z.string(),
@@ -136,7 +155,13 @@ export const Message = z.object({
   updatedAt: Time.nullish(),
 });
 
-/** One attribute that changed: `field` is `status`, `assignee`, `labels`, `custom_attributes`, `team`, `priority` or the platform's name. */
+/**
+ * One attribute that changed: `field` is `status`, `assignee`, `labels`, `custom_attributes`,
+ * `team`, `priority` or the platform's name. Each field appears at most once per event.
+ * An `assignee` change is one change whatever the platform stores: `to` is who is assigned after
+ * it (a party whose `role` says the kind: `agent` or `bot`), or `null` for nobody; `from` who was
+ * before. A bot-to-human handoff is `{field: "assignee", from: {role: "bot", ...}, to: {role: "agent", ...}}`.
+ */
 export const Change = z.object({
   field: z.string(),
   from: z.unknown().optional(),

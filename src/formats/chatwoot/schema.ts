@@ -184,7 +184,8 @@ const typing = z.looseObject({
   is_private: z.boolean().nullish(),
 });
 
-const inbox = z.looseObject({ id: id.nullable(), name: text });
+/** Chatwoot's own inbox events carry the inbox's settings and channel, without its id or name. */
+const inbox = z.looseObject({ id: id.nullish(), name: text });
 
 /** The schema for the payload of each event (after `automation_event.` is taken off). */
 const payloadByEvent: Record<string, z.ZodType> = {
