@@ -1,7 +1,10 @@
 /**
  * CloudEvents delivery (a route's `cloudevents: "binary" | "structured"`), through the queue
- * consumer to the local destination server, with signatures over the exact body sent.
+ * consumer to the local destination server, with signatures over the exact body sent. Read back
+ * with the `cloudevents` SDK and the Standard Webhooks reference library, as a consumer would.
  */
+import { type CloudEvent, HTTP } from "cloudevents";
+import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { fromBase64, hmac, toBase64, toHex } from "../../src/crypto/index.ts";
 import { webhookId } from "../../src/deliver/index.ts";
@@ -102,5 +105,29 @@ describe("CloudEvents delivery", () => {
     const second = await deliverOne({ cloudevents: "binary" });
     // The same fixture, accepted twice (different delivery ids): the same occurrence time.
     expect(first.got.headers["ce-time"]).toBe(second.got.headers["ce-time"]);
+  });
+
+  it("the cloudevents SDK reads both modes after the raw bytes verify; validate() passes; id and time are the wire's", async () => {
+    for (const mode of ["binary", "structured"] as const) {
+      const { got, id } = await deliverOne({ cloudevents: mode });
+      // What the wire says, read without the SDK (which would make up a missing id or time).
+      const wire =
+        mode === "binary"
+          ? { id: got.headers["ce-id"], time: got.headers["ce-time"], data: JSON.parse(got.body) }
+          : (JSON.parse(got.body) as { id: string; time: string; data: unknown });
+      expect(wire.id, mode).toBe(id);
+      expect(typeof wire.time, mode).toBe("string");
+
+      expect(new Webhook(SECRET).verify(got.body, got.headers), mode).toEqual(JSON.parse(got.body));
+      const event = HTTP.toEvent({ headers: got.headers, body: got.body }) as CloudEvent<unknown>;
+      expect(event.validate(), mode).toBe(true);
+      expect(event.id, mode).toBe(wire.id);
+      expect(event.id, mode).toBe(got.headers["webhook-id"]);
+      expect(new Date(event.time ?? "").getTime(), mode).toBe(new Date(wire.time ?? "").getTime());
+      expect(event.specversion, mode).toBe("1.0");
+      expect(event.source, mode).toBe("/webhooks/chatwoot");
+      expect(event.data, mode).toEqual(wire.data);
+      expect(event.type, mode).toBe((wire.data as { event: string }).event);
+    }
   });
 });

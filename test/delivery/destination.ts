@@ -7,10 +7,12 @@
  *                            Retry-After: 2), `close` (drops the connection), `hang` (never answers)
  *   GET  /received/<key>     every request recorded for <key>: [{path, headers, body, at}]
  *                            (`at`: when it arrived, epoch ms)
+ *   POST /snippet/<name>, GET /secret/<tool>   README snippets and secret tools (readme-snippets.ts)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
+import { makeSecret, runSnippet } from "./readme-snippets.ts";
 
 interface Recorded {
   path: string;
@@ -42,6 +44,20 @@ export default async function setup(project: TestProject) {
       if (req.method === "GET" && parts[0] === "received" && parts[1]) {
         res.writeHead(200, { "content-type": "application/json" });
         res.end(JSON.stringify(received.get(parts[1]) ?? []));
+        return;
+      }
+      const answer = (work: Promise<unknown>) =>
+        work.then(
+          (result) =>
+            res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result)),
+          (error) => res.writeHead(500).end(String(error)),
+        );
+      if (req.method === "POST" && parts[0] === "snippet" && parts[1]) {
+        answer(runSnippet(parts[1], JSON.parse(body)));
+        return;
+      }
+      if (req.method === "GET" && parts[0] === "secret" && parts[1]) {
+        answer(makeSecret(parts[1]));
         return;
       }
       if (parts[0] !== "d" || !parts[1]) {
