@@ -7,12 +7,12 @@
  *                            Retry-After: 2), `close` (drops the connection), `hang` (never answers)
  *   GET  /received/<key>     every request recorded for <key>: [{path, headers, body, at}]
  *                            (`at`: when it arrived, epoch ms)
- *   POST /snippet/<name>, GET /secret/<tool>   README snippets and secret tools (readme-snippets.ts)
+ *   POST /snippet/<name>, GET /snippets, GET /secret/<tool>   README snippets, secret tools (readme-snippets.ts)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
-import { makeSecret, runSnippet } from "./readme-snippets.ts";
+import { makeSecret, runSnippet, snippetNames } from "./readme-snippets.ts";
 
 interface Recorded {
   path: string;
@@ -54,6 +54,10 @@ export default async function setup(project: TestProject) {
         );
       if (req.method === "POST" && parts[0] === "snippet" && parts[1]) {
         answer(runSnippet(parts[1], JSON.parse(body)));
+        return;
+      }
+      if (req.method === "GET" && parts[0] === "snippets") {
+        answer(snippetNames());
         return;
       }
       if (req.method === "GET" && parts[0] === "secret" && parts[1]) {

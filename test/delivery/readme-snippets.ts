@@ -4,6 +4,7 @@
  *
  *   POST /snippet/<name>  {secret, body, headers}  → {ok: true, result} | {ok: false, error} | {skipped}
  *   GET  /secret/<tool>   a new secret from `npm run secret` (npm) or `openssl rand -base64 32` (openssl)
+ *   GET  /snippets        the names of README.md's snippets
  *
  * A snippet is the fenced block right after a `<!-- snippet: <name> -->` line. It is run unchanged:
  * written to node_modules/.cache (so its imports resolve to the devDependencies) and imported by a
@@ -33,6 +34,11 @@ export function extractSnippets(markdown: string): Map<string, Snippet> {
     found.set(name, { name, language, code: `${code}\n` });
   }
   return found;
+}
+
+/** The names of README.md's snippets. */
+export async function snippetNames(): Promise<string[]> {
+  return [...extractSnippets(readFileSync(join(root, "README.md"), "utf8")).keys()];
 }
 
 const nodeDriver = `

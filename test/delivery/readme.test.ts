@@ -5,12 +5,25 @@
  */
 import { describe, expect, it } from "vitest";
 import { deliverOnce, madeBy, runSnippet, type SnippetResult } from "./deliveries.ts";
+import { baseEnv } from "./helpers.ts";
 
 const tamper = (body: string) => body.replace("}", ',"tampered":true}');
 const accepted = (result: SnippetResult) => ("ok" in result ? result : { ok: "skipped" });
 
 // Each snippet run starts a Node process: allow for a loaded machine.
 describe("README: Verify deliveries", { timeout: 60_000 }, () => {
+  it("every snippet in README.md is one of those run below", async () => {
+    const names = (await (await fetch(`${baseEnv.TEST_DESTINATION}/snippets`)).json()) as string[];
+    expect(names.sort()).toEqual([
+      "node-chatwoot-signature",
+      "node-cloudevents",
+      "node-hub-signature",
+      "node-standard-webhooks",
+      "node-supporthunt-token",
+      "python-standard-webhooks",
+    ]);
+  });
+
   it("node-standard-webhooks: secrets from npm run secret and openssl rand -base64 32", async () => {
     for (const secret of [await madeBy("npm"), await madeBy("openssl")]) {
       const delivery = await deliverOnce({ target: "dotted", secret });
