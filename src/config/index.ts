@@ -1,16 +1,11 @@
 import { z } from "zod";
-import {
-  checkNativeSecret,
-  type DestinationKeys,
-  HOW_TO_MAKE_A_SECRET,
-  type Parsed,
-  parseSigningSecret,
-  secretValues,
-} from "../crypto/secrets.ts";
 import { formatIds } from "../formats/index.ts";
 import { sourceSecrets } from "../verify/index.ts";
 import type { Env } from "./env.ts";
 import { log } from "./log.ts";
+import { checkRouteSecrets } from "./secrets.ts";
+
+export { routeKeys } from "./secrets.ts";
 
 /** One destination: which sources it takes, the format it wants, where, and how it is signed. */
 export interface Route {
@@ -171,8 +166,7 @@ function readConfig(env: Env): ConfigResult {
       });
       if (simple.success) {
         routes.push(simple.data);
-        if (secret) checkSecret(env, secret, secret, parseSigningSecret, errors);
-        if (nativeSecret) checkSecret(env, nativeSecret, nativeSecret, checkNativeSecret, errors);
+        checkRouteSecrets(env, simple.data, undefined, errors);
       } else {
         for (const issue of simple.error.issues) {
           const field = issue.path[0] === "target" ? "TARGET_FORMAT" : "DESTINATION_URL";
@@ -202,18 +196,7 @@ function readConfig(env: Env): ConfigResult {
     if (routes.some((other) => other.name === route.name)) {
       errors.push(`ROUTES[${index}].name: "${route.name}" is used by another route`);
     }
-    for (const [field, parse] of [
-      ["secret", parseSigningSecret],
-      ["nativeSecret", checkNativeSecret],
-    ] as const) {
-      const name = route[field];
-      if (!name) continue;
-      if (!text(env[name])) {
-        errors.push(`ROUTES[${index}].${field}: the secret env var ${name} is not set`);
-      } else {
-        checkSecret(env, name, `${name} (ROUTES[${index}].${field})`, parse, errors);
-      }
-    }
+    checkRouteSecrets(env, route, `ROUTES[${index}]`, errors);
     routes.push(route);
   });
 
@@ -233,27 +216,6 @@ function readConfig(env: Env): ConfigResult {
       },
     },
   };
-}
-
-/**
- * Checks every value of a secret variable (both halves of a rotation), adding one error per bad
- * value that names the variable and says how to make a good one, never quoting the value.
- */
-function checkSecret(
-  env: Env,
-  name: string,
-  label: string,
-  parse: (value: string) => Parsed<unknown>,
-  errors: string[],
-): void {
-  const values = secretValues(text(env[name]));
-  values.forEach((value, index) => {
-    const parsed = parse(value);
-    if (parsed.ok) return;
-    const which = values.length > 1 ? `value ${index + 1} of ${values.length} ` : "";
-    const advice = parse === parseSigningSecret ? `; ${HOW_TO_MAKE_A_SECRET}` : "";
-    errors.push(`${label}: ${which}${parsed.reason}${advice}`);
-  });
 }
 
 function readRoutesVar(value: unknown, errors: string[]): unknown[] {
@@ -281,24 +243,6 @@ function text(value: unknown): string | undefined {
 /** The routes that take events from `source`. */
 export function routesFor(config: Config, source: string): Route[] {
   return config.routes.filter((route) => route.sources === "*" || route.sources.includes(source));
-}
-
-/**
- * What a route's deliveries are signed with, read from the env vars it names: the Standard
- * Webhooks keys of `secret` (each value of a rotation) and the native secret (`nativeSecret`,
- * else `secret`, as written; the first value). Undefined when the route is unsigned. Only for a
- * configuration `loadConfig` accepted (values that do not parse are left out).
- *
- * @example routeKeys(env, route) // {signing: [<32 bytes>], native: "whsec_..."}
- */
-export function routeKeys(env: Env, route: Route): DestinationKeys | undefined {
-  const signing = secretValues(route.secret ? text(env[route.secret]) : undefined);
-  const native = route.nativeSecret ? secretValues(text(env[route.nativeSecret]))[0] : signing[0];
-  if (signing.length === 0 && native === undefined) return undefined;
-  const keys = signing
-    .map(parseSigningSecret)
-    .flatMap((parsed) => (parsed.ok ? [parsed.value] : []));
-  return { signing: keys, ...(native !== undefined ? { native } : {}) };
 }
 
 /** Which sources are verified (their `WEBHOOK_SECRET_<SOURCE>` is set) and which are not. */
