@@ -26,7 +26,8 @@ export default defineConfig({
           name: "workers",
           include: ["src/**/*.test.ts", "test/**/*.test.ts"],
           exclude: ["test/browser/**"],
-          globalSetup: ["./test/delivery/destination.ts"],
+          // The mappings are compiled first (src/translate/generated/), then the destination starts.
+          globalSetup: ["./scripts/compile/setup.ts", "./test/delivery/destination.ts"],
         },
       },
       {

@@ -2,6 +2,7 @@ import { CanonicalEvent } from "../canonical/index.ts";
 import { type AppError, fail, formatPath, ok, type Result } from "../errors/index.ts";
 import { detectFormat, findFormat } from "../formats/index.ts";
 import type { FormatDefinition, WireEvent } from "../formats/types.ts";
+import { compiledFor } from "./compiled.ts";
 import { evaluate, loadLibrary, type MappingFile } from "./mapping.ts";
 
 /** One body to POST to a destination, in the target format. */
@@ -23,6 +24,8 @@ export interface TraceStep {
   event: string;
   canonical?: CanonicalEvent;
   mappings: string[];
+  /** The files among `mappings` that ran on the JSONata interpreter (edited, or not compiled). */
+  interpreted?: string[];
 }
 
 export interface Translation {
@@ -40,6 +43,8 @@ export interface TranslateOptions {
   trace?: boolean;
   /** Mapping text to use instead of the shipped file with the same path (CLI `--mapping`, playground). */
   overrides?: ReadonlyMap<string, string>;
+  /** Run every mapping on the interpreter even where compiled code exists (equivalence tests, bench). */
+  interpret?: boolean;
 }
 
 /**
@@ -255,13 +260,26 @@ async function runMapping(
     platform: format.name,
     ...format.variables,
   };
-  for (const [name, library] of librariesNamedBy(format, mapping)) {
-    const value = await loadLibrary(withOverride(library, options), { ...variables });
+  const libraries = librariesNamedBy(format, mapping).map(
+    ([name, library]) => [name, withOverride(library, options)] as const,
+  );
+  // Compiled only when the file and every library it names are: a compiled mapping calls the
+  // compiled library's functions, an interpreted one the interpreter's.
+  const compiled =
+    !options.interpret &&
+    compiledFor(mapping) !== undefined &&
+    libraries.every(([, library]) => compiledFor(library) !== undefined);
+  for (const [name, library] of libraries) {
+    const value = await loadLibrary(library, { ...variables }, compiled);
     if (!value.ok) return value;
     variables[name] = value.value;
     trace?.mappings.push(library.path);
   }
-  return evaluate(mapping, input, variables);
+  if (trace && !compiled) {
+    trace.interpreted ??= [];
+    trace.interpreted.push(file.path, ...libraries.map(([, library]) => library.path));
+  }
+  return evaluate(mapping, input, variables, compiled);
 }
 
 const librariesByFile = new WeakMap<MappingFile, Array<[string, MappingFile]>>();

@@ -1,5 +1,6 @@
 import jsonata from "jsonata";
 import { type AppError, fail, ok, type Result } from "../errors/index.ts";
+import { compiledFor, runCompiled } from "./compiled.ts";
 import { mappingFunctions } from "./functions.ts";
 
 /** A JSONata mapping file: its path in the repository (for messages and traces) and its text. */
@@ -42,12 +43,19 @@ export function compile(file: MappingFile): Result<jsonata.Expression> {
   }
 }
 
-/** Evaluates a mapping on one input, with the shared functions and the given variables bound. */
+/**
+ * Evaluates a mapping on one input, with the shared functions and the given variables bound:
+ * its compiled code when `compiled` is asked for and the file has some, else the interpreter.
+ */
 export async function evaluate(
   file: MappingFile,
   input: unknown,
   variables: Record<string, unknown> = {},
+  compiled = false,
 ): Promise<Result<unknown>> {
+  const code = compiled ? compiledFor(file) : undefined;
+  if (code)
+    return runCompiled(file, code, input, { ...mappingFunctions, ...variables }, mappingError);
   const expression = compile(file);
   if (!expression.ok) return expression;
   try {
@@ -61,15 +69,17 @@ const libraries = new Map<string, unknown>();
 
 /**
  * The value of a shared library file (usually an object or a function), evaluated with the
- * format's variables once per isolate and format; an edited copy is evaluated on each use.
+ * format's variables once per isolate, format and path (compiled or interpreted: a compiled
+ * mapping gets the compiled library's functions); an edited copy is evaluated on each use.
  */
 export async function loadLibrary(
   file: MappingFile,
   variables: Record<string, unknown>,
+  compiled = false,
 ): Promise<Result<unknown>> {
-  const key = `${String(variables.format)}:${file.path}`;
+  const key = `${compiled ? "compiled" : "interpreted"}:${String(variables.format)}:${file.path}`;
   if (!file.edited && libraries.has(key)) return ok(libraries.get(key));
-  const value = await evaluate(file, {}, variables);
+  const value = await evaluate(file, {}, variables, compiled);
   if (value.ok && !file.edited) libraries.set(key, value.value);
   return value;
 }
@@ -83,7 +93,7 @@ export function location(file: MappingFile, position: number | undefined): strin
   return `${file.path}:${line}:${column}`;
 }
 
-function mappingError(file: MappingFile, error: unknown, what: string): AppError {
+export function mappingError(file: MappingFile, error: unknown, what: string): AppError {
   const detail = error as { message?: string; position?: number; code?: string };
   const where = location(file, detail.position);
   const message = `${where}: ${detail.message ?? String(error)}${detail.code ? ` (${detail.code})` : ""}`;

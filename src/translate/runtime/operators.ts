@@ -1,0 +1,240 @@
+/**
+ * JSONata operators and constructors for compiled mappings, with jsonata's errors: an error from
+ * the operator itself carries the operator's position (`at`), as in the interpreter.
+ */
+import { append, isFn, isNumeric, push, seq, seq1, truthy, type V } from "./core.ts";
+import type { MappingError } from "./errors.ts";
+
+function raise(error: MappingError, at: number, token: string): never {
+  error.position = at;
+  error.token = token;
+  throw error;
+}
+
+/** `=` (deep equality; `undefined` on either side is false). */
+export function eq(lhs: V, rhs: V): boolean {
+  if (lhs === undefined || rhs === undefined) return false;
+  return deepEqual(lhs, rhs);
+}
+
+/** `!=` */
+export function ne(lhs: V, rhs: V): boolean {
+  if (lhs === undefined || rhs === undefined) return false;
+  return !deepEqual(lhs, rhs);
+}
+
+function deepEqual(lhs: V, rhs: V): boolean {
+  if (lhs === rhs) return true;
+  if (typeof lhs !== "object" || typeof rhs !== "object" || lhs === null || rhs === null)
+    return false;
+  if (Array.isArray(lhs) && Array.isArray(rhs)) {
+    if (lhs.length !== rhs.length) return false;
+    for (let i = 0; i < lhs.length; i++) if (!deepEqual(lhs[i], rhs[i])) return false;
+    return true;
+  }
+  const lkeys = Object.getOwnPropertyNames(lhs).sort();
+  const rkeys = Object.getOwnPropertyNames(rhs).sort();
+  if (lkeys.length !== rkeys.length) return false;
+  for (let i = 0; i < lkeys.length; i++) if (lkeys[i] !== rkeys[i]) return false;
+  for (const key of lkeys) if (!deepEqual(lhs[key], rhs[key])) return false;
+  return true;
+}
+
+/** `<`, `<=`, `>`, `>=`: numbers with numbers, strings with strings. */
+export function compare(op: string, lhs: V, rhs: V, at: number): boolean | undefined {
+  const lt = typeof lhs;
+  const rt = typeof rhs;
+  const lok = lt === "undefined" || lt === "string" || lt === "number";
+  const rok = rt === "undefined" || rt === "string" || rt === "number";
+  if (!lok || !rok)
+    raise({ code: "T2010", value: !(lt === "string" || lt === "number") ? lhs : rhs }, at, op);
+  if (lt === "undefined" || rt === "undefined") return undefined;
+  if (lt !== rt) raise({ code: "T2009", value: lhs, value2: rhs }, at, op);
+  switch (op) {
+    case "<":
+      return lhs < rhs;
+    case "<=":
+      return lhs <= rhs;
+    case ">":
+      return lhs > rhs;
+    default:
+      return lhs >= rhs;
+  }
+}
+
+/** `+ - * / %` */
+export function arith(op: string, lhs: V, rhs: V, at: number): number | undefined {
+  try {
+    if (lhs !== undefined && !isNumeric(lhs)) throw { code: "T2001", value: lhs };
+    if (rhs !== undefined && !isNumeric(rhs)) throw { code: "T2002", value: rhs };
+  } catch (error) {
+    raise(error as MappingError, at, op);
+  }
+  if (lhs === undefined || rhs === undefined) return undefined;
+  switch (op) {
+    case "+":
+      return lhs + rhs;
+    case "-":
+      return lhs - rhs;
+    case "*":
+      return lhs * rhs;
+    case "/":
+      return lhs / rhs;
+    default:
+      return lhs % rhs;
+  }
+}
+
+/** `&`: both sides as strings (`$string`), undefined as "". */
+export function concat(lhs: V, rhs: V, at: number): string {
+  try {
+    return (
+      (lhs === undefined ? "" : (string(lhs) as string)) +
+      (rhs === undefined ? "" : (string(rhs) as string))
+    );
+  } catch (error) {
+    raise(error as MappingError, at, "&");
+  }
+}
+
+/** `in`: strict membership in an array (or equality with a single value). */
+export function inArray(lhs: V, rhs: V): boolean {
+  if (lhs === undefined || rhs === undefined) return false;
+  if (!Array.isArray(rhs)) return rhs === lhs;
+  for (let i = 0; i < rhs.length; i++) if (rhs[i] === lhs) return true;
+  return false;
+}
+
+/** `and` / `or`: an error on the right side carries the operator's position. */
+export function and(lhs: V, rhs: () => V, at: number): boolean {
+  try {
+    return truthy(lhs) && truthy(rhs());
+  } catch (error) {
+    raise(error as MappingError, at, "and");
+  }
+}
+
+export function or(lhs: V, rhs: () => V, at: number): boolean {
+  try {
+    return truthy(lhs) || truthy(rhs());
+  } catch (error) {
+    raise(error as MappingError, at, "or");
+  }
+}
+
+/** Unary minus. */
+export function negate(value: V, at: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (isNumeric(value)) return -value;
+  throw { code: "D1002", position: at, token: "-", value } satisfies MappingError;
+}
+
+/**
+ * `$string` (and `&`): strings as they are, functions as "", anything else as compact JSON with
+ * non-integers at 15 significant digits.
+ */
+export function string(arg: V, prettify?: boolean): string | undefined {
+  if (arg === undefined) return undefined;
+  if (typeof arg === "string") return arg;
+  if (isFn(arg)) return "";
+  if (typeof arg === "number" && !Number.isFinite(arg))
+    throw { code: "D3001", value: arg } satisfies MappingError;
+  const value =
+    Array.isArray(arg) && (arg as { outerWrapper?: boolean }).outerWrapper ? arg[0] : arg;
+  return JSON.stringify(
+    value,
+    (_key, val) => {
+      if (val !== undefined && val !== null && isNumeric(val))
+        return Number.isInteger(val) ? val : Number(val.toPrecision(15));
+      return val && isFn(val) ? "" : val;
+    },
+    prettify ? 2 : 0,
+  );
+}
+
+/**
+ * An array constructor `[a, b]`: each item's value appended (a sequence or array flattened one
+ * level), except items that are array constructors themselves, which stay nested.
+ */
+export function array(items: V[], nested: readonly boolean[], cons: boolean): V[] {
+  let result: V[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const value = items[i];
+    if (value === undefined) continue;
+    if (nested[i]) result.push(value);
+    else result = append(result, value);
+  }
+  if (cons)
+    Object.defineProperty(result, "cons", { enumerable: false, configurable: false, value: true });
+  return result;
+}
+
+/** Sets a key of a constructed object; `__proto__` and friends become plain own keys. */
+export function setKey(target: Record<string, V>, key: string, value: V): void {
+  if (key === "__proto__")
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  else target[key] = value;
+}
+
+/**
+ * An object constructor on an array context (or with computed keys): jsonata's grouping.
+ * `pairs` holds, per key/value pair, the key's and the value's evaluation.
+ */
+export function group(
+  input: V,
+  pairs: ReadonlyArray<readonly [(item: V) => V, (context: V) => V]>,
+  at: number,
+): Record<string, V> {
+  const items: V[] = Array.isArray(input) ? input : seq1(input);
+  if (items.length === 0) items.push(undefined);
+  const groups = new Map<string, { data: V; index: number }>();
+  const order: Record<string, true> = Object.create(null);
+  for (const item of items) {
+    for (let p = 0; p < pairs.length; p++) {
+      const pair = pairs[p] as readonly [(item: V) => V, (context: V) => V];
+      const key = pair[0](item);
+      if (typeof key !== "string" && key !== undefined)
+        throw { code: "T1003", position: at, value: key } satisfies MappingError;
+      if (key === undefined) continue;
+      if (key === "_jsonata_lambda" || key === "_jsonata_function")
+        throw { code: "D1013", position: at, value: key } satisfies MappingError;
+      const entry = groups.get(key);
+      if (entry) {
+        if (entry.index !== p)
+          throw { code: "D1009", position: at, value: key } satisfies MappingError;
+        entry.data = append(entry.data, item);
+      } else {
+        groups.set(key, { data: item, index: p });
+        order[key] = true;
+      }
+    }
+  }
+  const result: Record<string, V> = {};
+  // Object.keys order: integer-like keys first, as jsonata iterates its groups.
+  for (const key of Object.keys(order)) {
+    const entry = groups.get(key) as { data: V; index: number };
+    const value = (pairs[entry.index] as readonly [(item: V) => V, (context: V) => V])[1](
+      entry.data,
+    );
+    if (value !== undefined) setKey(result, key, value);
+  }
+  return result;
+}
+
+export { push, seq };
+
+/**
+ * The context of every value of an object constructor with literal keys on an array: the items
+ * appended together (one item: the item itself; none: undefined), as jsonata's grouping gives.
+ */
+export function groupData(items: V[]): V {
+  if (items.length === 0) return undefined;
+  let data = items[0];
+  for (let i = 1; i < items.length; i++) data = append(data, items[i]);
+  return data;
+}

@@ -1,0 +1,119 @@
+/**
+ * Compiled mappings (scripts/compile/) against the JSONata interpreter: equivalence is the
+ * contract. Every fixture into every format, then mutated events and canonical events straight
+ * into the mapping files (no schema in front, so the mappings meet wrong types, missing fields
+ * and arbitrary JSON): the same output byte for byte, or the same `mapping_failed` at the same
+ * `file:line:column` with the same message.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { CanonicalEvent } from "../src/canonical/index.ts";
+import { findFormat, formatIds } from "../src/formats/index.ts";
+import type { FormatDefinition } from "../src/formats/types.ts";
+import { interpreted } from "../src/translate/generated/mappings.js";
+import {
+  fromCanonical,
+  readEvents,
+  type TranslateOptions,
+  toCanonical,
+  translate,
+} from "../src/translate/index.ts";
+import { fixtures } from "./fixtures.ts";
+import { mutationsOf } from "./mutate.ts";
+
+const compiled: TranslateOptions = { trace: true };
+const interpretedOnly: TranslateOptions = { trace: true, interpret: true };
+
+function format(id: string): FormatDefinition {
+  const found = findFormat(id);
+  if (!found.ok) throw new Error(found.error.message);
+  return found.value;
+}
+
+/** The result as compared: the trace's list of interpreted files is the one allowed difference. */
+const text = (value: unknown) =>
+  JSON.stringify(value, (key, v) => (key === "interpreted" ? undefined : v));
+
+describe("every fixture into every format, compiled and interpreted", () => {
+  it.each(fixtures.map((f) => [`${f.format}/${f.name}`, f] as const))("%s", async (_, fixture) => {
+    for (const target of formatIds) {
+      const fast = await translate(fixture.format, target, fixture.body, compiled);
+      const slow = await translate(fixture.format, target, fixture.body, interpretedOnly);
+      expect(text(fast), target).toBe(text(slow));
+      // Every file that has compiled code ran it.
+      if (fast.ok)
+        for (const step of fast.value.trace ?? [])
+          expect(
+            (step.interpreted ?? []).filter((path) => !(path in interpreted)),
+            target,
+          ).toEqual([]);
+      if (slow.ok)
+        for (const step of slow.value.trace ?? [])
+          expect(step.interpreted ?? [], "the interpreted run is interpreted").toEqual(
+            step.mappings,
+          );
+    }
+  });
+});
+
+/** Source events of every fixture, and the canonical events they become. */
+const events = await Promise.all(
+  fixtures.map(async (fixture) => {
+    const source = format(fixture.format);
+    const read = readEvents(source, fixture.body);
+    const wire = read.ok ? read.value : [];
+    const canonical: CanonicalEvent[] = [];
+    for (const event of wire) {
+      const decoded = await toCanonical(source, event);
+      if (decoded.ok && !("skip" in decoded.value)) canonical.push(decoded.value);
+    }
+    return { fixture, source, wire, canonical };
+  }),
+);
+
+describe("mutated events into the to-canonical mappings", () => {
+  it.each(events.map((e) => [`${e.fixture.format}/${e.fixture.name}`, e] as const))(
+    "%s",
+    async (_, { source, wire }) => {
+      if (wire.length === 0) return;
+      const event = wire[0] as (typeof wire)[number];
+      await fc.assert(
+        fc.asyncProperty(mutationsOf(event.payload), async (payload) => {
+          const mutated = { ...event, payload };
+          const fast = await toCanonical(source, mutated, compiled);
+          const slow = await toCanonical(source, mutated, interpretedOnly);
+          expect(text(fast)).toBe(text(slow));
+        }),
+        { numRuns: 12 },
+      );
+    },
+  );
+});
+
+describe("mutated canonical events into every from-canonical mapping", () => {
+  const withCanonical = events.filter((e) => e.canonical.length > 0);
+  it.each(withCanonical.map((e) => [`${e.fixture.format}/${e.fixture.name}`, e] as const))(
+    "%s",
+    async (_, { canonical }) => {
+      await fc.assert(
+        fc.asyncProperty(
+          mutationsOf(canonical[0]),
+          fc.constantFrom(...formatIds),
+          async (event, target) => {
+            // The engine picks the mapping by kind and reports by source: those stay valid.
+            const original = canonical[0] as CanonicalEvent;
+            const mutated = {
+              ...(event as CanonicalEvent),
+              kind: original.kind,
+              source: original.source,
+            } as CanonicalEvent;
+            const fast = await fromCanonical(format(target), mutated, compiled);
+            const slow = await fromCanonical(format(target), mutated, interpretedOnly);
+            expect(text(fast)).toBe(text(slow));
+          },
+        ),
+        { numRuns: 12 },
+      );
+    },
+  );
+});
