@@ -17,7 +17,9 @@ export interface Generated {
 }
 
 async function jsonataFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(join(root, dir), { withFileTypes: true, recursive: true });
+  const entries = await readdir(join(root, dir), { withFileTypes: true, recursive: true }).catch(
+    () => [],
+  );
   return entries
     .filter((e) => e.isFile() && e.name.endsWith(".jsonata"))
     .map((e) => relative(root, join(e.parentPath, e.name)).split("\\").join("/"))
