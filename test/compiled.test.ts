@@ -34,6 +34,19 @@ function format(id: string): FormatDefinition {
 const text = (value: unknown) =>
   JSON.stringify(value, (key, v) => (key === "interpreted" ? undefined : v));
 
+/**
+ * Compiled and interpreted agree: the same output, or the same failure. One known exception: the
+ * interpreter evaluates the values of an object or array constructor concurrently, and its depth
+ * counter counts every branch in flight, so wide (not deep) data can trip its stack guardrail
+ * (D1011) where compiled code, counting real nesting, translates. mappings/README.md says so.
+ */
+function expectSame(fast: unknown, slow: unknown, label?: string): void {
+  const a = text(fast);
+  const b = text(slow);
+  if (a !== b && b.includes("(D1011)") && (fast as { ok: boolean }).ok) return;
+  expect(a, label).toBe(b);
+}
+
 describe("every fixture into every format, compiled and interpreted", () => {
   it.each(fixtures.map((f) => [`${f.format}/${f.name}`, f] as const))("%s", async (_, fixture) => {
     for (const target of formatIds) {
@@ -82,7 +95,7 @@ describe("mutated events into the to-canonical mappings", () => {
           const mutated = { ...event, payload };
           const fast = await toCanonical(source, mutated, compiled);
           const slow = await toCanonical(source, mutated, interpretedOnly);
-          expect(text(fast)).toBe(text(slow));
+          expectSame(fast, slow);
         }),
         { numRuns: 12 },
       );
@@ -109,7 +122,7 @@ describe("mutated canonical events into every from-canonical mapping", () => {
             } as CanonicalEvent;
             const fast = await fromCanonical(format(target), mutated, compiled);
             const slow = await fromCanonical(format(target), mutated, interpretedOnly);
-            expect(text(fast)).toBe(text(slow));
+            expectSame(fast, slow, target);
           },
         ),
         { numRuns: 12 },

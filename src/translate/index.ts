@@ -279,7 +279,14 @@ async function runMapping(
     trace.interpreted ??= [];
     trace.interpreted.push(file.path, ...libraries.map(([, library]) => library.path));
   }
-  return evaluate(mapping, input, variables, compiled);
+  const result = await evaluate(mapping, input, variables, compiled);
+  if (result.ok || !compiled) return result;
+  // A failure is reported as the interpreter reports it: which call site an error names can
+  // depend on the order in which the interpreter's concurrent branches ran. Only if the
+  // interpreter does not fail too (a compiler bug, caught by the equivalence tests) is the
+  // compiled code's own error returned.
+  const again = await runMapping(format, file, input, { ...options, interpret: true });
+  return again.ok ? result : again;
 }
 
 const librariesByFile = new WeakMap<MappingFile, Array<[string, MappingFile]>>();
