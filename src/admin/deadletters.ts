@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { Env } from "../config/env.ts";
+import { loadConfig } from "../config/index.ts";
 import { log } from "../config/log.ts";
 import { enqueueOne } from "../enqueue/index.ts";
 import {
@@ -13,6 +14,7 @@ import {
   validQuery,
 } from "../openapi/schemas.ts";
 import { getDeadLetter, listDeadLetters, markReplayed, restoreEvent } from "../storage/index.ts";
+import { jsonOnly } from "../validate/index.ts";
 import { requireAdmin } from "./auth.ts";
 
 type Ctx = Context<{ Bindings: Env }>;
@@ -67,7 +69,7 @@ const admin = { tags: ["admin"], security: [{ adminToken: [] }] };
  * translates it with the current mappings and skips deliveries already made. Answers 202.
  */
 export const deadLetterRoutes = openApiApp<{ Bindings: Env }>();
-deadLetterRoutes.use("*", requireAdmin);
+deadLetterRoutes.use("*", requireAdmin, jsonOnly());
 
 defineRoute(
   deadLetterRoutes,
@@ -133,13 +135,25 @@ defineRoute(
         description: "Queued again; deliveries already made are not re-sent",
         content: { "application/json": { schema: Replayed } },
       },
-      ...errors(401, 404, 503),
+      ...errors(401, 404, 409, 415, 503),
     },
   }),
   async (c) => {
     const id = c.req.param("id") ?? "";
     const found = await getDeadLetter(c.env.DB, id);
     if (!found) return notFound(c, id);
+    const config = loadConfig(c.env);
+    const route = found.letter.route;
+    if (config.ok && !config.config.routes.some((candidate) => candidate.name === route)) {
+      return c.json(
+        {
+          error: "route_missing",
+          message: `The route "${route}" of this dead letter is no longer configured, so nothing was queued. Add a route named "${route}" (ROUTES, or TARGET_FORMAT and DESTINATION_URL for "default") and replay again.`,
+          route,
+        },
+        409,
+      );
+    }
     await restoreEvent(c.env.DB, found.stored);
     await enqueueOne(c.env, {
       v: 1,

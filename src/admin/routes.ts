@@ -6,6 +6,7 @@ import { type Config, loadConfig } from "../config/index.ts";
 import { log } from "../config/log.ts";
 import { gateStatus, pauseRoute, resumeRoute } from "../coordinate/index.ts";
 import { defineRoute, errors, openApiApp } from "../openapi/schemas.ts";
+import { jsonOnly } from "../validate/index.ts";
 import { requireAdmin } from "./auth.ts";
 import { RouteList, RouteParams, RouteState } from "./schemas.ts";
 
@@ -18,7 +19,7 @@ const admin = { tags: ["admin"], security: [{ adminToken: [] }] };
  * lives in the route's Durable Object (src/coordinate), so it holds across deploys and isolates.
  */
 export const routeRoutes = openApiApp<{ Bindings: Env }>();
-routeRoutes.use("*", requireAdmin);
+routeRoutes.use("*", requireAdmin, jsonOnly());
 
 /** The configuration, or the 503 answer naming its problems. */
 function configOr503(c: Ctx): Config | Response {

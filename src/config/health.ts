@@ -1,10 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import pkg from "../../package.json";
-import { defineRoute, Health, openApiApp } from "../openapi/schemas.ts";
+import { adminAccess } from "../admin/auth.ts";
+import { defineRoute, ErrorBody, Health, openApiApp } from "../openapi/schemas.ts";
 import type { Env } from "./env.ts";
 import { devSinkEnabled, loadConfig, routeKeys, verification } from "./index.ts";
 
-/** Shows a destination without its query string or credentials (they may carry tokens). */
 /** A URL without its query string or credentials, for showing. */
 export function safeUrl(url: string): string {
   try {
@@ -56,11 +56,16 @@ export const healthRoute = createRoute({
   method: "get",
   path: "/",
   tags: ["operate"],
-  summary: "Version, routes (no secrets), verified sources, storage and queue",
+  summary: "Status and version; with the admin token, routes, sources, storage and queue",
   description:
-    "200 when the configuration is valid and storage answers. 500 `status: error` with `errors` naming each configuration mistake (webhooks answer 503 until fixed). 503 `status: error` when D1 does not answer or a binding is missing. With no route configured, `warnings` says so (webhooks answer 503).",
+    "Public: `{status, version}` only, for load balancers and uptime checks: 200 `ok`; 500 `error` when the configuration is invalid (webhooks answer 503 until fixed); 503 `error` when D1 does not answer or a binding is missing. With `Authorization: Bearer <ADMIN_TOKEN>` the same statuses carry the details: `errors` naming each configuration mistake, the routes (no secrets: only whether each is signed), which sources are verified, the bindings, and `warnings` (no route configured). A wrong bearer token is 401.",
+  security: [{}, { adminToken: [] }],
   responses: {
     200: { description: "Healthy", content: { "application/json": { schema: Health } } },
+    401: {
+      description: "A bearer token was sent and it is not the admin token",
+      content: { "application/json": { schema: ErrorBody } },
+    },
     500: {
       description: "The configuration is invalid",
       content: { "application/json": { schema: Health } },
@@ -73,56 +78,71 @@ export const healthRoute = createRoute({
 });
 
 /**
- * `GET /health`: 200 `{status: "ok"}` with the version, the routes (no secrets: only whether each
- * is signed), which sources are verified, and the bindings (D1 answers `SELECT 1`; the queue
- * binding is present); 500 `{status: "error", errors: [...]}` naming each configuration mistake;
- * 503 when storage does not answer or a binding is missing. With no route configured it says so
- * in `warnings` (webhooks answer 503).
+ * `GET /health`. Everyone gets `{status, version}` and the status code (200 ok; 500 invalid
+ * configuration; 503 storage not answering or a binding missing). With the admin token the answer
+ * also names the configuration errors, the routes (no secrets: only whether each is signed),
+ * which sources are verified, the bindings (D1 answers `SELECT 1`; the queue binding is present)
+ * and warnings (no route configured): what a stranger must not learn, since unverified sources
+ * are where events can be injected.
  */
 export const healthRoutes = openApiApp<{ Bindings: Env }>();
 defineRoute(healthRoutes, healthRoute, async (c) => {
-  const config = loadConfig(c.env);
-  const sources = verification(c.env);
-  const storage = await storageCheck(c.env.DB as D1Database | undefined);
-  const queue = queueCheck(c.env.DELIVERY_QUEUE);
+  const access = adminAccess(c.env.ADMIN_TOKEN, c.req.header("authorization"));
+  if (access === "wrong") {
+    return c.json(
+      { error: "unauthorized", message: "The bearer token is not the admin token." },
+      401,
+      { "WWW-Authenticate": 'Bearer realm="health"' },
+    );
+  }
+  const report = await healthReport(c.env);
+  const status = report.status === "ok" ? 200 : report.config ? 503 : 500;
+  const { config: _, ...detail } = report;
+  if (access !== "admin") return c.json({ status: report.status, version: pkg.version }, status);
+  return c.json(detail, status);
+});
+
+/** Everything `/health` knows; `config` is false when the configuration is invalid. */
+async function healthReport(env: Env) {
+  const config = loadConfig(env);
+  const storage = await storageCheck(env.DB as D1Database | undefined);
+  const queue = queueCheck(env.DELIVERY_QUEUE);
   const common = {
     version: pkg.version,
-    sources,
-    adminEnabled: typeof c.env.ADMIN_TOKEN === "string" && c.env.ADMIN_TOKEN !== "",
-    devSink: devSinkEnabled(c.env),
+    sources: verification(env),
+    adminEnabled: typeof env.ADMIN_TOKEN === "string" && env.ADMIN_TOKEN !== "",
+    devSink: devSinkEnabled(env),
     bindings: { storage, queue },
   };
   if (!config.ok) {
-    return c.json({ status: "error", errors: config.errors, ...common }, 500);
+    return { status: "error" as const, config: false, errors: config.errors, ...common };
   }
   const { routes, settings } = config.config;
   const down = [
     ...(storage.reachable ? [] : [`storage (D1) is not reachable: ${storage.error}`]),
     ...(queue.bound ? [] : [queue.note]),
   ];
-  return c.json(
-    {
-      status: down.length > 0 ? "error" : "ok",
-      ...common,
-      routes: routes.map((route) => ({
-        name: route.name,
-        sources: route.sources,
-        target: route.target,
-        url: safeUrl(route.url),
-        ...(route.events ? { events: route.events } : {}),
-        ...(route.cloudevents ? { cloudevents: route.cloudevents } : {}),
-        signed: routeKeys(c.env, route) !== undefined,
-      })),
-      settings,
-      ...(down.length > 0 ? { errors: down } : {}),
-      ...(routes.length === 0
-        ? {
-            warnings: [
-              "No destination is configured: set TARGET_FORMAT and DESTINATION_URL, or ROUTES. Webhooks answer 503 until then.",
-            ],
-          }
-        : {}),
-    },
-    down.length > 0 ? 503 : 200,
-  );
-});
+  return {
+    status: down.length > 0 ? ("error" as const) : ("ok" as const),
+    config: true,
+    ...common,
+    routes: routes.map((route) => ({
+      name: route.name,
+      sources: route.sources,
+      target: route.target,
+      url: safeUrl(route.url),
+      ...(route.events ? { events: route.events } : {}),
+      ...(route.cloudevents ? { cloudevents: route.cloudevents } : {}),
+      signed: routeKeys(env, route) !== undefined,
+    })),
+    settings,
+    ...(down.length > 0 ? { errors: down } : {}),
+    ...(routes.length === 0
+      ? {
+          warnings: [
+            "No destination is configured: set TARGET_FORMAT and DESTINATION_URL, or ROUTES. Webhooks answer 503 until then.",
+          ],
+        }
+      : {}),
+  };
+}

@@ -1,10 +1,10 @@
 /**
  * Destination secrets are checked with the rest of the configuration: a malformed one is refused
- * before any event is accepted (webhooks 503 without detail), and /health names the variable and
+ * before any event is accepted (webhooks 503 without detail), and the admin /health names the variable and
  * says how to make a good secret, never quoting the value.
  */
 import { describe, expect, it } from "vitest";
-import { call, testEnv } from "../../test/delivery/helpers.ts";
+import { adminHealth, call, testEnv } from "../../test/delivery/helpers.ts";
 import chatwootMessage from "../../test/fixtures/chatwoot/message-created-incoming/source.json";
 import { newSecret } from "../crypto/secrets.ts";
 import { loadConfig } from "./index.ts";
@@ -103,7 +103,7 @@ describe("destination secret checks", () => {
     expect(answer).not.toContain("DESTINATION_SECRET");
     expect(answer).not.toContain("out-secret-1");
 
-    const health = await call(env, "/health");
+    const health = await adminHealth(env);
     expect(health.status).toBe(500);
     const text = await health.text();
     expect((JSON.parse(text) as { errors: string[] }).errors.join("\n")).toContain(

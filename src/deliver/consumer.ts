@@ -28,9 +28,11 @@ import {
 } from "../storage/index.ts";
 import { translateEvent } from "../translate/index.ts";
 import {
+  type Attempted,
   backoffSeconds,
   CONFIG_RETRY_SECONDS,
   type Job,
+  logAttempts,
   type Outcome,
   post,
   QUEUE_MAX_DELAY_SECONDS,
@@ -251,7 +253,7 @@ export async function handleMessage(
     slot = verdict;
   }
   // --- end of the gate ---
-  const outcomes: Array<Outcome & { status: number }> = [];
+  const outcomes: Attempted[] = [];
   for (const [position, { delivery, index }] of pending.entries()) {
     await sleep(slot.at + position * slot.spacingMs - Date.now());
     outcomes.push(await post(job, delivery, index));
@@ -264,17 +266,20 @@ export async function handleMessage(
 
   const rejected = outcomes.find((o) => o.kind === "rejected");
   if (rejected) {
+    logAttempts(outcomes, "dead");
     await giveUp(route.target, `not retried: ${rejected.error}`, made);
     return;
   }
   const retries = outcomes.filter((o) => o.kind === "retry");
   if (retries.length === 0) {
+    logAttempts(outcomes, "ack");
     await settle({ status: "delivered", ...made });
     message.ack();
     return;
   }
   const last = retries[retries.length - 1] as Extract<Outcome, { kind: "retry" }>;
   if (attempt >= settings.maxAttempts) {
+    logAttempts(outcomes, "dead");
     await giveUp(route.target, `gave up after ${attempt} attempts: ${last.error}`, made);
     return;
   }
@@ -289,6 +294,7 @@ export async function handleMessage(
   );
   const queuedForSeconds = Math.max(0, Date.now() / 1000 - firstQueued);
   if (queuedForSeconds + delaySeconds > RETRY_WINDOW_SECONDS) {
+    logAttempts(outcomes, "dead");
     await giveUp(
       route.target,
       `gave up after ${attempt} attempts: the next retry (in ${delaySeconds} s) would fall outside the ${RETRY_WINDOW_SECONDS / 3600} h retry window; last error: ${last.error}`,
@@ -296,6 +302,7 @@ export async function handleMessage(
     );
     return;
   }
+  logAttempts(outcomes, "retry");
   log("info", "delivery retry scheduled", {
     route: route.name,
     eventId: event.id,

@@ -162,15 +162,15 @@ export function cloudEvent(
   };
 }
 
+/** An attempt's outcome, its HTTP status (0: none) and its log fields (see `logAttempts`). */
+export type Attempted = Outcome & { status: number; attemptLog: Record<string, unknown> };
+
 /**
- * One delivery attempt: POSTs delivery `index` of the job's translation to the route, records the
- * attempt (and a success) in D1 and logs it. Returns the outcome with the HTTP status (0: none).
+ * One delivery attempt: POSTs delivery `index` of the job's translation to the route and records
+ * the attempt (and a success) in D1. Returns the outcome with the HTTP status (0: none); the
+ * consumer logs it with `logAttempts` once it knows what the attempt led to.
  */
-export async function post(
-  job: Job,
-  delivery: Delivery,
-  index: number,
-): Promise<Outcome & { status: number }> {
+export async function post(job: Job, delivery: Delivery, index: number): Promise<Attempted> {
   const { env, route, target, event, settings, attempt } = job;
   const id = await webhookId(event.id, route.name, index);
   const cloud = cloudEvent(
@@ -229,17 +229,49 @@ export async function post(
     latencyMs,
     at: nowSeconds(),
   });
-  log(outcome.kind === "delivered" ? "info" : "warn", "delivery attempt", {
-    route: route.name,
-    target: target.id,
-    source: event.source,
-    eventId: event.id,
-    event: delivery.event,
-    webhookId: id,
-    attempt,
+  return {
+    ...outcome,
     status,
-    latencyMs,
-    outcome: outcome.kind,
-  });
-  return { ...outcome, status };
+    attemptLog: {
+      route: route.name,
+      target: target.id,
+      source: event.source,
+      eventId: event.id,
+      event: delivery.event,
+      webhookId: id,
+      attempt,
+      status,
+      latencyMs,
+    },
+  };
+}
+
+/**
+ * What an attempt led to, once the message is decided: `delivered`; `retry` (it will be tried
+ * again); `dead` (refused by the destination: a dead letter now); `gave_up` (retryable, but out of
+ * attempts or of the retry window, or another delivery of the event was refused: a dead letter).
+ */
+export type AttemptOutcome = "delivered" | "retry" | "dead" | "gave_up";
+
+/**
+ * Logs each attempt (`delivery attempt`) with what it really led to: the last attempt before a
+ * dead letter is never logged as `retry`.
+ *
+ * @example logAttempts(outcomes, "dead") // 503 on the last attempt → outcome "gave_up"
+ */
+export function logAttempts(outcomes: Attempted[], message: "retry" | "ack" | "dead"): void {
+  for (const { attemptLog, ...outcome } of outcomes) {
+    const result: AttemptOutcome =
+      outcome.kind === "delivered"
+        ? "delivered"
+        : message === "retry"
+          ? "retry"
+          : outcome.kind === "rejected"
+            ? "dead"
+            : "gave_up";
+    log(result === "delivered" ? "info" : "warn", "delivery attempt", {
+      ...attemptLog,
+      outcome: result,
+    });
+  }
 }

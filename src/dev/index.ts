@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { Env } from "../config/env.ts";
 import { devSinkEnabled } from "../config/index.ts";
 import { sinkList, sinkRecord } from "../storage/index.ts";
+import { jsonOnly } from "../validate/index.ts";
 
 /**
  * The local sink destination, for `npm start`: `POST /dev/sink` (or any path under it) records the
@@ -18,7 +19,7 @@ export const devSinkRoutes = new Hono<{ Bindings: Env }>()
     const limit = Math.min(100, Math.max(1, Number(c.req.query("limit") ?? 20) || 20));
     return c.json({ deliveries: await sinkList(c.env.DB, limit) });
   })
-  .post("/*", async (c) => {
+  .post("/*", jsonOnly(), async (c) => {
     const headers: Record<string, string> = {};
     c.req.raw.headers.forEach((value, name) => {
       headers[name] = value;

@@ -38,6 +38,21 @@ export function detectFormat(body: unknown): Result<FormatDefinition> {
   });
 }
 
+/**
+ * The format a body that failed `source`'s schema seems to be in instead, when detection names
+ * another platform (a Chatwoot payload POSTed to the Support Hunt URL). Undefined when nothing
+ * is detected or the detected format is `source` itself or of its family (Hoory and Chatwoot
+ * share a wire format: a broken Hoory body is not "a Chatwoot webhook").
+ *
+ * @example lookalike(supporthunt, chatwootBody)?.id // "chatwoot"
+ */
+export function lookalike(source: FormatDefinition, body: unknown): FormatDefinition | undefined {
+  const detected = detectFormat(body);
+  if (!detected.ok) return undefined;
+  const family = (format: FormatDefinition) => format.family ?? format.id;
+  return family(detected.value) === family(source) ? undefined : detected.value;
+}
+
 /** Every mapping file the formats use, by path. */
 export function mappingFiles(): Map<string, MappingFile> {
   const files = new Map<string, MappingFile>();

@@ -30,10 +30,11 @@ const errorDescriptions: Record<number, string> = {
   400: "Invalid: `invalid_json` (empty or not JSON), `invalid_payload` (not a valid webhook of the source format; `issues` names each field), `undetectable_format`, `invalid_query`",
   401: "Verification failed (`unauthorized`; `reason`: missing_signature, missing_timestamp, bad_signature, stale_timestamp, missing_token, bad_token) or a wrong bearer token",
   404: "Unknown format id (`unknown_format`, `formats` lists the known ones) or no such resource (`not_found`)",
+  409: "The dead letter's route is no longer configured (`route_missing`, `route` names it): nothing was queued",
   413: "The body is larger than 1 MiB (`payload_too_large`)",
-  415: "The Content-Type is not JSON (`unsupported_media_type`)",
+  415: "The Content-Type is not `application/json` or `application/*+json` (`unsupported_media_type`)",
   422: "A mapping file failed on this payload (`mapping_failed`; `mapping` and `location` name the file, line and column)",
-  503: "Not available now: `invalid_config`, `no_destination` (nothing was kept), `unavailable` (the queue refused messages: the events listed in `stored` are kept and will be delivered; retrying the same request is safe), `admin_disabled` (no ADMIN_TOKEN)",
+  503: "Not available now: `invalid_config` (the configuration is broken: the operator sees why in the logs and the admin `/health`), `no_destination` (nothing was kept), `unavailable` (the queue refused messages: the events listed in `stored` are kept and will be delivered; retrying the same request is safe), `admin_disabled` (no ADMIN_TOKEN)",
 };
 
 /** The documented error answers of a route, by status. */
@@ -151,27 +152,33 @@ export const FormatList = z
   })
   .openapi("Formats");
 
+/** `/health`: everyone gets `status` and `version`; the rest needs the admin token. */
 export const Health = z
   .object({
     status: z.enum(["ok", "error"]),
     version: z.string(),
-    sources: z.object({
-      verified: z.array(z.string()).openapi({ description: "WEBHOOK_SECRET_<SOURCE> is set" }),
-      unverified: z.array(z.string()),
-    }),
-    adminEnabled: z.boolean(),
-    devSink: z.boolean(),
-    bindings: z.object({
-      storage: z.object({
-        reachable: z.boolean(),
-        latencyMs: z.number().optional(),
-        error: z.string().optional(),
-      }),
-      queue: z.object({
-        bound: z.boolean(),
-        note: z.string(),
-      }),
-    }),
+    sources: z
+      .object({
+        verified: z.array(z.string()).openapi({ description: "WEBHOOK_SECRET_<SOURCE> is set" }),
+        unverified: z.array(z.string()),
+      })
+      .optional()
+      .openapi({ description: "Admin token only" }),
+    adminEnabled: z.boolean().optional(),
+    devSink: z.boolean().optional(),
+    bindings: z
+      .object({
+        storage: z.object({
+          reachable: z.boolean(),
+          latencyMs: z.number().optional(),
+          error: z.string().optional(),
+        }),
+        queue: z.object({
+          bound: z.boolean(),
+          note: z.string(),
+        }),
+      })
+      .optional(),
     routes: z
       .array(
         z.object({
@@ -196,7 +203,10 @@ export const Health = z
     warnings: z.array(z.string()).optional(),
     errors: z.array(z.string()).optional(),
   })
-  .openapi("Health");
+  .openapi("Health", {
+    description:
+      "Without the admin token only `status` and `version`; with `Authorization: Bearer <ADMIN_TOKEN>` every field.",
+  });
 
 const Attempt = z.object({
   webhookId: z.string(),

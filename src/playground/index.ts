@@ -4,7 +4,7 @@ import { z } from "zod";
 import { toResponseBody } from "../errors/index.ts";
 import { mappingFiles } from "../formats/index.ts";
 import { translate } from "../translate/index.ts";
-import { limitBody, parseJsonText } from "../validate/index.ts";
+import { jsonOnly, limitBody, parseJsonText } from "../validate/index.ts";
 import { examples } from "./examples.ts";
 import page from "./page.html";
 
@@ -69,7 +69,7 @@ playgroundRoutes.get("/", (c) => c.html(page));
 
 playgroundRoutes.get("/examples", adminOnly, (c) => c.json({ examples }));
 
-playgroundRoutes.post("/translate", limitBody(), adminOnly, async (c) => {
+playgroundRoutes.post("/translate", limitBody(), adminOnly, jsonOnly(), async (c) => {
   const request = PlaygroundRequest.safeParse(await c.req.json().catch(() => undefined));
   if (!request.success) {
     return c.json(

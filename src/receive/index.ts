@@ -138,13 +138,15 @@ defineRoute(webhookRoutes, receiveRoute, async (c) => {
   }
   const routes = routesFor(config.config, source.id);
   if (routes.length === 0) {
+    // Which routes exist is the operator's business: the admin /health names them and warns.
+    log("warn", "webhook refused: no route takes this source", {
+      requestId: c.get("requestId"),
+      source: source.id,
+    });
     return c.json(
       {
         error: "no_destination",
-        message:
-          config.config.routes.length === 0
-            ? "No destination is configured (set TARGET_FORMAT and DESTINATION_URL, or ROUTES), so nothing is accepted."
-            : `No route takes events from "${source.id}", so nothing is accepted. Add it to a route's sources.`,
+        message: `No destination takes ${source.name} events yet, so nothing is accepted: retry once the operator has configured one.`,
       },
       503,
     );
@@ -186,6 +188,15 @@ defineRoute(webhookRoutes, receiveRoute, async (c) => {
 
   const events = readEvents(source, request.body);
   if (!events.ok) return error(c, events.error);
+  if (events.value.length === 0) {
+    // A 2xx means "queued" or "handshake": an empty batch that is not the exact test POST is neither.
+    return error(c, {
+      code: "invalid_payload",
+      status: 400,
+      message: `The body holds no events, so there is nothing to queue.${source.id === "supporthunt" ? ' (A Support Hunt test POST is {"token": "..."} or {"events": [], "token": "..."}, with the token.)' : ""}`,
+      issues: [{ path: "events", message: "no events" }],
+    });
+  }
 
   const keyed = await dedupeKeys(source, request, events.value);
   try {
@@ -198,7 +209,7 @@ defineRoute(webhookRoutes, receiveRoute, async (c) => {
       duplicates: result.duplicates,
       routes: routes.map((r) => r.name),
     });
-    return c.json(result, result.accepted.length > 0 || keyed.length === 0 ? 202 : 200);
+    return c.json(result, result.accepted.length > 0 ? 202 : 200);
   } catch (e) {
     if (!(e instanceof EnqueueError)) throw e;
     return c.json(

@@ -1,6 +1,6 @@
 import { CanonicalEvent } from "../canonical/index.ts";
 import { type AppError, fail, formatPath, ok, type Result } from "../errors/index.ts";
-import { detectFormat, findFormat } from "../formats/index.ts";
+import { detectFormat, findFormat, lookalike } from "../formats/index.ts";
 import type { FormatDefinition, WireEvent } from "../formats/types.ts";
 import { compiledFor } from "./compiled.ts";
 import { evaluate, loadLibrary, type MappingFile } from "./mapping.ts";
@@ -45,7 +45,17 @@ export interface TranslateOptions {
   overrides?: ReadonlyMap<string, string>;
   /** Run every mapping on the interpreter even where compiled code exists (equivalence tests, bench). */
   interpret?: boolean;
+  /** What to tell a person whose payload is in another format than the one named (see `readEvents`). */
+  suggest?: Suggest;
 }
+
+/**
+ * How to send a payload as format `id`, for the hint of a payload sent to the wrong format:
+ * "POST it to /webhooks/chatwoot" (the default), "POST it to /translate/chatwoot/dotted", "use --from chatwoot".
+ */
+export type Suggest = (id: string) => string;
+
+const suggestWebhook: Suggest = (id) => `POST it to /webhooks/${id}`;
 
 /**
  * Translates a webhook body from one format into another: validate, split into events,
@@ -66,7 +76,7 @@ export async function translate(
   const source = sourceId === "auto" ? detectFormat(body) : findFormat(sourceId);
   if (!source.ok) return source;
 
-  const events = readEvents(source.value, body);
+  const events = readEvents(source.value, body, options.suggest);
   if (!events.ok) return events;
 
   const translation: Translation = {
@@ -90,10 +100,21 @@ export async function translate(
 /** Most `issues` listed in a 400 answer. */
 const MAX_ISSUES = 50;
 
-/** Validates a body against a format's schema and splits it into events. */
-export function readEvents(format: FormatDefinition, body: unknown): Result<WireEvent[]> {
+/**
+ * Validates a body against a format's schema and splits it into events. A body that fails and
+ * looks like another platform's webhook is answered with a plain hint and `detected: <id>`:
+ * "This looks like a Chatwoot webhook, not a Support Hunt one: POST it to /webhooks/chatwoot."
+ *
+ * @example readEvents(supporthunt, chatwootBody) // fail: invalid_payload, details.detected "chatwoot"
+ */
+export function readEvents(
+  format: FormatDefinition,
+  body: unknown,
+  suggest: Suggest = suggestWebhook,
+): Result<WireEvent[]> {
   const parsed = format.schema.safeParse(body);
   if (!parsed.success) {
+    const other = lookalike(format, body);
     const { issues } = parsed.error;
     const first = issues.slice(0, 3).map((i) => `${formatPath(i.path) || "(body)"}: ${i.message}`);
     const more =
@@ -103,7 +124,10 @@ export function readEvents(format: FormatDefinition, body: unknown): Result<Wire
     return fail({
       code: "invalid_payload",
       status: 400,
-      message: `The body is not a valid ${format.name} webhook: ${first.join("; ")}${more}`,
+      message: other
+        ? `This looks like a ${other.name} webhook, not a ${format.name} one: ${suggest(other.id)}.`
+        : `The body is not a valid ${format.name} webhook: ${first.join("; ")}${more}`,
+      ...(other ? { details: { detected: other.id } } : {}),
       // Bounded: 100,000 wrong array items must not become a 9 MB answer.
       issues: issues
         .slice(0, MAX_ISSUES)

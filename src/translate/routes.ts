@@ -52,7 +52,10 @@ defineRoute(translateRoutes, translateRoute, async (c) => {
   const trace = ["1", "true"].includes(c.req.query("trace") ?? "");
   const source = c.req.param("source") ?? "";
   const target = c.req.param("target") ?? "";
-  const result = await translate(source, target, body.value.value, { trace });
+  const result = await translate(source, target, body.value.value, {
+    trace,
+    suggest: (id) => `POST it to /translate/${id}/${target}`,
+  });
   if (!result.ok) return c.json(toResponseBody(result.error), result.error.status);
   return c.json(result.value);
 });

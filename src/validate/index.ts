@@ -19,22 +19,39 @@ export interface JsonBody {
   value: unknown;
 }
 
+const notJson = (type: string | undefined): AppError => ({
+  code: "unsupported_media_type",
+  status: 415,
+  message: type
+    ? `Content-Type "${type.slice(0, 100)}" is not JSON: send the body as JSON with "Content-Type: application/json".`
+    : 'No Content-Type: send the body as JSON with "Content-Type: application/json".',
+});
+
 /**
  * Reads a request body as JSON: checks the content type, parses, and bounds the nesting depth.
- * Errors are 415 (not JSON by content type) or 400 (not parseable, too deep).
+ * Errors are 415 (no Content-Type, or one that is not JSON: see `isJsonType`) or 400 (empty,
+ * not parseable, too deep).
  */
 export async function readJsonBody(c: Context): Promise<Result<JsonBody>> {
   const type = c.req.header("content-type");
-  if (type && !isJsonType(type)) {
-    return fail({
-      code: "unsupported_media_type",
-      status: 415,
-      message: `Content-Type "${type.slice(0, 100)}" is not JSON: send the body as JSON with "Content-Type: application/json".`,
-    });
-  }
+  if (!type || !isJsonType(type)) return fail(notJson(type));
   const text = await c.req.text();
   return parseJsonText(text);
 }
+
+/**
+ * For POST routes whose body is optional or read by other means (the playground, admin routes,
+ * the dev sink): a request that carries a body must say it is JSON, else `415`. A request with
+ * no body (`curl -X POST .../replay`) passes.
+ */
+export const jsonOnly = (): MiddlewareHandler => async (c, next) => {
+  const type = c.req.header("content-type");
+  const hasBody = c.req.raw.body !== null && c.req.header("content-length") !== "0";
+  if (hasBody && (!type || !isJsonType(type))) {
+    return c.json(toResponseBody(notJson(type)), 415);
+  }
+  await next();
+};
 
 /** Parses JSON text into a value, with the depth limit applied. */
 export function parseJsonText(text: string): Result<JsonBody> {
@@ -66,15 +83,16 @@ export function parseJsonText(text: string): Result<JsonBody> {
   return ok({ text, value });
 }
 
-function isJsonType(type: string): boolean {
+/**
+ * `application/json` or `application/<anything>+json` (`application/cloudevents+json`), with any
+ * parameters (`; charset=utf-8`). Nothing else: not `text/plain`, not `text/json`.
+ *
+ * @example isJsonType("application/json; charset=UTF-8") // true
+ * @example isJsonType("text/plain") // false
+ */
+export function isJsonType(type: string): boolean {
   const mediaType = type.split(";")[0]?.trim().toLowerCase() ?? "";
-  // text/plain is what fetch() sends for a string body; the content is what counts.
-  return (
-    mediaType === "application/json" ||
-    mediaType.endsWith("+json") ||
-    mediaType === "text/json" ||
-    mediaType === "text/plain"
-  );
+  return mediaType === "application/json" || /^application\/[^/\s]+\+json$/.test(mediaType);
 }
 
 /** True when `value` nests deeper than `max` (checked without recursion, so any depth is safe). */

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import pkg from "../../package.json";
-import { call, testEnv } from "../delivery/helpers.ts";
+import { adminHealth, call, testEnv } from "../delivery/helpers.ts";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
 
 interface Operation {
@@ -146,7 +146,7 @@ describe("/health", () => {
         },
       ],
     });
-    const response = await call(env, "/health");
+    const response = await adminHealth(env);
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).not.toContain("hidden");
@@ -167,7 +167,7 @@ describe("/health", () => {
       }),
     };
     const env = testEnv({ TARGET_FORMAT: "dotted", DESTINATION_URL: "https://example.com/" });
-    const response = await call({ ...env, DB: broken as unknown as D1Database }, "/health");
+    const response = await adminHealth({ ...env, DB: broken as unknown as D1Database });
     expect(response.status).toBe(503);
     const body = (await response.json()) as {
       status: string;
@@ -185,7 +185,7 @@ describe("/health", () => {
         { name: "x", sources: "*", target: "dotted", url: "https://e.com/", cloudevents: "xml" },
       ],
     });
-    const body = (await (await call(env, "/health")).json()) as { errors: string[] };
+    const body = (await (await adminHealth(env)).json()) as { errors: string[] };
     expect(body.errors).toEqual(['ROUTES[0].cloudevents: must be "binary" or "structured"']);
   });
 });

@@ -70,6 +70,14 @@ export async function call(
   );
 }
 
+/** `GET /health` as the admin: the details (routes, sources, errors) need the admin token. */
+export function adminHealth(env: Env): Promise<Response> {
+  const token = "health-admin-token";
+  return call({ ...env, ADMIN_TOKEN: token } as Env, "/health", {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+}
+
 /** Runs the queue consumer once on these messages (all at the given attempt number, first queued at `queuedAt`). */
 export async function consume(
   env: Env,

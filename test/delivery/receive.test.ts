@@ -3,7 +3,15 @@ import { describe, expect, it } from "vitest";
 import type { DeliveryMessage } from "../../src/enqueue/index.ts";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
 import supporthuntText from "../fixtures/supporthunt/message-text/source.json";
-import { call, chatwootSigned, destination, hubSignature, testEnv, unique } from "./helpers.ts";
+import {
+  adminHealth,
+  call,
+  chatwootSigned,
+  destination,
+  hubSignature,
+  testEnv,
+  unique,
+} from "./helpers.ts";
 
 const chatwootText = JSON.stringify(chatwootMessage);
 
@@ -184,9 +192,8 @@ describe("POST /webhooks/:source", () => {
     expect(JSON.parse(text).error).toBe("invalid_config");
     expect(text).not.toContain("ROUTES");
     const health = (await (
-      await call(
+      await adminHealth(
         testEnv({ ROUTES: [{ name: "x", sources: "*", target: "nope", url: "ftp://a" }] }),
-        "/health",
       )
     ).json()) as { errors: string[] };
     expect(health.errors.join("\n")).toContain("ROUTES[0].target");
@@ -242,7 +249,7 @@ describe("inbound verification", () => {
   it("a source without a secret is accepted unverified (and /health says so)", async () => {
     const response = await call(env(), "/webhooks/hoory", { text: chatwootText });
     expect(response.status).toBe(202);
-    const health = (await (await call(env(), "/health")).json()) as {
+    const health = (await (await adminHealth(env())).json()) as {
       sources: { verified: string[]; unverified: string[] };
     };
     expect(health.sources.verified).toEqual(["chatwoot"]);
@@ -325,7 +332,7 @@ describe("configuration and /health", () => {
       ]),
       MAX_ATTEMPTS: "zero",
     });
-    const response = await call(env, "/health");
+    const response = await adminHealth(env);
     expect(response.status).toBe(500);
     const body = (await response.json()) as { status: string; errors: string[] };
     expect(body.status).toBe("error");
@@ -335,7 +342,7 @@ describe("configuration and /health", () => {
     expect((await call(testEnv({ ROUTES: "[not json" }), "/health")).status).toBe(500);
     expect(
       (
-        (await (await call(testEnv({ TARGET_FORMAT: "dotted" }), "/health")).json()) as {
+        (await (await adminHealth(testEnv({ TARGET_FORMAT: "dotted" }))).json()) as {
           errors: string[];
         }
       ).errors,
@@ -348,7 +355,7 @@ describe("configuration and /health", () => {
       DESTINATION_URL: "https://example.com/hook?key=abc",
       DESTINATION_SECRET: "whsec_EmXGvFb8ioerNkdcIL5rN/CrjnjXSG8WgjQkDo0+V4w=",
     });
-    const response = await call(env, "/health");
+    const response = await adminHealth(env);
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(text).not.toContain("EmXGvFb8ioerNkdcIL5rN");

@@ -211,7 +211,7 @@ describe("error answers stay small", () => {
       expect((answer.json?.issues as unknown[] | undefined)?.length).toBe(50);
       expect(String(answer.json?.message)).toContain("100000 problems");
     }
-  });
+  }, 30_000);
 });
 
 describe("Support Hunt batches", () => {

@@ -163,7 +163,9 @@ describe("secrets are never logged or answered back", () => {
     });
     const messages = await messagesOf(response);
     await consume(e, messages);
-    const health = await (await call(e, "/health")).text();
+    const health = await (
+      await call(e, "/health", { headers: { Authorization: `Bearer ${ADMIN}` } })
+    ).text();
     const letters = await (
       await call(e, "/deadletters?limit=100", { headers: { Authorization: `Bearer ${ADMIN}` } })
     ).text();

@@ -49,7 +49,7 @@ export const chatwootTransport: Transport = {
     if (!matchesAny(given, expected)) {
       return unauthorized(
         "bad_signature",
-        "X-Chatwoot-Signature does not match the body and timestamp with the configured secret.",
+        'X-Chatwoot-Signature does not match the body and timestamp with the configured secret. The signature must be the HMAC-SHA256 of "<X-Chatwoot-Timestamp>.<body>" over the exact bytes sent (with curl, post the file with --data-binary: --data strips its newlines).',
       );
     }
     return ok(true);

@@ -27,7 +27,7 @@ export const dottedTransport: Transport = {
     if (!matchesAny(given, expected)) {
       return unauthorized(
         "bad_signature",
-        "X-Hub-Signature does not match the body with the configured secret.",
+        "X-Hub-Signature does not match the body with the configured secret. The signature must be the HMAC-SHA1 of the exact bytes sent (with curl, post the file with --data-binary: --data strips its newlines).",
       );
     }
     return ok(true);

@@ -16,11 +16,32 @@ export function findToken(request: InboundRequest): string | undefined {
 }
 
 /**
+ * The token of a Support Hunt test POST, or undefined when the request is anything else. The test
+ * POST is exactly `{"token": "<token>"}` or `{"events": [], "token": "<token>"}`, or `{"events": []}`
+ * with the token in a header or the query. Any other body (`{}`, `{"foo": 1}`, a Chatwoot payload)
+ * is not a test POST: it is validated as a batch and refused with 400.
+ *
+ * @example testPostToken({ ...request, body: { token: "t" } }) // "t"
+ * @example testPostToken({ ...request, body: { token: "t", foo: 1 } }) // undefined
+ */
+export function testPostToken(request: InboundRequest): string | undefined {
+  const body = request.body;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
+  const keys = Object.keys(body);
+  if (!keys.every((key) => key === "token" || key === "events")) return undefined;
+  const { token, events } = body as { token?: unknown; events?: unknown };
+  if (events !== undefined && !(Array.isArray(events) && events.length === 0)) return undefined;
+  if (typeof token === "string" && token !== "") return token;
+  if (token !== undefined || events === undefined) return undefined;
+  return findToken(request);
+}
+
+/**
  * Support Hunt transport. No signature is documented, only a token the account owner typed in:
  * it is accepted from `Authorization: Bearer <token>`, `X-Webhook-Token`, a `token` query
- * parameter or a top-level `token` field. A test POST that carries a token and no events
- * (`{"token": "..."}` or `{"events": [], "token": "..."}`) is answered `200` with the token as the
- * text/plain body. A repeat is an event with the same content (each event of a batch on its own).
+ * parameter or a top-level `token` field. The test POST sent when events are enabled is
+ * answered `200` with the token as the text/plain body; it is recognised by its exact shape only
+ * (see `testPostToken`), so that no other body is ever answered 2xx without being queued. A repeat is an event with the same content (each event of a batch on its own).
  * Deliveries in this format carry the destination secret as the token, in both headers.
  */
 export const supporthuntTransport: Transport = {
@@ -39,14 +60,10 @@ export const supporthuntTransport: Transport = {
   },
 
   handshake(request) {
-    const body = request.body;
-    if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
-    const { token, events } = body as { token?: unknown; events?: unknown };
-    const noEvents = events === undefined || (Array.isArray(events) && events.length === 0);
-    if (!noEvents) return undefined;
-    const echoed = typeof token === "string" && token !== "" ? token : findToken(request);
-    if (!echoed) return undefined;
-    return { status: 200, contentType: "text/plain; charset=utf-8", body: echoed };
+    const token = testPostToken(request);
+    return token === undefined
+      ? undefined
+      : { status: 200, contentType: "text/plain; charset=utf-8", body: token };
   },
 
   async dedupeKey(_request, event) {
