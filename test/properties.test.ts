@@ -13,13 +13,14 @@ import { mutationsOf } from "./mutate.ts";
 const sources = ["auto", ...formatIds];
 
 /**
- * The mutation tests below run on a fixed-seed sample of 80 fixtures, not on the whole corpus
- * (over 300 fixtures): the same sample every run, so a failure reproduces, and the suite stays
- * within its time budget on a 2-core machine. The golden, round-trip and semantic tests cover
- * every fixture.
+ * The mutation tests below run on a fixed-seed sample of 48 fixtures, not on the whole corpus
+ * (about 270 fixtures), with fewer mutations per fixture than before the corpus grew (40 fixed,
+ * 15 random, 30 for the never-throws check): the same sample every run, so a failure
+ * reproduces, and `npm test` stays within its time budget on a 2-core machine. The golden,
+ * round-trip and semantic tests cover every fixture.
  */
 const sampled: Fixture[] =
-  fc.sample(fc.shuffledSubarray(fixtures, { minLength: 80, maxLength: 80 }), {
+  fc.sample(fc.shuffledSubarray(fixtures, { minLength: 48, maxLength: 48 }), {
     numRuns: 1,
     seed: 20260620,
   })[0] ?? fixtures;
@@ -41,9 +42,10 @@ describe("mutated fixtures", () => {
             }
           },
         ),
-        { numRuns: 40 },
+        { numRuns: 30 },
       );
     },
+    30_000,
   );
 });
 
@@ -70,7 +72,7 @@ describe("random payloads over HTTP", () => {
       ),
       { numRuns: 150 },
     );
-  });
+  }, 60_000);
 
   it("shaped like a webhook but with random values, get a 2xx or a 4xx", async () => {
     const shaped = fc.record(
@@ -106,7 +108,7 @@ describe("random payloads over HTTP", () => {
       ),
       { numRuns: 300 },
     );
-  });
+  }, 60_000);
 });
 
 /**
@@ -156,11 +158,12 @@ describe("schema-valid mutations translate into every format", () => {
     "%s: fixed-seed sample",
     async (_, fixture) => {
       const failures: string[] = [];
-      for (const body of fc.sample(mutationsOf(fixture.body), { numRuns: 60, seed: 42 })) {
+      for (const body of fc.sample(mutationsOf(fixture.body), { numRuns: 40, seed: 42 })) {
         failures.push(...(await failuresFor(fixture, body)));
       }
       expect(failures).toEqual([]);
     },
+    30_000,
   );
 
   it.each(sampled.map((f) => [`${f.format}/${f.name}`, f] as const))(
@@ -170,8 +173,9 @@ describe("schema-valid mutations translate into every format", () => {
         fc.asyncProperty(mutationsOf(fixture.body), async (body) => {
           expect(await failuresFor(fixture, body)).toEqual([]);
         }),
-        { numRuns: 20 },
+        { numRuns: 15 },
       );
     },
+    30_000,
   );
 });

@@ -143,7 +143,8 @@ describe("messages", () => {
         const b = body(d);
         const internal =
           b.data.message.isBackchannel === true ||
-          b.data.message.type === "mention" ||
+          (["mention", "tag", "command", "status", "report"].includes(b.data.message.type) &&
+            b.data.message.role !== "contact") ||
           b.data.conversation.type !== "contact";
         expect(internal, `${o.fixture} → dotted`).toBe(true);
       }
