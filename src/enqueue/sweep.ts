@@ -28,9 +28,9 @@ import { messageOf, sendAll } from "./queue.ts";
 
 /** How long past its due time a pending delivery may go unhandled before it is queued again. */
 export const OVERDUE_GRACE_SECONDS = 20;
-/** Most deliveries one sweep queues again (the cron trigger runs up to `CRON_BATCHES` of them). */
+/** Most deliveries one sweep queues again (`sweepAll` runs up to `MAX_BATCHES` of them). */
 export const SWEEP_BATCH = 100;
-const CRON_BATCHES = 10;
+const MAX_BATCHES = 10;
 /** An isolate sweeps opportunistically at most this often. */
 export const SWEEP_INTERVAL_MS = 15_000;
 
@@ -62,10 +62,10 @@ export async function sweep(
   return { requeued, sent };
 }
 
-/** The cron trigger's sweep: batches until nothing is overdue or `CRON_BATCHES` were taken. */
+/** Sweeps batch after batch until nothing is overdue or `MAX_BATCHES` were taken; the count sent. */
 export async function sweepAll(env: Env): Promise<number> {
   let total = 0;
-  for (let batch = 0; batch < CRON_BATCHES; batch++) {
+  for (let batch = 0; batch < MAX_BATCHES; batch++) {
     const { requeued, sent } = await sweep(env);
     total += sent;
     if (requeued.length < SWEEP_BATCH || sent < requeued.length) break;
@@ -77,7 +77,7 @@ let lastSweep = 0;
 let sweptBefore = false;
 
 const quietly = (env: Env) =>
-  sweep(env).catch((error) => {
+  sweepAll(env).catch((error) => {
     log("error", "outbox sweep failed", { error: String(error).slice(0, 300) });
   });
 

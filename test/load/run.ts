@@ -15,22 +15,20 @@
  *
  * Knobs (environment): LOAD_EVENTS (5000), LOAD_CONCURRENCY (50), LOAD_DEADLINE_SECONDS (480).
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { createHash, randomUUID } from "node:crypto";
-import {
-  cpSync,
-  createWriteStream,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { createServer as createNetServer, type Socket } from "node:net";
+import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import {
+  buildSnapshot,
+  freePort,
+  HOST,
+  deadLetters as readDeadLetters,
+  startWorker,
+  webhookId,
+} from "./worker.ts";
 
 const EVENTS = Number(process.env.LOAD_EVENTS ?? 5000);
 const CONCURRENCY = Number(process.env.LOAD_CONCURRENCY ?? 50);
@@ -42,32 +40,10 @@ const OUTAGE_AT = 8;
 const OUTAGE_SECONDS = Number(process.env.LOAD_OUTAGE_SECONDS ?? 10);
 const MAX_ATTEMPTS = 10;
 const ROUTE = "default";
-const HOST = "127.0.0.1";
 
 const started = Date.now();
 const elapsed = () => ((Date.now() - started) / 1000).toFixed(1);
 const say = (text: string) => console.log(`[${elapsed()} s] ${text}`);
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** The `webhook-id` the Worker gives delivery `index` of event `eventId` on `route` (src/deliver). */
-function webhookId(eventId: string, route: string, index: number): string {
-  const hex = createHash("sha256")
-    .update(`${eventId}\n${route}\n${index}`)
-    .digest("hex")
-    .slice(0, 32)
-    .split("");
-  hex[12] = "8";
-  hex[16] = ((Number.parseInt(hex[16] ?? "0", 16) & 0x3) | 0x8).toString(16);
-  const h = hex.join("");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The destination: faults by chance, and an outage window in which its port refuses connections.
@@ -148,36 +124,7 @@ async function outage() {
 const workerPort = await freePort();
 const persist = mkdtempSync(join(tmpdir(), "wt-load-"));
 
-/**
- * The Worker runs from a snapshot of the tree taken now, built once: `wrangler dev` reloads when
- * anything it bundled changes (sources, or files in node_modules), and a reload drops the local
- * queue's in-memory messages, which would show up as "lost" events that a deployed queue (which
- * persists messages) would never lose. node_modules is linked, not copied.
- */
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const snapshot = join(persist, "tree");
-for (const entry of [
-  "src",
-  "mappings",
-  "test/fixtures",
-  "package.json",
-  "wrangler.toml",
-  "tsconfig.json",
-]) {
-  cpSync(join(root, entry), join(snapshot, entry), { recursive: true });
-}
-symlinkSync(join(root, "node_modules"), join(snapshot, "node_modules"));
-// Built once and run unbundled, so that nothing (not even a reinstalled dependency) rebuilds it.
-execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist"], {
-  cwd: snapshot,
-  stdio: "ignore",
-  env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-});
-const config = join(snapshot, "wrangler.toml");
-writeFileSync(
-  config,
-  readFileSync(config, "utf8").replace(/^main = .*$/m, 'main = "dist/index.js"\nno_bundle = true'),
-);
+const snapshot = buildSnapshot(persist);
 const adminToken = randomUUID();
 const vars: Record<string, string> = {
   TARGET_FORMAT: "dotted",
@@ -188,57 +135,22 @@ const vars: Record<string, string> = {
   DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS),
   ADMIN_TOKEN: adminToken,
 };
-const wranglerArgs = [
-  "wrangler",
-  "dev",
-  "--ip",
-  HOST,
-  "--port",
-  String(workerPort),
-  "--persist-to",
-  join(persist, "state"),
-  "--show-interactive-dev-session=false",
-  "--log-level",
-  process.env.LOAD_DEBUG ? "info" : "warn",
-  ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
-];
-const worker: ChildProcess = spawn("npx", wranglerArgs, {
-  cwd: snapshot,
-  detached: true,
-  stdio: ["ignore", "pipe", "pipe"],
-  env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" },
-});
-let workerOutput = "";
 /** wrangler's own output, kept for a look afterwards (LOAD_LOG, default /tmp/wt-load-worker.log). */
-const workerLog = createWriteStream(process.env.LOAD_LOG ?? join(tmpdir(), "wt-load-worker.log"));
-const keep = (chunk: Buffer) => {
-  workerLog.write(chunk);
-  workerOutput = (workerOutput + chunk.toString()).slice(-20_000);
-};
-worker.stdout?.on("data", keep);
-worker.stderr?.on("data", keep);
+const logFile = process.env.LOAD_LOG ?? join(tmpdir(), "wt-load-worker.log");
+writeFileSync(logFile, "");
+const worker = startWorker({
+  snapshot,
+  persistTo: join(persist, "state"),
+  port: workerPort,
+  vars,
+  logFile,
+});
 
 let stopped = false;
 async function stopAll() {
   if (stopped) return;
   stopped = true;
-  if (worker.pid !== undefined && worker.exitCode === null) {
-    try {
-      process.kill(-worker.pid, "SIGTERM");
-    } catch {}
-    await new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        try {
-          if (worker.pid !== undefined) process.kill(-worker.pid, "SIGKILL");
-        } catch {}
-        resolve(undefined);
-      }, 5000);
-      worker.once("exit", () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      });
-    });
-  }
+  await worker.stop("SIGTERM");
   for (const res of hanging) res.destroy();
   for (const socket of sockets) socket.destroy();
   destination.closeAllConnections();
@@ -247,20 +159,7 @@ async function stopAll() {
 }
 process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
 
-const base = `http://${HOST}:${workerPort}`;
-
-async function waitForWorker() {
-  const until = Date.now() + 90_000;
-  while (Date.now() < until) {
-    if (worker.exitCode !== null) throw new Error(`wrangler dev exited:\n${workerOutput}`);
-    try {
-      const response = await fetch(`${base}/health`);
-      if (response.ok) return;
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`wrangler dev did not answer /health within 90 s:\n${workerOutput}`);
-}
+const base = worker.base;
 
 // ---------------------------------------------------------------------------------------------
 // Load.
@@ -309,29 +208,10 @@ async function post(n: number) {
 const deadReasons = new Map<string, number>();
 
 async function deadLetters(): Promise<Set<string>> {
-  const ids = new Set<string>();
+  const { ids, reasons } = await readDeadLetters(base, adminToken);
   deadReasons.clear();
-  let cursor: string | undefined;
-  for (;;) {
-    const url = `${base}/deadletters?limit=100${cursor ? `&cursor=${cursor}` : ""}`;
-    const response = await fetch(url, {
-      headers: { authorization: `Bearer ${adminToken}` },
-      signal: AbortSignal.timeout(60_000),
-    });
-    if (!response.ok)
-      throw new Error(`GET /deadletters: ${response.status} ${await response.text()}`);
-    const page = (await response.json()) as {
-      deadLetters: Array<{ eventId: string; lastError?: string }>;
-      next?: string;
-    };
-    for (const letter of page.deadLetters) {
-      ids.add(letter.eventId);
-      const reason = String(letter.lastError ?? "").slice(0, 60);
-      deadReasons.set(reason, (deadReasons.get(reason) ?? 0) + 1);
-    }
-    if (!page.next || page.deadLetters.length === 0) return ids;
-    cursor = page.next;
-  }
+  for (const [reason, count] of reasons) deadReasons.set(reason, count);
+  return ids;
 }
 
 function account(dead: Set<string>) {
@@ -353,7 +233,7 @@ function account(dead: Set<string>) {
 let exitCode = 1;
 try {
   say(`destination on ${HOST}:${destinationPort}; starting wrangler dev on ${HOST}:${workerPort}`);
-  await waitForWorker();
+  await worker.ready();
   say("worker ready");
   const ingestStarted = Date.now();
   const down = outage();
@@ -410,7 +290,7 @@ try {
   console.log(JSON.stringify(summary));
   if (tally.lost.length > 0) {
     console.error(`LOST ${tally.lost.length} events, e.g. ${tally.lost.slice(0, 5).join(", ")}`);
-    console.error(workerOutput.slice(-3000));
+    console.error(worker.output().slice(-3000));
   }
   exitCode = tally.lost.length === 0 && accepted.size > 0 ? 0 : 1;
 } catch (error) {

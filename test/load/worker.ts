@@ -1,0 +1,184 @@
+/**
+ * What the load and crash tests share: a snapshot of the Worker built once and run by `wrangler
+ * dev` on 127.0.0.1 (local D1 and queues persisted in a directory of the caller's choosing), the
+ * `webhook-id` the Worker gives a delivery, free ports, and the dead letters read back.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, createWriteStream, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { createServer as createNetServer } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const HOST = "127.0.0.1";
+
+export async function freePort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The `webhook-id` the Worker gives delivery `index` of event `eventId` on `route` (src/deliver). */
+export function webhookId(eventId: string, route: string, index: number): string {
+  const hex = createHash("sha256")
+    .update(`${eventId}\n${route}\n${index}`)
+    .digest("hex")
+    .slice(0, 32)
+    .split("");
+  hex[12] = "8";
+  hex[16] = ((Number.parseInt(hex[16] ?? "0", 16) & 0x3) | 0x8).toString(16);
+  const h = hex.join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * The Worker runs from a snapshot of the tree taken now, built once: `wrangler dev` reloads when
+ * anything it bundled changes (sources, or files in node_modules), and a reload drops the local
+ * queue's in-memory messages, which would show up as "lost" events that a deployed queue (which
+ * persists messages) would never lose. node_modules is linked, not copied. Returns the snapshot
+ * directory (under `dir`).
+ */
+export function buildSnapshot(dir: string): string {
+  const root = fileURLToPath(new URL("../..", import.meta.url));
+  const snapshot = join(dir, "tree");
+  for (const entry of [
+    "src",
+    "mappings",
+    "test/fixtures",
+    "package.json",
+    "wrangler.toml",
+    "tsconfig.json",
+  ]) {
+    cpSync(join(root, entry), join(snapshot, entry), { recursive: true });
+  }
+  symlinkSync(join(root, "node_modules"), join(snapshot, "node_modules"));
+  // Built once and run unbundled, so that nothing (not even a reinstalled dependency) rebuilds it.
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", "dist"], {
+    cwd: snapshot,
+    stdio: "ignore",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+  const config = join(snapshot, "wrangler.toml");
+  writeFileSync(
+    config,
+    readFileSync(config, "utf8").replace(
+      /^main = .*$/m,
+      'main = "dist/index.js"\nno_bundle = true',
+    ),
+  );
+  return snapshot;
+}
+
+export interface RunningWorker {
+  base: string;
+  process: ChildProcess;
+  /** The last 20,000 characters wrangler printed. */
+  output: () => string;
+  /** Waits until GET /health answers 200 (90 s at most). */
+  ready: () => Promise<void>;
+  /** Sends `signal` to wrangler and everything it started; resolves when it has exited (SIGKILL after 5 s). */
+  stop: (signal?: NodeJS.Signals) => Promise<void>;
+}
+
+/** Starts `wrangler dev` on the snapshot with these vars, state persisted in `persistTo`. */
+export function startWorker(options: {
+  snapshot: string;
+  persistTo: string;
+  port: number;
+  vars: Record<string, string>;
+  logFile: string;
+}): RunningWorker {
+  const args = [
+    "wrangler",
+    "dev",
+    "--ip",
+    HOST,
+    "--port",
+    String(options.port),
+    "--persist-to",
+    options.persistTo,
+    "--show-interactive-dev-session=false",
+    "--log-level",
+    process.env.LOAD_DEBUG ? "info" : "warn",
+    ...Object.entries(options.vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+  ];
+  const child = spawn("npx", args, {
+    cwd: options.snapshot,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1" },
+  });
+  let output = "";
+  const log = createWriteStream(options.logFile, { flags: "a" });
+  const keep = (chunk: Buffer) => {
+    log.write(chunk);
+    output = (output + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const base = `http://${HOST}:${options.port}`;
+  return {
+    base,
+    process: child,
+    output: () => output,
+    async ready() {
+      const until = Date.now() + 90_000;
+      while (Date.now() < until) {
+        if (child.exitCode !== null) throw new Error(`wrangler dev exited:\n${output}`);
+        try {
+          const response = await fetch(`${base}/health`);
+          if (response.ok) return;
+        } catch {}
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      throw new Error(`wrangler dev did not answer /health within 90 s:\n${output}`);
+    },
+    async stop(signal = "SIGTERM") {
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        process.kill(-child.pid, signal);
+      } catch {}
+      const timer = setTimeout(() => {
+        try {
+          if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+        } catch {}
+      }, 5000);
+      await exited;
+      clearTimeout(timer);
+      log.end();
+    },
+  };
+}
+
+/** Every dead letter's event id, and how many there are per start of the last error. */
+export async function deadLetters(
+  base: string,
+  adminToken: string,
+): Promise<{ ids: Set<string>; reasons: Map<string, number> }> {
+  const ids = new Set<string>();
+  const reasons = new Map<string, number>();
+  let cursor: string | undefined;
+  for (;;) {
+    const url = `${base}/deadletters?limit=100${cursor ? `&cursor=${cursor}` : ""}`;
+    const response = await fetch(url, {
+      headers: { authorization: `Bearer ${adminToken}` },
+      signal: AbortSignal.timeout(60_000),
+    });
+    if (!response.ok)
+      throw new Error(`GET /deadletters: ${response.status} ${await response.text()}`);
+    const page = (await response.json()) as {
+      deadLetters: Array<{ eventId: string; lastError?: string }>;
+      next?: string;
+    };
+    for (const letter of page.deadLetters) {
+      ids.add(letter.eventId);
+      const reason = String(letter.lastError ?? "").slice(0, 60);
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    }
+    if (!page.next || page.deadLetters.length === 0) return { ids, reasons };
+    cursor = page.next;
+  }
+}
