@@ -13,7 +13,7 @@ import {
   resetForReplay,
 } from "../storage/index.ts";
 import { type DeliveryMessage, messageOf, sendAll } from "./queue.ts";
-import { OVERDUE_GRACE_SECONDS } from "./sweep.ts";
+import { BUSY_GRACE_SECONDS, OVERDUE_GRACE_SECONDS } from "./sweep.ts";
 
 export type { DeliveryMessage } from "./queue.ts";
 
@@ -101,9 +101,9 @@ export async function enqueue(
     unsent: unsent.length,
     error: String(error).slice(0, 300),
   });
-  // So that the sweep takes them at once rather than after the grace period. If D1 fails too,
-  // they still become overdue after the grace period.
-  const marked = await markUnqueued(env.DB, unsent, now - OVERDUE_GRACE_SECONDS - 1).then(
+  // So that the next sweep takes them, busy consumer or not. If D1 fails too, they still become
+  // overdue after the grace period.
+  const marked = await markUnqueued(env.DB, unsent, now - BUSY_GRACE_SECONDS - 1).then(
     () => true,
     () => false,
   );
@@ -113,7 +113,7 @@ export async function enqueue(
       (accepted.length === 0
         ? "No new event was accepted; "
         : `All ${accepted.length} events accepted are stored${stored > 0 ? `, ${stored} of them not yet queued` : ""}; `) +
-      `nothing is lost: the outbox sweep queues what is waiting ${marked ? "within about a minute" : `once it is ${OVERDUE_GRACE_SECONDS} s overdue`}. ` +
+      `nothing is lost: the outbox sweep queues what is waiting ${marked ? "within about a minute" : "within minutes"}. ` +
       "Retrying this request is safe: it is answered as a repeat and queues anything still waiting.",
     accepted,
     queued,

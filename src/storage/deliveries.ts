@@ -193,14 +193,17 @@ export interface Requeue {
 }
 
 /**
- * Claims up to `limit` pending rows whose `due_at` is at or before `before`, oldest first, and
- * marks them queued again now (`due_at = now`, `requeues + 1`), in one statement: two sweeps
- * running at once never claim the same row. The caller sends one message per row returned.
- * Uses the (status, due_at) index.
+ * Claims up to `limit` pending rows that are overdue, oldest first, and marks them queued again
+ * now (`due_at = now`, `requeues + 1`), in one statement: two sweeps running at once never claim
+ * the same row. Overdue means due at or before `quietBefore` while the consumer is idle (no
+ * attempt recorded since `idleSince`: nothing is flowing, so no message is waiting behind
+ * others), else at or before `busyBefore` (a queue backlog is not taken for a loss). The caller
+ * sends one message per row returned. Uses the (status, due_at) index; the last attempt is read
+ * by its primary key.
  */
 export async function claimOverdue(
   db: D1Database,
-  before: number,
+  cutoffs: { quietBefore: number; busyBefore: number; idleSince: number },
   limit: number,
   now = nowSeconds(),
 ): Promise<Requeue[]> {
@@ -210,11 +213,13 @@ export async function claimOverdue(
       `UPDATE deliveries SET due_at = ?1, updated_at = ?1, requeues = requeues + 1
        WHERE rowid IN (
          SELECT rowid FROM deliveries
-         WHERE status IN ('queued', 'retrying') AND due_at <= ?2
-         ORDER BY due_at LIMIT ?3)
+         WHERE status IN ('queued', 'retrying') AND due_at <= (
+           CASE WHEN COALESCE((SELECT at FROM attempts ORDER BY seq DESC LIMIT 1), 0) < ?2
+           THEN ?3 ELSE ?4 END)
+         ORDER BY due_at LIMIT ?5)
        RETURNING event_id, route`,
     )
-    .bind(now, before, limit)
+    .bind(now, cutoffs.idleSince, cutoffs.quietBefore, cutoffs.busyBefore, limit)
     .all<{ event_id: string; route: string }>();
   return rows.results.map((row) => ({ eventId: row.event_id, route: row.route }));
 }

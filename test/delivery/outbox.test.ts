@@ -130,6 +130,23 @@ describe("the outbox", () => {
     });
   });
 
+  it("while the consumer is busy, a delivery 1 minute overdue is left alone (a backlog is not a loss), except right after a restart", async () => {
+    const dest = destination("200");
+    const env = simple(dest.url);
+    const [late] = ((await (await post(env)).json()) as { accepted: string[] }).accepted;
+    await env.DB.prepare("UPDATE deliveries SET due_at = ? WHERE event_id = ?")
+      .bind(now() - 60, late)
+      .run();
+    // An attempt just now: the consumer is busy.
+    const [other] = ((await (await post(env)).json()) as { accepted: string[] }).accepted;
+    await consume(env, [{ v: 1, event: other ?? "", route: "default" }]);
+
+    const busy = await sweep(env, { limit: 1000 });
+    expect(busy.requeued.map((r) => r.eventId)).not.toContain(late);
+    const restart = await sweep(env, { limit: 1000, restart: true });
+    expect(restart.requeued.map((r) => r.eventId)).toContain(late);
+  });
+
   it("the cron trigger sweeps", async () => {
     const dest = destination("200");
     const env = simple(dest.url);

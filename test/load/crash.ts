@@ -178,7 +178,14 @@ async function run(scenario: Scenario): Promise<Result> {
   let tally = { delivered: 0, duplicated: 0, deadOnly: 0, lost: [...before] };
   let settledAt = Date.now();
   while (Date.now() - restartedAt < DEADLINE_SECONDS * 1000) {
-    dead = (await deadLetters(second.base, adminToken)).ids;
+    try {
+      dead = (await deadLetters(second.base, adminToken)).ids;
+    } catch (error) {
+      // A loaded machine may reset a connection: the next round asks again.
+      say(`GET /deadletters failed (${String(error)}); asking again`);
+      await pause(3000);
+      continue;
+    }
     tally = { delivered: 0, duplicated: 0, deadOnly: 0, lost: [] };
     for (const id of before) {
       const times = delivered.get(webhookId(id, ROUTE, 0)) ?? 0;
