@@ -25,9 +25,18 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-          exclude: ["test/browser/**"],
+          exclude: ["test/browser/**", "test/cli/**"],
           // The mappings are compiled first (src/translate/generated/), then the destination starts.
           globalSetup: ["./scripts/compile/setup.ts", "./test/delivery/destination.ts"],
+        },
+      },
+      {
+        // The CLI (scripts/), run as a child process: a Node test.
+        test: {
+          name: "cli",
+          include: ["test/cli/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
         },
       },
       {

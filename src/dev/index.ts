@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Env } from "../config/env.ts";
 import { devSinkEnabled } from "../config/index.ts";
 import { sinkList, sinkRecord } from "../storage/index.ts";
@@ -6,8 +7,9 @@ import { jsonOnly } from "../validate/index.ts";
 
 /**
  * The local sink destination, for `npm start`: `POST /dev/sink` (or any path under it) records the
- * request's headers and body and answers 200; `GET /dev/sink?limit=20` lists the last ones, newest
- * first. The routes do not exist (404) unless `DEV_SINK` is "true". Bodies are stored in D1 and
+ * request's headers and body and answers 200, or the status a path `/dev/sink/status/<code>`
+ * names (`/dev/sink/status/410`: a destination that refuses, to try dead letters and replays
+ * locally); `GET /dev/sink?limit=20` lists the last ones, newest first. The routes do not exist (404) unless `DEV_SINK` is "true". Bodies are stored in D1 and
  * only the last 100 are kept.
  */
 export const devSinkRoutes = new Hono<{ Bindings: Env }>()
@@ -29,5 +31,7 @@ export const devSinkRoutes = new Hono<{ Bindings: Env }>()
       headers,
       body: await c.req.text(),
     });
-    return c.json({ recorded: seq });
+    const asked = Number(new URL(c.req.url).pathname.match(/\/status\/(\d{3})$/)?.[1]);
+    const status = asked >= 200 && asked <= 599 ? asked : 200;
+    return c.json({ recorded: seq }, status as ContentfulStatusCode);
   });

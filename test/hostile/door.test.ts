@@ -356,3 +356,14 @@ describe("strangers learn nothing of the configuration", () => {
     }
   });
 });
+
+describe("the local sink", () => {
+  it("answers the status its path names, to try dead letters locally", async () => {
+    const env = testEnv({ DEV_SINK: "true" });
+    const body = JSON.stringify({ hello: "sink" });
+    const refused = await post(env, "/dev/sink/status/410", body);
+    expect(refused.status).toBe(410);
+    const fine = await post(env, "/dev/sink", body);
+    expect(fine.status).toBe(200);
+  });
+});
