@@ -7,3 +7,9 @@ declare module "*.html" {
   const text: string;
   export default text;
 }
+
+/** A browser script served as text (src/console/app.client.js). */
+declare module "*.client.js" {
+  const text: string;
+  export default text;
+}

@@ -1,5 +1,6 @@
 import { app } from "./app.ts";
 import type { Env } from "./config/env.ts";
+import { DEFAULT_RETENTION_DAYS, loadConfig } from "./config/index.ts";
 import { log } from "./config/log.ts";
 import { handleBatch } from "./deliver/consumer.ts";
 import type { DeliveryMessage } from "./enqueue/index.ts";
@@ -17,7 +18,9 @@ async function housekeeping(controller: ScheduledController, env: Env): Promise<
   // Every minute sweeps; once an hour (or when triggered by hand with another cron) also prunes.
   const minute = new Date(controller.scheduledTime).getUTCMinutes();
   if (controller.cron === "* * * * *" && minute !== PRUNE_MINUTE) return;
-  const pruned = await prune(env.DB);
+  const config = loadConfig(env);
+  const days = (config.ok && config.config.settings.retentionDays) || DEFAULT_RETENTION_DAYS;
+  const pruned = await prune(env.DB, undefined, days * 24 * 60 * 60);
   log("info", "pruned", { cron: controller.cron, ...pruned });
 }
 

@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { Env } from "../config/env.ts";
 import { loadConfig } from "../config/index.ts";
 import { log } from "../config/log.ts";
-import { enqueueOne } from "../enqueue/index.ts";
+import { type DeliveryMessage, enqueueMany, enqueueOne } from "../enqueue/index.ts";
 import {
   DeadLetter,
   DeadLetterPage,
@@ -13,11 +13,36 @@ import {
   Replayed,
   validQuery,
 } from "../openapi/schemas.ts";
-import { getDeadLetter, listDeadLetters, markReplayed, restoreEvent } from "../storage/index.ts";
+import {
+  deadLettersMatching,
+  deleteDeadLetter,
+  markDeadLettersReplayed,
+  markRequeued,
+  restoreFromDeadLetters,
+} from "../storage/console.ts";
+import {
+  getDeadLetter,
+  listDeadLetters,
+  markReplayed,
+  nowSeconds,
+  restoreEvent,
+  type DeadLetter as StoredDeadLetter,
+} from "../storage/index.ts";
 import { jsonOnly } from "../validate/index.ts";
 import { requireAdmin } from "./auth.ts";
+import { readBody } from "./body.ts";
+import { DeadLetterFilterBody, ReplayCount } from "./schemas.ts";
 
 type Ctx = Context<{ Bindings: Env }>;
+
+/** Attempts are stored with unix seconds; the API speaks ISO 8601 everywhere. */
+const withIsoTimes = (letter: StoredDeadLetter) => ({
+  ...letter,
+  attempts: letter.attempts.map((attempt) => ({
+    ...attempt,
+    at: new Date(attempt.at * 1000).toISOString(),
+  })),
+});
 
 const notFound = (c: Ctx, id: string) =>
   c.json({ error: "not_found", message: `No dead letter with id "${id.slice(0, 100)}".` }, 404);
@@ -91,7 +116,7 @@ defineRoute(
     const { limit, cursor } = validQuery(c, ListQuery);
     const page = await listDeadLetters(c.env.DB, limit, cursor);
     return c.json({
-      deadLetters: page.items,
+      deadLetters: page.items.map(withIsoTimes),
       ...(page.next !== undefined ? { next: String(page.next) } : {}),
     });
   },
@@ -117,7 +142,7 @@ defineRoute(
     const id = c.req.param("id") ?? "";
     const found = await getDeadLetter(c.env.DB, id);
     if (!found) return notFound(c, id);
-    return c.json(found.letter);
+    return c.json(withIsoTimes(found.letter));
   },
 );
 
@@ -172,5 +197,105 @@ defineRoute(
       },
       202,
     );
+  },
+);
+
+/** Dead letters one bulk replay queues at most (50 batches of 100); `more` says there are others. */
+const BULK_REPLAY_MAX = 5000;
+const BULK_BATCH = 100;
+
+defineRoute(
+  deadLetterRoutes,
+  createRoute({
+    method: "post",
+    path: "/replay",
+    ...admin,
+    summary:
+      "Replay every dead letter matching a filter (route, source, since), translated with the current mappings",
+    request: {
+      body: {
+        content: { "application/json": { schema: DeadLetterFilterBody } },
+        required: false,
+      },
+    },
+    responses: {
+      202: {
+        description:
+          "Queued again; `skipped` counts those whose route no longer exists; `more` when there are more than 5000",
+        content: { "application/json": { schema: ReplayCount } },
+      },
+      ...errors(400, 401, 503),
+    },
+  }),
+  async (c) => {
+    const body = await readBody(c, DeadLetterFilterBody);
+    if (body instanceof Response) return body;
+    const config = loadConfig(c.env);
+    if (!config.ok) {
+      return c.json(
+        { error: "invalid_config", message: `The configuration is invalid: ${config.errors[0]}` },
+        503,
+      );
+    }
+    const routes = new Set(config.config.routes.map((route) => route.name));
+    const filter = {
+      ...(body.route ? { route: body.route } : {}),
+      ...(body.source ? { source: body.source } : {}),
+      ...(body.since ? { since: Math.floor(Date.parse(body.since) / 1000) } : {}),
+    };
+    let replayed = 0;
+    let skipped = 0;
+    let after = 0;
+    let more = false;
+    while (replayed + skipped < BULK_REPLAY_MAX) {
+      const refs = await deadLettersMatching(c.env.DB, filter, BULK_BATCH, after);
+      if (refs.length === 0) break;
+      after = refs[refs.length - 1]?.seq ?? after;
+      const live = refs.filter((ref) => routes.has(ref.route));
+      skipped += refs.length - live.length;
+      const now = nowSeconds();
+      const ids = live.map((ref) => ref.id);
+      await restoreFromDeadLetters(c.env.DB, ids, now);
+      await markRequeued(
+        c.env.DB,
+        live.map((ref) => ({ event: ref.eventId, route: ref.route })),
+        now,
+      );
+      await enqueueMany(
+        c.env,
+        live.map(
+          (ref): DeliveryMessage => ({
+            v: 1,
+            event: ref.eventId,
+            route: ref.route,
+            replay: ref.id,
+          }),
+        ),
+      );
+      await markDeadLettersReplayed(c.env.DB, ids, now);
+      replayed += live.length;
+      if (refs.length < BULK_BATCH) break;
+      more = replayed + skipped >= BULK_REPLAY_MAX;
+    }
+    log("info", "dead letters replayed", { ...filter, replayed, skipped });
+    return c.json({ replayed, ...(skipped ? { skipped } : {}), ...(more ? { more } : {}) }, 202);
+  },
+);
+
+defineRoute(
+  deadLetterRoutes,
+  createRoute({
+    method: "delete",
+    path: "/{id}",
+    ...admin,
+    summary: "Delete a dead letter (it is no longer listed or replayable)",
+    request: { params: IdParams },
+    responses: { 204: { description: "Deleted" }, ...errors(401, 404, 503) },
+  }),
+  async (c) => {
+    const id = c.req.param("id") ?? "";
+    if (!(await deleteDeadLetter(c.env.DB, id))) return notFound(c, id);
+    log("info", "dead letter deleted", { deadLetter: id });
+    return c.body(null, 204);
   },
 );

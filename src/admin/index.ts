@@ -3,4 +3,5 @@
  * dead letters, events and their attempts, routes with pause and resume; and the console page.
  */
 export { deadLetterRoutes } from "./deadletters.ts";
+export { activityRoutes, eventRoutes } from "./events.ts";
 export { routeRoutes } from "./routes.ts";

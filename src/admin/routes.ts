@@ -6,6 +6,7 @@ import { type Config, loadConfig } from "../config/index.ts";
 import { log } from "../config/log.ts";
 import { gateStatus, pauseRoute, resumeRoute } from "../coordinate/index.ts";
 import { defineRoute, errors, openApiApp } from "../openapi/schemas.ts";
+import { countsByRoute, dayAgo } from "../storage/console.ts";
 import { jsonOnly } from "../validate/index.ts";
 import { requireAdmin } from "./auth.ts";
 import { RouteList, RouteParams, RouteState } from "./schemas.ts";
@@ -53,6 +54,7 @@ defineRoute(
   async (c) => {
     const config = configOr503(c);
     if (config instanceof Response) return config;
+    const counts = await countsByRoute(c.env.DB, dayAgo());
     const routes = await Promise.all(
       config.routes.map(async (route) => {
         const state = await gateStatus(c.env, route.name);
@@ -62,7 +64,7 @@ defineRoute(
           url: safeUrl(route.url),
           ...state,
           ...(route.maxPerSecond ? { maxPerSecond: route.maxPerSecond } : {}),
-          counts: {},
+          counts: counts.get(route.name) ?? {},
         };
       }),
     );

@@ -107,3 +107,130 @@ export const RouteState = z
     held: z.number(),
   })
   .openapi("RouteState");
+
+export const DeliveryStatus = z.enum(DELIVERY_STATUSES).openapi({
+  description:
+    "queued, retrying, delivered, dead (a dead letter holds it), filtered (the route's `events` left nothing), skipped (the target cannot express it), paused (held while the route is paused)",
+});
+
+export const EventsQuery = z.object({
+  source: textQuery("A source format id", "hoory"),
+  route: textQuery("A route name: events with a delivery to it", "default"),
+  status: textQuery("A delivery status: events with a delivery in it", "dead").refine(
+    (value) => value === undefined || (DELIVERY_STATUSES as readonly string[]).includes(value),
+    { message: `status must be one of: ${DELIVERY_STATUSES.join(", ")}.` },
+  ),
+  since: sinceQuery,
+  limit: limitQuery(50, 100),
+  cursor: textQuery("The `next` value of the previous page"),
+});
+
+const DeliveryView = z.object({
+  route: z.string(),
+  target: z
+    .string()
+    .optional()
+    .openapi({ description: "The route's target format; absent when the route was removed" }),
+  status: z.string().openapi({ description: "One of the delivery statuses (see DeliveryStatus)" }),
+  attempts: z.number(),
+  lastStatus: z.number().optional().openapi({ description: "HTTP status of the last attempt" }),
+  deliveredAt: iso("When it was delivered").optional(),
+});
+
+export const EventView = z
+  .object({
+    id: z.string().openapi({ description: "The id the 202 answer listed in `accepted`" }),
+    source: z.string(),
+    event: z.string(),
+    receivedAt: iso("When the Worker accepted it"),
+    deliveries: z.array(DeliveryView),
+  })
+  .openapi("Event");
+
+export const EventPage = z
+  .object({
+    events: z.array(EventView),
+    next: z.string().optional().openapi({ description: "The cursor of the next page" }),
+  })
+  .openapi("EventPage");
+
+export const AttemptView = z
+  .object({
+    at: iso("When the attempt started"),
+    status: z.number().optional().openapi({ description: "The destination's HTTP status" }),
+    durationMs: z.number(),
+    error: z.string().optional().openapi({ description: "Why it failed (no status: timeout...)" }),
+  })
+  .openapi("Attempt");
+
+export const EventDetail = z
+  .object({
+    id: z.string(),
+    source: z.string(),
+    event: z.string(),
+    receivedAt: iso("When the Worker accepted it"),
+    payload: z.unknown().openapi({ description: "The source event as received" }),
+    routes: z.array(
+      z.object({
+        route: z.string(),
+        target: z.string().optional(),
+        status: z.string().optional(),
+        attempts: z.array(AttemptView),
+        translation: z.unknown().optional().openapi({
+          description:
+            "What the current mappings make of it for this route: `{deliveries: [{event, body}], skipped}` or `{error}`",
+        }),
+      }),
+    ),
+  })
+  .openapi("EventDetail");
+
+export const IdParams = z.object({
+  id: z.string().openapi({ param: { name: "id", in: "path" }, description: "An id" }),
+});
+
+export const ReplayBody = z
+  .object({ route: z.string().min(1).max(64).optional() })
+  .openapi("ReplayRequest");
+
+export const DeadLetterFilterBody = z
+  .object({
+    route: z.string().min(1).max(64).optional(),
+    source: z.string().min(1).max(64).optional(),
+    since: z
+      .string()
+      .refine((text) => !Number.isNaN(Date.parse(text)), {
+        message: "since must be an ISO 8601 time, such as 2026-11-29T22:00:00Z.",
+      })
+      .optional(),
+  })
+  .openapi("DeadLetterFilter");
+
+export const ReplayCount = z
+  .object({
+    replayed: z.number().openapi({ description: "How many deliveries were queued again" }),
+    skipped: z
+      .number()
+      .optional()
+      .openapi({ description: "Dead letters left alone: their route no longer exists" }),
+    more: z
+      .boolean()
+      .optional()
+      .openapi({ description: "More matched than one request replays: send it again" }),
+  })
+  .openapi("ReplayCount");
+
+export const Activity = z
+  .object({
+    from: iso("Start of the window (24 hours ago)"),
+    to: iso("End of the window (now)"),
+    minutes: z.array(
+      z.object({
+        at: iso("The minute"),
+        delivered: z.number().openapi({ description: "Attempts answered 2xx" }),
+        failed: z.number().openapi({ description: "Attempts answered otherwise, or not at all" }),
+        dead: z.number().openapi({ description: "Dead letters made" }),
+      }),
+    ),
+  })
+  .openapi("Activity");

@@ -28,6 +28,8 @@ export interface Env {
   ROUTES?: unknown;
   /** Bearer token for /deadletters; the admin routes are closed when unset. */
   ADMIN_TOKEN?: string;
+  /** Days events, delivery records and attempts are kept (default 7); dead letters until deleted. */
+  RETENTION_DAYS?: string | number;
   /** First retry delay in seconds (default 10), doubled on each attempt, jittered. */
   RETRY_BASE_SECONDS?: string | number;
   /** Largest retry delay in seconds (default 3600). */

@@ -39,6 +39,8 @@ export interface Route {
 }
 
 export interface Settings {
+  /** Events, outbox rows and attempts are kept this long (RETENTION_DAYS); dead letters until deleted. */
+  retentionDays?: number;
   retryBaseSeconds: number;
   retryMaxSeconds: number;
   maxAttempts: number;
@@ -106,7 +108,11 @@ const number = (name: string, fallback: number, min: number, max: number) =>
       return parsed;
     });
 
+/** `RETENTION_DAYS` when unset. */
+export const DEFAULT_RETENTION_DAYS = 7;
+
 const SettingsSchema = z.object({
+  RETENTION_DAYS: number("RETENTION_DAYS", DEFAULT_RETENTION_DAYS, 1, 365),
   RETRY_BASE_SECONDS: number("RETRY_BASE_SECONDS", 10, 0, 43_200),
   RETRY_MAX_SECONDS: number("RETRY_MAX_SECONDS", 3600, 0, 43_200),
   MAX_ATTEMPTS: number("MAX_ATTEMPTS", 10, 1, 100),
@@ -209,6 +215,7 @@ function readConfig(env: Env): ConfigResult {
     config: {
       routes,
       settings: {
+        retentionDays: settings.data.RETENTION_DAYS,
         retryBaseSeconds: settings.data.RETRY_BASE_SECONDS,
         retryMaxSeconds: settings.data.RETRY_MAX_SECONDS,
         maxAttempts: settings.data.MAX_ATTEMPTS,

@@ -215,7 +215,8 @@ export async function handleMessage(
 
   /** This attempt's number: the queue's count plus attempts made before the message was re-sent, or the row's. */
   const attempt = Math.max(message.attempts + (body.tries ?? 0), (state?.attempts ?? 0) + 1);
-  const done = await deliveredIds(env.DB, event.id, route.name);
+  // A replay of the event (`again`) delivers again what was delivered before.
+  const done = body.again ? new Set<string>() : await deliveredIds(env.DB, event.id, route.name);
   const job: Job = {
     env,
     settings,

@@ -138,3 +138,15 @@ export async function enqueueOne(
     ...(delaySeconds > 0 ? { delaySeconds } : {}),
   });
 }
+
+/**
+ * Queues messages whose outbox rows the caller has already put back to `queued` (a replay of
+ * events or of dead letters in bulk), 100 per `sendBatch`. Throws when the queue refuses: the
+ * rows stay queued and the sweep sends them.
+ *
+ * @example await enqueueMany(env, [{ v: 1, event: id, route: "crm", again: true }]);
+ */
+export async function enqueueMany(env: Env, messages: DeliveryMessage[]): Promise<void> {
+  const result = await sendAll(env, messages);
+  if (result.error !== undefined) throw result.error;
+}

@@ -15,6 +15,8 @@ export interface DeliveryMessage {
   route: string;
   replay?: string;
   tries?: number;
+  /** A replay of the event (POST /events/:id/replay): deliver even what was delivered before. */
+  again?: true;
 }
 
 /** Most messages one `sendBatch` takes. */

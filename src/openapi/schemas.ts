@@ -214,7 +214,7 @@ const Attempt = z.object({
   status: z.number().openapi({ description: "HTTP status, 0 when there was no answer" }),
   error: z.string().optional(),
   latencyMs: z.number(),
-  at: z.number().openapi({ description: "Unix seconds" }),
+  at: z.string().openapi({ description: "When the attempt started (ISO 8601)" }),
 });
 
 export const DeadLetter = z

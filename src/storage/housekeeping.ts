@@ -11,12 +11,17 @@ export interface Pruned {
 
 /**
  * Drops expired dedupe keys, and events, delivery records, attempts and outbox rows older than
- * the retention (retries end within 72 hours; dead letters keep their own copy). Run by the cron
+ * the retention (`RETENTION_DAYS`, default 7; retries end within 72 hours; dead letters keep
+ * their own copy). Run by the cron
  * trigger.
  */
-export async function prune(db: D1Database, now = nowSeconds()): Promise<Pruned> {
+export async function prune(
+  db: D1Database,
+  now = nowSeconds(),
+  retentionSeconds = EVENT_RETENTION_SECONDS,
+): Promise<Pruned> {
   await ready(db);
-  const before = now - EVENT_RETENTION_SECONDS;
+  const before = now - retentionSeconds;
   const [seen, events, delivered, attempts, deliveries] = await db.batch([
     db.prepare("DELETE FROM seen WHERE expires_at <= ?").bind(now),
     db.prepare("DELETE FROM events WHERE received_at <= ?").bind(before),

@@ -45,6 +45,12 @@ describe("/openapi.json", () => {
         "GET /routes",
         "POST /routes/{name}/pause",
         "POST /routes/{name}/resume",
+        "DELETE /deadletters/{id}",
+        "POST /deadletters/replay",
+        "GET /events",
+        "GET /events/{id}",
+        "POST /events/{id}/replay",
+        "GET /activity",
       ].sort(),
     );
     const post = doc.paths["/webhooks/{source}"]?.post as Operation;
@@ -70,6 +76,12 @@ describe("/openapi.json", () => {
       ["/routes", "get"],
       ["/routes/{name}/pause", "post"],
       ["/routes/{name}/resume", "post"],
+      ["/deadletters/{id}", "delete"],
+      ["/deadletters/replay", "post"],
+      ["/events", "get"],
+      ["/events/{id}", "get"],
+      ["/events/{id}/replay", "post"],
+      ["/activity", "get"],
     ] as const) {
       expect(doc.paths[path]?.[method]?.security, path).toEqual([{ adminToken: [] }]);
     }

@@ -2,10 +2,11 @@
 import { expect, it } from "vitest";
 import init from "../../migrations/0001_init.sql?raw";
 import outbox from "../../migrations/0002_outbox.sql?raw";
+import console from "../../migrations/0003_console.sql?raw";
 import { SCHEMA } from "../../src/storage/schema.ts";
 
 it("migrations/*.sql hold exactly the runtime schema", () => {
-  const statements = [init, outbox]
+  const statements = [init, outbox, console]
     .join("\n")
     .split("\n")
     .filter((line) => line.trim() !== "" && !line.startsWith("--"))

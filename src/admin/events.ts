@@ -1,0 +1,283 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { Env } from "../config/env.ts";
+import { type Config, eventAllowed, loadConfig, routesFor } from "../config/index.ts";
+import { log } from "../config/log.ts";
+import { type DeliveryMessage, enqueueMany } from "../enqueue/index.ts";
+import { findFormat } from "../formats/index.ts";
+import { defineRoute, errors, openApiApp, validQuery } from "../openapi/schemas.ts";
+import {
+  attemptsOf,
+  dayAgo,
+  decodeEventCursor,
+  deliveriesOf,
+  encodeEventCursor,
+  listEvents,
+  markRequeued,
+  perMinute,
+} from "../storage/console.ts";
+import { getEvent, nowSeconds } from "../storage/index.ts";
+import { translateEvent } from "../translate/index.ts";
+import { jsonOnly } from "../validate/index.ts";
+import { requireAdmin } from "./auth.ts";
+import { readBody } from "./body.ts";
+import {
+  Activity,
+  EventDetail,
+  EventPage,
+  EventsQuery,
+  IdParams,
+  ReplayBody,
+  ReplayCount,
+} from "./schemas.ts";
+
+type Ctx = Context<{ Bindings: Env }>;
+const admin = { tags: ["admin"], security: [{ adminToken: [] }] };
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+
+/**
+ * `GET /events`: accepted events newest first, each with its deliveries (per route: status,
+ * attempts, last HTTP status); filters `source`, `route`, `status`, `since`; cursor paging.
+ * `GET /events/:id`: one event with its payload and, per route, every attempt and what the
+ * current mappings make of it. `POST /events/:id/replay`: translate again and deliver again.
+ * `GET /activity`: delivery attempts per minute by outcome over the last 24 hours.
+ */
+export const eventRoutes = openApiApp<{ Bindings: Env }>();
+eventRoutes.use("*", requireAdmin, jsonOnly());
+export const activityRoutes = openApiApp<{ Bindings: Env }>();
+activityRoutes.use("*", requireAdmin);
+
+const notFound = (c: Ctx, id: string) =>
+  c.json({ error: "not_found", message: `No event with id "${id.slice(0, 100)}".` }, 404);
+
+function config503(c: Ctx): Config | Response {
+  const config = loadConfig(c.env);
+  if (config.ok) return config.config;
+  return c.json(
+    { error: "invalid_config", message: `The configuration is invalid: ${config.errors[0]}` },
+    503,
+  );
+}
+
+defineRoute(
+  eventRoutes,
+  createRoute({
+    method: "get",
+    path: "/",
+    ...admin,
+    summary: "Accepted events, newest first, with each route's delivery status",
+    request: { query: EventsQuery },
+    responses: {
+      200: {
+        description: "A page of events; `next` is the cursor of the following page",
+        content: { "application/json": { schema: EventPage } },
+      },
+      ...errors(400, 401, 503),
+    },
+  }),
+  async (c) => {
+    const query = validQuery(c, EventsQuery);
+    const cursor = query.cursor === undefined ? undefined : decodeEventCursor(query.cursor);
+    if (query.cursor !== undefined && !cursor) {
+      return c.json(
+        { error: "invalid_query", message: "cursor must be the `next` value of a previous page." },
+        400,
+      );
+    }
+    const loaded = loadConfig(c.env);
+    const targets = new Map(
+      (loaded.ok ? loaded.config.routes : []).map((route) => [route.name, route.target]),
+    );
+    const page = await listEvents(
+      c.env.DB,
+      {
+        ...(query.source ? { source: query.source } : {}),
+        ...(query.route ? { route: query.route } : {}),
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.since !== undefined ? { since: query.since } : {}),
+      },
+      query.limit,
+      cursor,
+    );
+    return c.json({
+      events: page.items.map((event) => ({
+        id: event.id,
+        source: event.source,
+        event: event.event,
+        receivedAt: iso(event.receivedAt),
+        deliveries: event.deliveries.map((d) => ({
+          route: d.route,
+          ...(targets.has(d.route) ? { target: targets.get(d.route) } : {}),
+          status: d.status,
+          attempts: d.attempts,
+          ...(d.lastStatus ? { lastStatus: d.lastStatus } : {}),
+          ...(d.deliveredAt ? { deliveredAt: iso(d.deliveredAt) } : {}),
+        })),
+      })),
+      ...(page.next ? { next: encodeEventCursor(page.next) } : {}),
+    });
+  },
+);
+
+defineRoute(
+  eventRoutes,
+  createRoute({
+    method: "get",
+    path: "/{id}",
+    ...admin,
+    summary: "One event: its payload and, per route, every attempt and its current translation",
+    request: { params: IdParams },
+    responses: {
+      200: { description: "The event", content: { "application/json": { schema: EventDetail } } },
+      ...errors(401, 404, 503),
+    },
+  }),
+  async (c) => {
+    const id = c.req.param("id") ?? "";
+    const event = await getEvent(c.env.DB, id);
+    if (!event) return notFound(c, id);
+    const [deliveries, attempts] = await Promise.all([
+      deliveriesOf(c.env.DB, [id]),
+      attemptsOf(c.env.DB, id),
+    ]);
+    const loaded = loadConfig(c.env);
+    const configured = loaded.ok ? routesFor(loaded.config, event.source) : [];
+    const names = new Set([
+      ...(deliveries.get(id) ?? []).map((d) => d.route),
+      ...configured.map((route) => route.name),
+      ...attempts.map((a) => a.route),
+    ]);
+    const source = findFormat(event.source);
+    const routes = await Promise.all(
+      [...names].sort().map(async (name) => {
+        const route = configured.find((each) => each.name === name);
+        const target = route ? findFormat(route.target) : undefined;
+        let translation: unknown;
+        if (route && target?.ok && source.ok) {
+          const result = await translateEvent(source.value, target.value, {
+            name: event.name,
+            ...(event.dispatch ? { dispatch: event.dispatch } : {}),
+            payload: event.payload,
+          });
+          translation = result.ok
+            ? {
+                deliveries: result.value.deliveries
+                  .filter((d) => eventAllowed(route, d.event))
+                  .map((d) => ({ event: d.event, body: d.body })),
+                skipped: result.value.skipped,
+              }
+            : { error: result.error.message };
+        }
+        return {
+          route: name,
+          ...(route ? { target: route.target } : {}),
+          ...(deliveries.get(id)?.find((d) => d.route === name)
+            ? { status: deliveries.get(id)?.find((d) => d.route === name)?.status }
+            : {}),
+          attempts: attempts
+            .filter((a) => a.route === name)
+            .map((a) => ({
+              at: iso(a.at),
+              ...(a.status > 0 ? { status: a.status } : {}),
+              durationMs: a.durationMs,
+              ...(a.error ? { error: a.error } : {}),
+            })),
+          ...(translation !== undefined ? { translation } : {}),
+        };
+      }),
+    );
+    return c.json({
+      id: event.id,
+      source: event.source,
+      event: event.name,
+      receivedAt: iso(event.receivedAt),
+      payload: event.payload,
+      routes,
+    });
+  },
+);
+
+defineRoute(
+  eventRoutes,
+  createRoute({
+    method: "post",
+    path: "/{id}/replay",
+    ...admin,
+    summary:
+      "Translate the event again with the current mappings and deliver it again (one route, or every route taking its source)",
+    request: {
+      params: IdParams,
+      body: { content: { "application/json": { schema: ReplayBody } }, required: false },
+    },
+    responses: {
+      202: {
+        description: "Queued again (delivered even if it was delivered before)",
+        content: { "application/json": { schema: ReplayCount } },
+      },
+      ...errors(400, 401, 404, 409, 503),
+    },
+  }),
+  async (c) => {
+    const id = c.req.param("id") ?? "";
+    const body = await readBody(c, ReplayBody);
+    if (body instanceof Response) return body;
+    const config = config503(c);
+    if (config instanceof Response) return config;
+    const event = await getEvent(c.env.DB, id);
+    if (!event) return notFound(c, id);
+    const routes = body.route
+      ? config.routes.filter((route) => route.name === body.route)
+      : routesFor(config, event.source);
+    if (routes.length === 0) {
+      return c.json(
+        {
+          error: "route_gone",
+          message: body.route
+            ? `Route "${body.route}" no longer exists (GET /routes lists the routes): nothing was replayed.`
+            : `No route takes events from ${event.source} any more: nothing was replayed.`,
+        },
+        409,
+      );
+    }
+    const messages: DeliveryMessage[] = routes.map((route) => ({
+      v: 1,
+      event: id,
+      route: route.name,
+      again: true,
+    }));
+    await markRequeued(
+      c.env.DB,
+      messages.map((m) => ({ event: m.event, route: m.route })),
+      nowSeconds(),
+    );
+    await enqueueMany(c.env, messages);
+    log("info", "event replayed", { eventId: id, routes: routes.map((route) => route.name) });
+    return c.json({ replayed: routes.length }, 202);
+  },
+);
+
+defineRoute(
+  activityRoutes,
+  createRoute({
+    method: "get",
+    path: "/",
+    ...admin,
+    summary: "Delivery attempts per minute by outcome over the last 24 hours (for the chart)",
+    responses: {
+      200: {
+        description: "Minutes with any activity, oldest first",
+        content: { "application/json": { schema: Activity } },
+      },
+      ...errors(401, 503),
+    },
+  }),
+  async (c) => {
+    const from = dayAgo();
+    const minutes = await perMinute(c.env.DB, from);
+    return c.json({
+      from: iso(from),
+      to: iso(nowSeconds()),
+      minutes: minutes.map((m) => ({ ...m, at: iso(m.at) })),
+    });
+  },
+);

@@ -1,0 +1,165 @@
+/**
+ * The delivery console in a real browser: Debian's Chromium driven by Playwright against the
+ * Worker under `wrangler dev` (local D1, queues and Durable Objects), delivering to its own dev
+ * sink. Sign in, find an event, open it, see an attempt's status, replay it, pause and resume.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const TOKEN = "console-test-token";
+const SHOTS = process.env.CONSOLE_SCREENSHOTS; // a directory: screenshots for a person to look at
+const STATE = ".wrangler/console-test";
+let worker: ChildProcess;
+let browser: Browser;
+let page: Page;
+let base: string;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address
+          ? resolve(address.port)
+          : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+async function waitForWorker(url: string, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${url}/formats`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`wrangler dev did not answer on ${url}`);
+}
+
+const admin = (path: string, init: RequestInit = {}) =>
+  fetch(`${base}${path}`, { ...init, headers: { Authorization: `Bearer ${TOKEN}` } });
+
+async function shot(name: string) {
+  if (SHOTS) await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: true });
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`,
+    );
+  if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+  rmSync(STATE, { recursive: true, force: true });
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const vars = {
+    ADMIN_TOKEN: TOKEN,
+    DEV_SINK: "true",
+    TARGET_FORMAT: "dotted",
+    DESTINATION_URL: `${base}/dev/sink`,
+    RETRY_BASE_SECONDS: "1",
+  };
+  worker = spawn(
+    "npx",
+    [
+      "wrangler",
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
+      "--persist-to",
+      STATE,
+    ],
+    { stdio: "ignore", detached: true },
+  );
+  await waitForWorker(base, Date.now() + 60_000);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
+  });
+  page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (worker?.pid) process.kill(-worker.pid, "SIGTERM");
+});
+
+describe("delivery console in Chromium", () => {
+  it("signs in, finds and opens an event, replays it, pauses and resumes its route", async () => {
+    // An event whose payload carries markup and script: the page must show it as text.
+    const fixture = JSON.parse(
+      readFileSync("test/fixtures/chatwoot/message-created-incoming/source.json", "utf8"),
+    );
+    fixture.content = `<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>`;
+    const accepted = await fetch(`${base}/webhooks/chatwoot`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Chatwoot-Delivery": crypto.randomUUID() },
+      body: JSON.stringify(fixture),
+    });
+    expect(accepted.status).toBe(202);
+    const [id] = ((await accepted.json()) as { accepted: string[] }).accepted;
+    await expect
+      .poll(
+        async () =>
+          ((await (await admin(`/events/${id}`)).json()) as { routes: Array<{ status: string }> })
+            .routes[0]?.status,
+        { timeout: 30_000 },
+      )
+      .toBe("delivered");
+
+    await page.goto(`${base}/console`);
+    await page.fill("#login input[name=token]", "wrong-token");
+    await page.click("#login button[type=submit]");
+    await expect.poll(() => page.textContent("#login-error")).toMatch(/refused/);
+    await page.fill("#login input[name=token]", TOKEN);
+    await page.click("#login button[type=submit]");
+    await page.waitForSelector(`#events tr[data-id="${id}"]`);
+    await page.waitForSelector("#chart svg rect");
+
+    // Filter: the event is found by source and status.
+    await page.selectOption("#filters select[name=source]", "chatwoot");
+    await page.selectOption("#filters select[name=status]", "delivered");
+    await page.click("#filters button[type=submit]");
+    await page.waitForSelector(`#events tr[data-id="${id}"]`);
+    await shot("1-events");
+
+    await page.click(`#events tr[data-id="${id}"]`);
+    await page.waitForSelector("#detail .attempt");
+    expect(await page.textContent("#detail .attempt .attempt-status")).toBe("200");
+    expect(await page.textContent("#detail-payload")).toContain(
+      "<script>window.__pwned=2</script>",
+    );
+    expect(await page.evaluate("window.__pwned")).toBeUndefined();
+    expect(await page.$("#detail img")).toBeNull();
+    await shot("2-detail");
+
+    await page.click("#detail .replay-route");
+    await expect.poll(() => page.textContent("#status")).toMatch(/Replayed to 1 route/);
+    await expect
+      .poll(
+        async () =>
+          ((await (await admin(`/events/${id}`)).json()) as { routes: Array<{ attempts: [] }> })
+            .routes[0]?.attempts.length,
+        { timeout: 30_000 },
+      )
+      .toBe(2);
+
+    await page.click('#routes tr[data-route="default"] button.pause');
+    await page.waitForSelector('#routes tr[data-route="default"] button.resume');
+    expect(await page.textContent('#routes tr[data-route="default"]')).toContain("paused");
+    await shot("3-paused");
+    await page.click('#routes tr[data-route="default"] button.resume');
+    await page.waitForSelector('#routes tr[data-route="default"] button.pause');
+    expect(await page.textContent('#routes tr[data-route="default"]')).toContain("active");
+  }, 120_000);
+});
