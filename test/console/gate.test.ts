@@ -120,7 +120,7 @@ describe("maxPerSecond", () => {
 
   it("rejects a rate that is not a positive number, naming the field", async () => {
     const { env } = routeEnv("https://example.com/hook", { maxPerSecond: 0 });
-    const health = await call(env, "/health");
+    const health = await call(env, "/health", { headers: auth });
     expect(health.status).toBe(500);
     const body = (await health.json()) as { errors: string[] };
     expect(body.errors.join("\n")).toContain("ROUTES[0].maxPerSecond");
