@@ -21,6 +21,7 @@ import {
   getDelivery,
   getDeliveryState,
   listDeliveries,
+  resumeDeliveries,
 } from "../../src/storage/index.ts";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
 import { call, consume, destination, received, retryIsDue, testEnv, unique } from "./helpers.ts";
@@ -282,6 +283,33 @@ describe("the outbox", () => {
     expect((await getDeliveryState(env.DB, eventId ?? "", "gone"))?.lastError).toContain(
       "HTTP 410",
     );
+  });
+});
+
+describe("a paused route", () => {
+  it("its held deliveries are paused rows the sweep leaves to the route's gate, queued again on resume", async () => {
+    const dest = destination("200");
+    const route = unique("r").slice(0, 20);
+    const env = testEnv({
+      ADMIN_TOKEN: "admin-token",
+      ROUTES: [{ name: route, sources: "*", target: "dotted", url: dest.url }],
+    });
+    const pause = await call(env, `/routes/${route}/pause`, {
+      method: "POST",
+      headers: { Authorization: "Bearer admin-token" },
+    });
+    expect(pause.status).toBe(200);
+    const [eventId] = ((await (await post(env)).json()) as { accepted: string[] }).accepted;
+    await consume(env, [{ v: 1, event: eventId ?? "", route }]);
+    expect((await getDeliveryState(env.DB, eventId ?? "", route))?.status).toBe("paused");
+    expect(await received(dest.key)).toHaveLength(0);
+
+    const later = await sweep(env, { now: now() + 3600, limit: 1000 });
+    expect(later.requeued.map((r) => r.eventId)).not.toContain(eventId);
+
+    // What the gate does on resume before sending the held messages.
+    await resumeDeliveries(env.DB, [{ eventId: eventId ?? "", route }]);
+    expect((await getDeliveryState(env.DB, eventId ?? "", route))?.status).toBe("queued");
   });
 });
 
