@@ -43,8 +43,10 @@ export function webhookId(eventId: string, route: string, index: number): string
 export function buildSnapshot(dir: string): string {
   const root = fileURLToPath(new URL("../..", import.meta.url));
   const snapshot = join(dir, "tree");
+  // scripts/: wrangler.toml's [build] command compiles the mappings.
   for (const entry of [
     "src",
+    "scripts",
     "mappings",
     "test/fixtures",
     "package.json",
