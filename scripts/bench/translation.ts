@@ -16,6 +16,8 @@ export interface PairResult {
   decoding?: Summary;
   encoding?: Summary;
   total?: Summary;
+  /** `translate()` end to end with every mapping on the JSONata interpreter (same run). */
+  interpreted?: Summary;
   deliveries?: number;
   note?: string;
 }
@@ -69,6 +71,10 @@ export async function pairCosts(
           warmup: 200,
           budgetMs,
         });
+        result.interpreted = await measure(
+          () => translate(source, targetId, fixture.body, { interpret: true }),
+          { iterations, warmup: 50, budgetMs },
+        );
       } catch (error) {
         result.note = `error: ${errorText(error)}`;
       }

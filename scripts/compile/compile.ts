@@ -7,6 +7,7 @@
  * its position; the file then runs on the interpreter (`npm run mappings:check` lists it).
  */
 import jsonata from "jsonata";
+import { fx } from "../../src/translate/runtime/fast.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: jsonata's AST is untyped
 type Node = any;
@@ -285,6 +286,12 @@ export class Compiler {
     return `(${js} !== U ? ${js} : ${this.lookupVar(name, scope.parent)})`;
   }
 
+  /** True when `$name` is a built-in here: no frame defines it. */
+  private isBuiltin(name: string, scope: Scope | undefined): boolean {
+    for (let at = scope; at; at = at.parent) if (at.vars.has(name)) return false;
+    return BUILTINS.has(name);
+  }
+
   private free(name: string): string {
     if (BUILTINS.has(name)) return `R.builtins.${name}`;
     if (OTHER_BUILTINS.has(name)) throw new Unsupported(`$${name}()`, undefined);
@@ -457,10 +464,23 @@ export class Compiler {
   /** `$f(a, b)`; with `first`, the value piped in by `~>` goes first. */
   private call(n: Node, c: Ctx, k: number, first: string | undefined): string {
     if (n.type === "partial") throw new Unsupported("partial application", n.position);
-    const { code, token } = this.procedure(n, c, k + 1);
-    const args = this.args(n.arguments, c, k + 1);
     if (n.arguments.some((a: Node) => a.type === "operator" && a.value === "?"))
       throw new Unsupported("partial application", n.position);
+    const proc = n.procedure;
+    const direct = `${proc.value}${n.arguments.length + (first === undefined ? 0 : 1)}`;
+    if (
+      proc.type === "variable" &&
+      !proc.predicate &&
+      !proc.stages &&
+      this.isBuiltin(proc.value, c.scope) &&
+      Object.hasOwn(fx, direct)
+    ) {
+      const args = this.args(n.arguments, c, k + 1);
+      const all = first === undefined ? args : [first, ...args];
+      return `(D > ${LIMIT - k - 1} ? R.deep() : R.fx.${direct}(${[...all, `D + ${k}`, String(n.position), c.input].join(", ")}))`;
+    }
+    const { code, token } = this.procedure(n, c, k + 1);
+    const args = this.args(n.arguments, c, k + 1);
     const all = first === undefined ? args : [first, ...args];
     return `R.call(${code}, [${all.join(", ")}], D + ${k}, ${n.position}, ${JSON.stringify(token)}, ${c.input})`;
   }

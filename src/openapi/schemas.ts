@@ -128,6 +128,10 @@ export const Translation = z
           event: z.string(),
           canonical: z.unknown().optional(),
           mappings: z.array(z.string()),
+          interpreted: z.array(z.string()).optional().openapi({
+            description:
+              "The files among `mappings` that ran on the JSONata interpreter (edited, or not compiled); absent when all ran compiled",
+          }),
         }),
       )
       .optional()

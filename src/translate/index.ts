@@ -3,7 +3,7 @@ import { type AppError, fail, formatPath, ok, type Result } from "../errors/inde
 import { detectFormat, findFormat, lookalike } from "../formats/index.ts";
 import type { FormatDefinition, WireEvent } from "../formats/types.ts";
 import { compiledFor } from "./compiled.ts";
-import { evaluate, loadLibrary, type MappingFile } from "./mapping.ts";
+import { evaluate, forgetLibrary, loadLibrary, type MappingFile } from "./mapping.ts";
 
 /** One body to POST to a destination, in the target format. */
 export interface Delivery {
@@ -304,6 +304,8 @@ async function runMapping(
     trace.interpreted.push(file.path, ...libraries.map(([, library]) => library.path));
   }
   const result = await evaluate(mapping, input, variables, compiled);
+  if (!result.ok && !compiled)
+    for (const [, library] of libraries) forgetLibrary(library, format.id);
   if (result.ok || !compiled) return result;
   // A failure is reported as the interpreter reports it: which call site an error names can
   // depend on the order in which the interpreter's concurrent branches ran. Only if the

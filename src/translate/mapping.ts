@@ -84,6 +84,16 @@ export async function loadLibrary(
   return value;
 }
 
+/**
+ * Drops the interpreter's cached value of a library after an evaluation that used it failed.
+ * jsonata counts evaluation depth on the environment a function was defined in, and an error
+ * leaves that count raised: a library's functions keep the environment of the library's own
+ * evaluation, so without this, failures add up until every call stops with D1011.
+ */
+export function forgetLibrary(file: MappingFile, format: string): void {
+  libraries.delete(`interpreted:${format}:${file.path}`);
+}
+
 /** `file:line:column` of a character offset in a mapping's text. */
 export function location(file: MappingFile, position: number | undefined): string {
   if (position === undefined || position < 0) return file.path;

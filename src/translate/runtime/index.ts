@@ -30,6 +30,7 @@ export {
   wrapInput,
 } from "./core.ts";
 export { isMappingError, type MappingError, withMessage } from "./errors.ts";
+export { fx } from "./fast.ts";
 export {
   and,
   arith,
