@@ -14,6 +14,10 @@
  * 127.0.0.1; everything it starts is stopped at the end.
  *
  * Knobs (environment): LOAD_EVENTS (5000), LOAD_CONCURRENCY (50), LOAD_DEADLINE_SECONDS (480).
+ *
+ * Two more routes take every event, each to its own healthy destination (test/load/gated.ts):
+ * `held` is paused for the whole run, then resumed, and must then receive every event (none
+ * before); `slow` has `maxPerSecond` and must never receive more within any second.
  */
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -21,6 +25,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gatedRoutes, HELD, maxInWindow, RATE, SLOW, startGated } from "./gated.ts";
 import {
   buildSnapshot,
   freePort,
@@ -125,6 +130,19 @@ const workerPort = await freePort();
 const persist = mkdtempSync(join(tmpdir(), "wt-load-"));
 
 const snapshot = buildSnapshot(persist);
+const held = await startGated(HOST);
+const slow = await startGated(HOST);
+{
+  // The gated routes, as a TOML literal string (the JSON needs no escaping).
+  const toml = join(snapshot, "wrangler.toml");
+  writeFileSync(
+    toml,
+    readFileSync(toml, "utf8").replace(
+      /^\[vars\]$/m,
+      `[vars]\nROUTES = '${gatedRoutes(HOST, held, slow)}'`,
+    ),
+  );
+}
 const adminToken = randomUUID();
 const vars: Record<string, string> = {
   TARGET_FORMAT: "dotted",
@@ -155,6 +173,10 @@ async function stopAll() {
   for (const socket of sockets) socket.destroy();
   destination.closeAllConnections();
   await new Promise((resolve) => destination.close(resolve));
+  for (const gated of [held, slow]) {
+    gated.server.closeAllConnections();
+    gated.server.close();
+  }
   rmSync(persist, { recursive: true, force: true });
 }
 process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
@@ -235,6 +257,12 @@ try {
   say(`destination on ${HOST}:${destinationPort}; starting wrangler dev on ${HOST}:${workerPort}`);
   await worker.ready();
   say("worker ready");
+  const pause = await fetch(`${base}/routes/${HELD}/pause`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
+  if (!pause.ok) throw new Error(`pausing ${HELD}: ${pause.status} ${await pause.text()}`);
+  say(`route ${HELD} paused`);
   const ingestStarted = Date.now();
   const down = outage();
   let next = 0;
@@ -264,6 +292,53 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 5000));
   }
 
+  // The paused route: nothing while paused; after resume, every accepted event.
+  const heldBeforeResume = held.arrivals.length;
+  const resume = await fetch(`${base}/routes/${HELD}/resume`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${adminToken}` },
+  });
+  const resumedAt = Date.now();
+  say(`route ${HELD} resumed: ${JSON.stringify(await resume.json())}`);
+  const missing = (gated: typeof held, route: string) =>
+    [...accepted].filter((id) => !gated.delivered.has(webhookId(id, route, 0)));
+  while (Date.now() < deadline + 120_000) {
+    const heldMissing = missing(held, HELD).length;
+    const slowMissing = missing(slow, SLOW).length;
+    say(
+      `${HELD}: ${accepted.size - heldMissing} delivered; ${SLOW}: ${accepted.size - slowMissing} delivered`,
+    );
+    if (heldMissing === 0 && slowMissing === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+  }
+  const gated = {
+    held: {
+      whilePaused: heldBeforeResume,
+      delivered: accepted.size - missing(held, HELD).length,
+      lost: missing(held, HELD).length,
+      duplicated: held.arrivals.length - (accepted.size - missing(held, HELD).length),
+      secondsAfterResume: Math.round(((held.arrivals.at(-1) ?? resumedAt) - resumedAt) / 1000),
+    },
+    slow: {
+      maxPerSecond: RATE,
+      delivered: accepted.size - missing(slow, SLOW).length,
+      lost: missing(slow, SLOW).length,
+      mostInAnySecond: maxInWindow(slow.arrivals),
+      averagePerSecond: Number(
+        (
+          slow.arrivals.length /
+          Math.max(1, ((slow.arrivals.at(-1) ?? 0) - (slow.arrivals[0] ?? 0)) / 1000)
+        ).toFixed(1),
+      ),
+    },
+  };
+  console.log(`\nGATED ROUTES ${JSON.stringify(gated)}`);
+  const gatedOk =
+    gated.held.whilePaused === 0 &&
+    gated.held.lost === 0 &&
+    gated.slow.lost === 0 &&
+    gated.slow.mostInAnySecond <= RATE;
+
   const seconds = (Date.now() - started) / 1000;
   const summary = {
     posted: EVENTS,
@@ -292,7 +367,7 @@ try {
     console.error(`LOST ${tally.lost.length} events, e.g. ${tally.lost.slice(0, 5).join(", ")}`);
     console.error(worker.output().slice(-3000));
   }
-  exitCode = tally.lost.length === 0 && accepted.size > 0 ? 0 : 1;
+  exitCode = tally.lost.length === 0 && accepted.size > 0 && gatedOk ? 0 : 1;
 } catch (error) {
   console.error(error);
 } finally {

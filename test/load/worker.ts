@@ -48,6 +48,8 @@ export function buildSnapshot(dir: string): string {
     "src",
     "scripts",
     "mappings",
+    // wrangler.toml's [build] runs `npm run compile` (scripts/compile) before bundling.
+    "scripts",
     "test/fixtures",
     "package.json",
     "wrangler.toml",
