@@ -14,7 +14,7 @@ import { translate } from "../src/translate/index.ts";
 import { fixtures } from "./fixtures.ts";
 
 describe.each(fixtures)("$format/$name", ({ format, name, body }) => {
-  it.each(formatIds)(`→ %s matches ${format}/${name}/%s.json`, async (target) => {
+  it.each(formatIds)(`→ %s matches ${format}/${name}/<target>.json`, async (target) => {
     const result = await translate(format, target, body);
     const output = result.ok ? result.value : { error: result.error };
     await expect(`${JSON.stringify(output, null, 2)}\n`).toMatchFileSnapshot(

@@ -51,9 +51,18 @@ function wrongTyped(body: unknown): Array<{ path: Path; value: unknown }> {
   });
 }
 
+/**
+ * Which fixtures are posted: all of them with `VITE_HOSTILE_FULL=1`; by default every third one in
+ * the corpus's order (sorted by format, so every format and every kind of case stays represented),
+ * which keeps this file near half a minute as the corpus grows.
+ */
+const sampled = import.meta.env.VITE_HOSTILE_FULL
+  ? fixtures
+  : fixtures.filter((_, index) => index % 3 === 0);
+
 describe("every field given the wrong type", () => {
   let total = 0;
-  it.each(fixtures.map((f) => [`${f.format}/${f.name}`, f] as const))(
+  it.each(sampled.map((f) => [`${f.format}/${f.name}`, f] as const))(
     "%s",
     async (_, fixture) => {
       const cases = wrongTyped(fixture.body);
