@@ -3,45 +3,17 @@
  * Worker under `wrangler dev` (local D1, queues and Durable Objects), delivering to its own dev
  * sink. Sign in, find an event, open it, see an attempt's status, replay it, pause and resume.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { mkdirSync, readFileSync } from "node:fs";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumMissing, type Local, startLocal } from "./local.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const TOKEN = "console-test-token";
 const SHOTS = process.env.CONSOLE_SCREENSHOTS; // a directory: screenshots for a person to look at
-const STATE = ".wrangler/console-test";
-let worker: ChildProcess;
-let browser: Browser;
+const missing = chromiumMissing("test/browser/console.test.ts");
+let local: Local;
 let page: Page;
 let base: string;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address
-          ? resolve(address.port)
-          : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
-async function waitForWorker(url: string, deadline: number): Promise<void> {
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/formats`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`wrangler dev did not answer on ${url}`);
-}
 
 const admin = (path: string, init: RequestInit = {}) =>
   fetch(`${base}${path}`, { ...init, headers: { Authorization: `Bearer ${TOKEN}` } });
@@ -51,50 +23,18 @@ async function shot(name: string) {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`,
-    );
+  if (missing) return;
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
-  rmSync(STATE, { recursive: true, force: true });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  const vars = {
-    ADMIN_TOKEN: TOKEN,
-    DEV_SINK: "true",
-    TARGET_FORMAT: "dotted",
-    DESTINATION_URL: `${base}/dev/sink`,
-    RETRY_BASE_SECONDS: "1",
-  };
-  worker = spawn(
-    "npx",
-    [
-      "wrangler",
-      "dev",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
-      "--persist-to",
-      STATE,
-    ],
-    { stdio: "ignore", detached: true },
-  );
-  await waitForWorker(base, Date.now() + 60_000);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
-  });
-  page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+  local = await startLocal({ state: ".wrangler/console-test", adminToken: TOKEN });
+  base = local.base;
+  page = await local.browser.newPage({ viewport: { width: 1300, height: 900 } });
 }, 90_000);
 
 afterAll(async () => {
-  await browser?.close();
-  if (worker?.pid) process.kill(-worker.pid, "SIGTERM");
+  await local?.stop();
 });
 
-describe("delivery console in Chromium", () => {
+describe.skipIf(missing !== undefined)("delivery console in Chromium", () => {
   it("signs in, finds and opens an event, replays it, pauses and resumes its route", async () => {
     // An event whose payload carries markup and script: the page must show it as text.
     const fixture = JSON.parse(

@@ -2,89 +2,25 @@
  * The playground in a real browser: Debian's Chromium driven by Playwright against the Worker
  * running locally under `wrangler dev`. Runs in Node (not the Workers pool): see vitest.config.ts.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { readFileSync } from "node:fs";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chromiumMissing, type Local, startLocal } from "./local.ts";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-let worker: ChildProcess;
-let browser: Browser;
+const missing = chromiumMissing("test/browser/playground.test.ts");
+let local: Local;
 let page: Page;
 let base: string;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address
-          ? resolve(address.port)
-          : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
-async function waitForWorker(url: string, deadline: number): Promise<void> {
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${url}/formats`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`wrangler dev did not answer on ${url}`);
-}
-
-/** Without Chromium, locally, the test is skipped and says how to install it; CI must run it. */
-const missing = existsSync(CHROMIUM)
-  ? undefined
-  : `Chromium not found at ${CHROMIUM}: install it (Debian/Ubuntu: sudo apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome binary. The playground's browser test needs it.`;
-if (missing && process.env.CI) throw new Error(missing);
-if (missing) console.warn(`\nSKIPPED test/browser/playground.test.ts: ${missing}\n`);
-
 beforeAll(async () => {
   if (missing) return;
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  // Exactly what a user runs: `npm start -- --port N` (the sink follows the port).
-  worker = spawn(
-    "npm",
-    [
-      "start",
-      "--",
-      "--ip",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--persist-to",
-      ".wrangler/browser-test",
-    ],
-    { stdio: "ignore", detached: true },
-  );
-  await waitForWorker(base, Date.now() + 60_000);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-  page = await browser.newPage();
+  local = await startLocal({ state: ".wrangler/browser-test" });
+  base = local.base;
+  page = await local.browser.newPage();
 }, 90_000);
 
 afterAll(async () => {
-  if (missing) return;
-  await browser?.close();
-  if (worker?.pid) process.kill(-worker.pid, "SIGTERM");
+  await local?.stop();
 });
 
 /** WCAG contrast ratio of two CSS rgb() colours. */

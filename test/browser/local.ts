@@ -1,0 +1,122 @@
+/**
+ * What the browser tests share: the Worker started exactly as a user starts it
+ * (`npm start -- --port N`, local D1, queues and Durable Objects, delivering to its own dev sink)
+ * and Debian's Chromium driven by Playwright. Runs in Node (the `browser` project in
+ * vitest.config.ts).
+ *
+ * @example
+ * const missing = chromiumMissing("test/browser/console.test.ts");
+ * let local: Local;
+ * beforeAll(async () => {
+ *   if (!missing) local = await startLocal({ state: ".wrangler/console-test", adminToken: "t" });
+ * }, 90_000);
+ * afterAll(() => local?.stop());
+ * describe.skipIf(missing !== undefined)("…", () => { … local.browser.newPage() … });
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { type Browser, chromium } from "playwright-core";
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/**
+ * Undefined when Chromium is there. Without it, locally, the test file is to be skipped: this
+ * prints why and how to install it, and returns that text. In CI (CI set) a missing Chromium is
+ * an error: CI installs it (.ci/run) and must run the browser tests.
+ */
+export function chromiumMissing(testFile: string): string | undefined {
+  if (existsSync(CHROMIUM)) return undefined;
+  const missing = `Chromium not found at ${CHROMIUM}: install it (Debian/Ubuntu: sudo apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome binary. The browser tests need it.`;
+  if (process.env.CI) throw new Error(missing);
+  // Straight to stderr: vitest's silent "passed-only" would swallow a console line of a skipped file.
+  process.stderr.write(`\nSKIPPED ${testFile}: ${missing}\n\n`);
+  return missing;
+}
+
+export interface Local {
+  /** `http://127.0.0.1:<port>`, where `npm start` listens. */
+  base: string;
+  browser: Browser;
+  /** Closes Chromium and stops the Worker (wrangler dev and workerd with it). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `npm start -- --ip 127.0.0.1 --port <free port> --persist-to <state>` (its local state
+ * deleted first) and Chromium, once the Worker answers.
+ */
+export async function startLocal(options: { state: string; adminToken?: string }): Promise<Local> {
+  rmSync(options.state, { recursive: true, force: true });
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const args = ["--ip", "127.0.0.1", "--port", String(port), "--persist-to", options.state];
+  // detached: its own process group, so that stop() ends npm, wrangler and workerd together.
+  const worker = spawn("npm", ["start", "--", ...args], {
+    stdio: "ignore",
+    detached: true,
+    env: { ...process.env, ...(options.adminToken ? { ADMIN_TOKEN: options.adminToken } : {}) },
+  });
+  try {
+    await waitForWorker(base, worker, Date.now() + 60_000);
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    return {
+      base,
+      browser,
+      async stop() {
+        await browser.close();
+        stopGroup(worker);
+      },
+    };
+  } catch (error) {
+    stopGroup(worker);
+    throw error;
+  }
+}
+
+function stopGroup(worker: ChildProcess) {
+  if (worker.pid && worker.exitCode === null) {
+    try {
+      process.kill(-worker.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address
+          ? resolve(address.port)
+          : reject(new Error("no free port")),
+      );
+    });
+  });
+}
+
+async function waitForWorker(url: string, worker: ChildProcess, deadline: number): Promise<void> {
+  while (Date.now() < deadline) {
+    if (worker.exitCode !== null) throw new Error(`npm start exited (${worker.exitCode})`);
+    try {
+      if ((await fetch(`${url}/formats`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`npm start did not answer on ${url} within 60 s`);
+}
