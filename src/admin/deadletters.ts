@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { Env } from "../config/env.ts";
 import { loadConfig } from "../config/index.ts";
 import { log } from "../config/log.ts";
-import { type DeliveryMessage, enqueueMany, enqueueOne } from "../enqueue/index.ts";
+import { enqueueOne } from "../enqueue/index.ts";
 import {
   DeadLetter,
   DeadLetterPage,
@@ -14,24 +14,18 @@ import {
   validQuery,
 } from "../openapi/schemas.ts";
 import {
-  deadLettersMatching,
   deleteDeadLetter,
-  markDeadLettersReplayed,
-  markRequeued,
-  restoreFromDeadLetters,
-} from "../storage/console.ts";
-import {
   getDeadLetter,
   listDeadLetters,
   markReplayed,
-  nowSeconds,
   restoreEvent,
   type DeadLetter as StoredDeadLetter,
 } from "../storage/index.ts";
 import { jsonOnly } from "../validate/index.ts";
 import { requireAdmin } from "./auth.ts";
 import { readBody } from "./body.ts";
-import { DeadLetterFilterBody, ReplayCount } from "./schemas.ts";
+import { replayMatching } from "./bulk-replay.ts";
+import { DeadLetterFilterBody, first, limitQuery, ReplayCount } from "./schemas.ts";
 
 type Ctx = Context<{ Bindings: Env }>;
 
@@ -47,23 +41,11 @@ const withIsoTimes = (letter: StoredDeadLetter) => ({
 const notFound = (c: Ctx, id: string) =>
   c.json({ error: "not_found", message: `No dead letter with id "${id.slice(0, 100)}".` }, 404);
 
-/** The first value of a query parameter (a repeated one arrives as a list). */
-const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
-const queryValue = z.union([z.string(), z.array(z.string())]).optional();
-
 const ListQuery = z.object({
-  limit: queryValue
-    .transform((value, ctx) => {
-      const text = first(value);
-      const limit = text === undefined ? 20 : Number(text);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-        ctx.addIssue({ code: "custom", message: "limit must be an integer from 1 to 100." });
-        return z.NEVER;
-      }
-      return limit;
-    })
-    .openapi({ type: "integer", minimum: 1, maximum: 100, default: 20 }),
-  cursor: queryValue
+  limit: limitQuery(20, 100),
+  cursor: z
+    .union([z.string(), z.array(z.string())])
+    .optional()
     .transform((value, ctx) => {
       const text = first(value);
       if (text === undefined) return undefined;
@@ -200,10 +182,6 @@ defineRoute(
   },
 );
 
-/** Dead letters one bulk replay queues at most (50 batches of 100); `more` says there are others. */
-const BULK_REPLAY_MAX = 5000;
-const BULK_BATCH = 100;
-
 defineRoute(
   deadLetterRoutes,
   createRoute({
@@ -237,46 +215,13 @@ defineRoute(
         503,
       );
     }
-    const routes = new Set(config.config.routes.map((route) => route.name));
     const filter = {
       ...(body.route ? { route: body.route } : {}),
       ...(body.source ? { source: body.source } : {}),
       ...(body.since ? { since: Math.floor(Date.parse(body.since) / 1000) } : {}),
     };
-    let replayed = 0;
-    let skipped = 0;
-    let after = 0;
-    let more = false;
-    while (replayed + skipped < BULK_REPLAY_MAX) {
-      const refs = await deadLettersMatching(c.env.DB, filter, BULK_BATCH, after);
-      if (refs.length === 0) break;
-      after = refs[refs.length - 1]?.seq ?? after;
-      const live = refs.filter((ref) => routes.has(ref.route));
-      skipped += refs.length - live.length;
-      const now = nowSeconds();
-      const ids = live.map((ref) => ref.id);
-      await restoreFromDeadLetters(c.env.DB, ids, now);
-      await markRequeued(
-        c.env.DB,
-        live.map((ref) => ({ event: ref.eventId, route: ref.route })),
-        now,
-      );
-      await enqueueMany(
-        c.env,
-        live.map(
-          (ref): DeliveryMessage => ({
-            v: 1,
-            event: ref.eventId,
-            route: ref.route,
-            replay: ref.id,
-          }),
-        ),
-      );
-      await markDeadLettersReplayed(c.env.DB, ids, now);
-      replayed += live.length;
-      if (refs.length < BULK_BATCH) break;
-      more = replayed + skipped >= BULK_REPLAY_MAX;
-    }
+    const routes = new Set(config.config.routes.map((route) => route.name));
+    const { replayed, skipped, more } = await replayMatching(c.env, filter, routes);
     log("info", "dead letters replayed", { ...filter, replayed, skipped });
     return c.json({ replayed, ...(skipped ? { skipped } : {}), ...(more ? { more } : {}) }, 202);
   },

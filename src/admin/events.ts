@@ -12,11 +12,12 @@ import {
   decodeEventCursor,
   deliveriesOf,
   encodeEventCursor,
+  getEvent,
   listEvents,
   markRequeued,
+  nowSeconds,
   perMinute,
-} from "../storage/console.ts";
-import { getEvent, nowSeconds } from "../storage/index.ts";
+} from "../storage/index.ts";
 import { translateEvent } from "../translate/index.ts";
 import { jsonOnly } from "../validate/index.ts";
 import { requireAdmin } from "./auth.ts";

@@ -6,7 +6,7 @@ import { type Config, loadConfig } from "../config/index.ts";
 import { log } from "../config/log.ts";
 import { gateStatus, pauseRoute, resumeRoute } from "../coordinate/index.ts";
 import { defineRoute, errors, openApiApp } from "../openapi/schemas.ts";
-import { countsByRoute, dayAgo } from "../storage/console.ts";
+import { countsByRoute, dayAgo } from "../storage/index.ts";
 import { jsonOnly } from "../validate/index.ts";
 import { requireAdmin } from "./auth.ts";
 import { RouteList, RouteParams, RouteState } from "./schemas.ts";

@@ -142,3 +142,10 @@ function toDeadLetter(row: DeadLetterRow): DeadLetter {
     lastError: row.last_error,
   };
 }
+
+/** Deletes one dead letter; false when there was none with that id. */
+export async function deleteDeadLetter(db: D1Database, id: string): Promise<boolean> {
+  await ready(db);
+  const result = await db.prepare("DELETE FROM dead_letters WHERE id = ?").bind(id).run();
+  return (result.meta.changes ?? 0) > 0;
+}

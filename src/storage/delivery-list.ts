@@ -2,9 +2,11 @@
  * Reading the outbox for people (the delivery console, the admin API): deliveries by route and
  * status, newest change first, with a cursor; one delivery with its attempts.
  */
+
 import { type Attempt, listAttempts } from "./attempts.ts";
 import { ready } from "./db.ts";
 import { type DeliveryState, toDeliveryState } from "./deliveries.ts";
+import { where } from "./where.ts";
 
 /** A delivery row with what the console shows of its event. */
 export interface DeliveryView extends DeliveryState {
@@ -77,32 +79,27 @@ export async function listDeliveries(
   cursor?: DeliveryCursor,
 ): Promise<{ items: DeliveryView[]; next?: DeliveryCursor }> {
   await ready(db);
-  const where: string[] = [];
-  const params: unknown[] = [];
-  if (filter.route !== undefined) {
-    where.push("d.route = ?");
-    params.push(filter.route);
-  }
-  if (filter.status !== undefined) {
-    where.push("d.status = ?");
-    params.push(filter.status);
-  }
-  if (filter.eventId !== undefined) {
-    where.push("d.event_id = ?");
-    params.push(filter.eventId);
-  }
-  if (cursor) {
-    where.push("(d.updated_at, d.event_id, d.route) < (?, ?, ?)");
-    params.push(cursor.updatedAt, cursor.eventId, cursor.route);
-  }
+  const { sql, binds } = where([
+    filter.route !== undefined ? ["d.route = ?", filter.route] : undefined,
+    filter.status !== undefined ? ["d.status = ?", filter.status] : undefined,
+    filter.eventId !== undefined ? ["d.event_id = ?", filter.eventId] : undefined,
+    cursor
+      ? [
+          "(d.updated_at, d.event_id, d.route) < (?, ?, ?)",
+          cursor.updatedAt,
+          cursor.eventId,
+          cursor.route,
+        ]
+      : undefined,
+  ]);
   const rows = await db
     .prepare(
       `SELECT d.*, e.source, e.name, e.received_at FROM deliveries AS d
        LEFT JOIN events AS e ON e.id = d.event_id
-       ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+       ${sql}
        ORDER BY d.updated_at DESC, d.event_id DESC, d.route DESC LIMIT ?`,
     )
-    .bind(...params, limit + 1)
+    .bind(...binds, limit + 1)
     .all<ViewRow>();
   const page = rows.results.slice(0, limit);
   const last = page.at(-1);

@@ -3,16 +3,21 @@
  * - events.ts: admission (24-hour dedupe) and the accepted events;
  * - deliveries.ts: the outbox, one row per (event, route) saying where its delivery stands;
  * - delivery-list.ts: reading the outbox for people (console, admin API);
+ * - event-list.ts, activity.ts: the console's lists of events and its counts per route and minute;
+ * - replay.ts: queueing events and dead letters again (one or in bulk);
  * - attempts.ts: every delivery attempt, and the deliveries that succeeded;
  * - dead-letters.ts: deliveries given up on, with what is needed to replay them;
  * - housekeeping.ts: pruning past retention; sink.ts: the local dev sink;
- * - schema.ts: the tables (created at runtime by `ready` in db.ts).
+ * - schema.ts: the tables (created at runtime by `ready` in db.ts); where.ts: list filters.
  */
+export * from "./activity.ts";
 export * from "./attempts.ts";
 export * from "./db.ts";
 export * from "./dead-letters.ts";
 export * from "./deliveries.ts";
 export * from "./delivery-list.ts";
+export * from "./event-list.ts";
 export * from "./events.ts";
 export * from "./housekeeping.ts";
+export * from "./replay.ts";
 export * from "./sink.ts";
