@@ -12,6 +12,8 @@ import { describe, expect, it } from "vitest";
 const run = promisify(execFile);
 const SAMPLE = "test/fixtures/chatwoot/message-created-incoming/source.json";
 const SHIPPED = "mappings/dotted/from-canonical/message.jsonata";
+/** The sample is a Hoory (Chatwoot family) webhook; most tests translate it into dotted. */
+const HOORY_TO_DOTTED = ["--from", "hoory", "--to", "dotted"];
 
 /** Runs the CLI with `args` from the repository root (cwd) or another directory (INIT_CWD). */
 async function translate(args: string[], initCwd?: string) {
@@ -52,10 +54,7 @@ describe("npm run translate -- --mapping", () => {
   it("<shipped path>=<edited file> uses a copy kept anywhere, and the trace marks it", async () => {
     const { file } = editedCopy();
     const got = await translate([
-      "--from",
-      "hoory",
-      "--to",
-      "dotted",
+      ...HOORY_TO_DOTTED,
       "--trace",
       "--mapping",
       `${SHIPPED}=${file}`,
@@ -72,10 +71,7 @@ describe("npm run translate -- --mapping", () => {
     const { dir } = editedCopy();
     const got = await translate(
       [
-        "--from",
-        "hoory",
-        "--to",
-        "dotted",
+        ...HOORY_TO_DOTTED,
         "--mapping",
         `${SHIPPED}=my-message.jsonata`,
         join(process.cwd(), SAMPLE),
@@ -87,34 +83,17 @@ describe("npm run translate -- --mapping", () => {
   }, 60_000);
 
   it("<shipped path> alone uses the shipped file (edited in place); without --mapping nothing is marked", async () => {
-    const inPlace = await translate([
-      "--from",
-      "hoory",
-      "--to",
-      "dotted",
-      "--trace",
-      "--mapping",
-      SHIPPED,
-      SAMPLE,
-    ]);
+    const inPlace = await translate([...HOORY_TO_DOTTED, "--trace", "--mapping", SHIPPED, SAMPLE]);
     expect(inPlace.code, inPlace.stderr).toBe(0);
     expect(JSON.parse(inPlace.stdout).trace[0].edited).toEqual([SHIPPED]);
-    const plain = await translate(["--from", "hoory", "--to", "dotted", "--trace", SAMPLE]);
+    const plain = await translate([...HOORY_TO_DOTTED, "--trace", SAMPLE]);
     expect(JSON.parse(plain.stdout).trace[0]).not.toHaveProperty("edited");
   }, 60_000);
 
   it("a --mapping that replaces no shipped file is an error listing the shipped paths", async () => {
     const { file } = editedCopy();
     for (const option of [file, `mappings/dotted/from-canonical/nope.jsonata=${file}`]) {
-      const got = await translate([
-        "--from",
-        "hoory",
-        "--to",
-        "dotted",
-        "--mapping",
-        option,
-        SAMPLE,
-      ]);
+      const got = await translate([...HOORY_TO_DOTTED, "--mapping", option, SAMPLE]);
       expect(got.code, option).toBe(2);
       expect(got.stdout).toBe("");
       expect(got.stderr).toContain("is not a shipped mapping file");
