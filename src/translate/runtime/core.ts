@@ -52,6 +52,17 @@ export function push(s: Seq, value: V): void {
   s.push(value);
 }
 
+/**
+ * Appends every item of an array, as jsonata's `forEach` flattening does: a hole of a sparse
+ * array (which no JSON input has, but a test's mutation can make) is skipped, an `undefined` kept.
+ */
+export function pushAll(s: Seq, items: V[]): void {
+  for (let j = 0; j < items.length; j++) {
+    const item = items[j];
+    if (item !== undefined || j in items) push(s, item);
+  }
+}
+
 export function isSeq(value: V): boolean {
   return Array.isArray(value) && (value as Seq).sequence === true;
 }
@@ -90,7 +101,7 @@ export function lookup(input: V, key: string): V {
     for (let i = 0; i < input.length; i++) {
       const res = lookup(input[i], key);
       if (res === undefined) continue;
-      if (Array.isArray(res)) for (let j = 0; j < res.length; j++) push(result, res[j]);
+      if (Array.isArray(res)) pushAll(result, res);
       else push(result, res);
     }
     return result;
@@ -116,7 +127,7 @@ export function step(input: Seq, f: (item: V) => V, last: boolean): Seq {
   for (let i = 0; i < result.length; i++) {
     const res = result[i];
     if (!Array.isArray(res) || (res as Seq).cons) push(out, res);
-    else for (let j = 0; j < res.length; j++) push(out, res[j]);
+    else pushAll(out, res);
   }
   return out;
 }

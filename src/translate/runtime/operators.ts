@@ -2,7 +2,7 @@
  * JSONata operators and constructors for compiled mappings, with jsonata's errors: an error from
  * the operator itself carries the operator's position (`at`), as in the interpreter.
  */
-import { append, isFn, isNumeric, push, seq, seq1, truthy, type V } from "./core.ts";
+import { append, isFn, isNumeric, LIMITS, push, seq, seq1, truthy, type V } from "./core.ts";
 import type { MappingError } from "./errors.ts";
 
 function raise(error: MappingError, at: number, token: string): never {
@@ -162,11 +162,22 @@ export function array(items: V[], nested: readonly boolean[], cons: boolean): V[
     const value = items[i];
     if (value === undefined) continue;
     if (nested[i]) result.push(value);
-    else result = append(result, value);
+    else if (!Array.isArray(value)) {
+      if (result.length >= LIMITS.sequence)
+        throw { code: "D2015", value: result.length + 1 } satisfies MappingError;
+      result.push(value);
+    } else if (value.length + result.length > LIMITS.sequence || !dense(value))
+      result = append(result, value); // the guardrail's error, or a sparse array's holes kept
+    else for (let j = 0; j < value.length; j++) result.push(value[j]);
   }
   if (cons)
     Object.defineProperty(result, "cons", { enumerable: false, configurable: false, value: true });
   return result;
+}
+
+function dense(items: V[]): boolean {
+  for (let j = 0; j < items.length; j++) if (items[j] === undefined && !(j in items)) return false;
+  return true;
 }
 
 /** Sets a key of a constructed object; `__proto__` and friends become plain own keys. */
@@ -231,9 +242,14 @@ export { push, seq };
 /**
  * The context of every value of an object constructor with literal keys on an array: the items
  * appended together (one item: the item itself; none: undefined), as jsonata's grouping gives.
+ * jsonata pushes `undefined` into an empty array context, even one that is part of the input
+ * (`{"a": [[]]}.a.{"k": 1}`); so does this, or a later read of that input would differ.
  */
 export function groupData(items: V[]): V {
-  if (items.length === 0) return undefined;
+  if (items.length === 0) {
+    items.push(undefined);
+    return undefined;
+  }
   let data = items[0];
   for (let i = 1; i < items.length; i++) data = append(data, items[i]);
   return data;
