@@ -409,7 +409,7 @@ export class Compiler {
       keys.every((key) => key !== undefined) &&
       new Set(keys).size === keys.length &&
       !keys.some((key) => key === "_jsonata_lambda" || key === "_jsonata_function");
-    if (!literalKeys || pairs.some(([, value]) => hasLambda(value))) return generic();
+    if (!literalKeys) return generic();
     if (pairs.length === 0) return `(Array.isArray(${c.input}) ? ${generic()} : {})`;
     // Literal keys: every item of an array context lands in every key, so all values share one
     // context. The interpreter evaluates values in Object.keys order (integer-like keys first).
@@ -420,7 +420,10 @@ export class Compiler {
     const ctx = fresh("c");
     const obj = fresh("o");
     const tmp = fresh("t");
-    c.fn.temps.push(ctx, obj, tmp);
+    // A lambda in a value captures the context: then it gets a binding of its own (a parameter),
+    // not a temporary of the enclosing function that a later evaluation would overwrite.
+    const captured = pairs.some(([, value]) => hasLambda(value));
+    if (!captured) c.fn.temps.push(ctx, obj, tmp);
     const inner: Ctx = { ...c, input: ctx, top: false };
     const sets = Object.keys(order).map((key) => {
       const value = this.emit((pairs[order[key] as number] as Node[])[1], inner, k + 1);
@@ -430,7 +433,10 @@ export class Compiler {
           : `(${obj}[${JSON.stringify(key)}] = ${tmp})`;
       return `((${tmp} = ${value}) !== undefined && ${target})`;
     });
-    return `(D > ${LIMIT - k - 1} ? R.deep() : (${ctx} = Array.isArray(${c.input}) ? R.groupData(${c.input}) : ${c.input}, ${obj} = {}, ${sets.join(", ")}, ${obj}))`;
+    const data = `Array.isArray(${c.input}) ? R.groupData(${c.input}) : ${c.input}`;
+    if (captured)
+      return `(D > ${LIMIT - k - 1} ? R.deep() : ((${ctx}) => { let ${tmp}; const ${obj} = {}; ${sets.join("; ")}; return ${obj}; })(${data}))`;
+    return `(D > ${LIMIT - k - 1} ? R.deep() : (${ctx} = ${data}, ${obj} = {}, ${sets.join(", ")}, ${obj}))`;
   }
 
   private block(n: Node, c: Ctx, k: number): string {

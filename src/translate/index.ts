@@ -1,23 +1,19 @@
 import { CanonicalEvent } from "../canonical/index.ts";
-import { type AppError, fail, formatPath, ok, type Result } from "../errors/index.ts";
+import { fail, formatPath, ok, type Result } from "../errors/index.ts";
 import { detectFormat, findFormat, lookalike } from "../formats/index.ts";
 import type { FormatDefinition, WireEvent } from "../formats/types.ts";
-import { compiledFor } from "./compiled.ts";
-import { evaluate, forgetLibrary, loadLibrary, type MappingFile } from "./mapping.ts";
+import type { MappingFile } from "./mapping.ts";
+import {
+  contractBroken,
+  type Delivery,
+  describe,
+  isSkip,
+  readEncoded,
+  type Skip,
+} from "./outputs.ts";
+import { andThen, type Maybe, runMapping } from "./run.ts";
 
-/** One body to POST to a destination, in the target format. */
-export interface Delivery {
-  /** The target's event name (`message_created`, `message.create.contact.chat`, `message`). */
-  event: string;
-  /** The exact JSON to POST. */
-  body: unknown;
-}
-
-/** A source event that the target cannot express, and why. */
-export interface Skip {
-  event: string;
-  reason: string;
-}
+export type { Delivery, Skip };
 
 /** Which mapping files ran for one source event, and the canonical event between them. */
 export interface TraceStep {
@@ -88,7 +84,8 @@ export async function translate(
     ...(options.trace ? { trace: [] } : {}),
   };
   for (const event of events.value) {
-    const step = await translateEvent(source.value, target.value, event, options);
+    const maybe = translateEventNow(source.value, target.value, event, options);
+    const step = maybe instanceof Promise ? await maybe : maybe;
     if (!step.ok) return step;
     translation.deliveries.push(...step.value.deliveries);
     translation.skipped.push(...step.value.skipped);
@@ -150,20 +147,31 @@ export async function translateEvent(
   event: WireEvent,
   options: TranslateOptions = {},
 ): Promise<Result<EventTranslation>> {
+  return translateEventNow(source, target, event, options);
+}
+
+/** `translateEvent`, synchronous when every mapping that runs is compiled. */
+function translateEventNow(
+  source: FormatDefinition,
+  target: FormatDefinition,
+  event: WireEvent,
+  options: TranslateOptions,
+): Maybe<Result<EventTranslation>> {
   const trace: TraceStep = { event: event.name, mappings: [] };
-  const decoded = await toCanonical(source, event, options, trace);
-  if (!decoded.ok) return decoded;
-  if ("skip" in decoded.value) {
-    return ok({
-      deliveries: [],
-      skipped: [{ event: event.name, reason: decoded.value.skip }],
-      trace,
-    });
-  }
-  trace.canonical = decoded.value;
-  const encoded = await fromCanonical(target, decoded.value, options, trace);
-  if (!encoded.ok) return encoded;
-  return ok({ ...encoded.value, trace });
+  return andThen(toCanonicalNow(source, event, options, trace), (decoded) => {
+    if (!decoded.ok) return decoded;
+    if ("skip" in decoded.value) {
+      return ok({
+        deliveries: [],
+        skipped: [{ event: event.name, reason: decoded.value.skip }],
+        trace,
+      });
+    }
+    trace.canonical = decoded.value;
+    return andThen(fromCanonicalNow(target, decoded.value, options, trace), (encoded) =>
+      encoded.ok ? ok({ ...encoded.value, trace }) : encoded,
+    );
+  });
 }
 
 /** Maps one source event to the canonical model, or says why it has no canonical counterpart. */
@@ -173,20 +181,28 @@ export async function toCanonical(
   options: TranslateOptions = {},
   trace?: TraceStep,
 ): Promise<Result<CanonicalEvent | { skip: string }>> {
+  return toCanonicalNow(format, event, options, trace);
+}
+
+function toCanonicalNow(
+  format: FormatDefinition,
+  event: WireEvent,
+  options: TranslateOptions,
+  trace?: TraceStep,
+): Maybe<Result<CanonicalEvent | { skip: string }>> {
   const file = findMapping(format.toCanonical, event.dispatch ?? event.name);
   if (!file) {
     return ok({
       skip: `${format.name} event "${event.name}" has no mapping to the canonical model`,
     });
   }
-  const output = await runMapping(format, file, event.payload, options, trace);
-  if (!output.ok) return output;
-  if (isSkip(output.value)) return ok(output.value);
-  const canonical = CanonicalEvent.safeParse(output.value);
-  if (!canonical.success) {
-    return fail(contractBroken(file, canonical.error.issues));
-  }
-  return ok(canonical.data);
+  return andThen(runMapping(format, file, event.payload, options, trace), (output) => {
+    if (!output.ok) return output;
+    if (isSkip(output.value)) return ok(output.value);
+    const canonical = CanonicalEvent.safeParse(output.value);
+    if (!canonical.success) return fail(contractBroken(file, canonical.error.issues));
+    return ok(canonical.data);
+  });
 }
 
 /** Maps one canonical event to the target format: zero or more deliveries, or skips with reasons. */
@@ -196,6 +212,15 @@ export async function fromCanonical(
   options: TranslateOptions = {},
   trace?: TraceStep,
 ): Promise<Result<{ deliveries: Delivery[]; skipped: Skip[] }>> {
+  return fromCanonicalNow(format, event, options, trace);
+}
+
+function fromCanonicalNow(
+  format: FormatDefinition,
+  event: CanonicalEvent,
+  options: TranslateOptions,
+  trace?: TraceStep,
+): Maybe<Result<{ deliveries: Delivery[]; skipped: Skip[] }>> {
   const file = format.fromCanonical[event.kind];
   if (!file) {
     return ok({
@@ -205,38 +230,9 @@ export async function fromCanonical(
       ],
     });
   }
-  const output = await runMapping(format, file, event, options, trace);
-  if (!output.ok) return output;
-  return readEncoded(file, event, output.value);
-}
-
-function readEncoded(
-  file: MappingFile,
-  event: CanonicalEvent,
-  output: unknown,
-): Result<{ deliveries: Delivery[]; skipped: Skip[] }> {
-  const results = output === undefined ? [] : Array.isArray(output) ? output : [output];
-  const deliveries: Delivery[] = [];
-  const skipped: Skip[] = [];
-  for (const item of results) {
-    if (isSkip(item)) skipped.push({ event: event.source.event, reason: item.skip });
-    else if (isDelivery(item)) deliveries.push({ event: item.event, body: item.body });
-    else {
-      return fail({
-        code: "mapping_failed",
-        status: 422,
-        message: `${file.path}: a from-canonical mapping must return {"event", "body"} or {"skip"}, got ${JSON.stringify(item)?.slice(0, 200)}`,
-        details: { mapping: file.path },
-      });
-    }
-  }
-  if (deliveries.length === 0 && skipped.length === 0) {
-    skipped.push({
-      event: event.source.event,
-      reason: `${file.path} produced nothing for ${describe(event)}`,
-    });
-  }
-  return ok({ deliveries, skipped });
+  return andThen(runMapping(format, file, event, options, trace), (output) =>
+    output.ok ? readEncoded(file, event, output.value) : output,
+  );
 }
 
 const globCache = new WeakMap<Record<string, MappingFile>, Array<[RegExp, MappingFile]>>();
@@ -258,117 +254,4 @@ function findMapping(table: Record<string, MappingFile>, name: string): MappingF
 export function globToRegExp(glob: string): RegExp {
   const escaped = glob.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&"));
   return new RegExp(`^${escaped.join("[^.]+")}$`);
-}
-
-function withOverride(file: MappingFile, options: TranslateOptions): MappingFile {
-  const text = options.overrides?.get(file.path);
-  return text === undefined ? file : { path: file.path, text, edited: true };
-}
-
-/**
- * Runs one mapping file of a format (or its edited copy) on an input, with `$format`,
- * `$platform`, the format's variables and the libraries the file names bound; records the files
- * that ran in the trace.
- */
-async function runMapping(
-  format: FormatDefinition,
-  file: MappingFile,
-  input: unknown,
-  options: TranslateOptions,
-  trace?: TraceStep,
-): Promise<Result<unknown>> {
-  trace?.mappings.push(file.path);
-  const mapping = withOverride(file, options);
-  const variables: Record<string, unknown> = {
-    format: format.id,
-    platform: format.name,
-    ...format.variables,
-  };
-  const libraries = librariesNamedBy(format, mapping).map(
-    ([name, library]) => [name, withOverride(library, options)] as const,
-  );
-  // Compiled only when the file and every library it names are: a compiled mapping calls the
-  // compiled library's functions, an interpreted one the interpreter's.
-  const compiled =
-    !options.interpret &&
-    compiledFor(mapping) !== undefined &&
-    libraries.every(([, library]) => compiledFor(library) !== undefined);
-  for (const [name, library] of libraries) {
-    const value = await loadLibrary(library, { ...variables }, compiled);
-    if (!value.ok) return value;
-    variables[name] = value.value;
-    trace?.mappings.push(library.path);
-  }
-  if (trace && !compiled) {
-    trace.interpreted ??= [];
-    trace.interpreted.push(file.path, ...libraries.map(([, library]) => library.path));
-  }
-  const result = await evaluate(mapping, input, variables, compiled);
-  if (!result.ok && !compiled)
-    for (const [, library] of libraries) forgetLibrary(library, format.id);
-  if (result.ok || !compiled) return result;
-  // A failure is reported as the interpreter reports it: which call site an error names can
-  // depend on the order in which the interpreter's concurrent branches ran. Only if the
-  // interpreter does not fail too (a compiler bug, caught by the equivalence tests) is the
-  // compiled code's own error returned.
-  const again = await runMapping(format, file, input, { ...options, interpret: true });
-  return again.ok ? result : again;
-}
-
-const librariesByFile = new WeakMap<MappingFile, Array<[string, MappingFile]>>();
-
-/** The format's libraries a mapping file names (`$readers`), found once per file. */
-function librariesNamedBy(
-  format: FormatDefinition,
-  mapping: MappingFile,
-): Array<[string, MappingFile]> {
-  let named = librariesByFile.get(mapping);
-  if (!named) {
-    named = Object.entries(format.libraries ?? {}).filter(([name]) =>
-      mapping.text.includes(`$${name}`),
-    );
-    librariesByFile.set(mapping, named);
-  }
-  return named;
-}
-
-function describe(event: CanonicalEvent): string {
-  const what =
-    event.kind === "resource.changed" && event.resource
-      ? `${event.resource.type}.${event.resource.action}`
-      : event.kind;
-  return `${what} (source event "${event.source.event}")`;
-}
-
-function isSkip(value: unknown): value is { skip: string } {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as { skip?: unknown }).skip === "string"
-  );
-}
-
-function isDelivery(value: unknown): value is Delivery {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as Delivery).event === "string" &&
-    "body" in value
-  );
-}
-
-function contractBroken(
-  file: MappingFile,
-  issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>,
-): AppError {
-  return {
-    code: "mapping_failed",
-    status: 422,
-    message: `${file.path} produced an event that breaks the canonical model: ${issues
-      .slice(0, 3)
-      .map((i) => `${formatPath(i.path)}: ${i.message}`)
-      .join("; ")}`,
-    issues: issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
-    details: { mapping: file.path },
-  };
 }

@@ -85,6 +85,23 @@ export async function loadLibrary(
 }
 
 /**
+ * `loadLibrary` for a library with compiled code, synchronously (compiled code never awaits).
+ * @example loadCompiledLibrary(readers, { format: "chatwoot", platform: "Chatwoot" })
+ */
+export function loadCompiledLibrary(
+  file: MappingFile,
+  variables: Record<string, unknown>,
+): Result<unknown> {
+  const key = `compiled:${String(variables.format)}:${file.path}`;
+  if (libraries.has(key)) return ok(libraries.get(key));
+  const code = compiledFor(file);
+  if (!code) return fail(mappingError(file, new Error("no compiled code"), "failed"));
+  const value = runCompiled(file, code, {}, { ...mappingFunctions, ...variables }, mappingError);
+  if (value.ok) libraries.set(key, value.value);
+  return value;
+}
+
+/**
  * Drops the interpreter's cached value of a library after an evaluation that used it failed.
  * jsonata counts evaluation depth on the environment a function was defined in, and an error
  * leaves that count raised: a library's functions keep the environment of the library's own

@@ -178,8 +178,21 @@ const resource = z.looseObject(
 
 const links = z.record(z.string(), z.unknown(), { error: "must be an object of URLs" }).nullish();
 
-/** What `data` must hold for each kind of topic. */
+const dataSchemas = new Map<string, z.ZodType>();
+
+/** What `data` must hold for each kind of topic (built once per kind: zod schemas are costly to make). */
 function dataSchema(topic: Topic): z.ZodType {
+  const name =
+    topic.kind === "message" || topic.kind === "user" ? topic.kind : `:${topic.resource}`;
+  let schema = dataSchemas.get(name);
+  if (!schema) {
+    schema = makeDataSchema(topic);
+    dataSchemas.set(name, schema);
+  }
+  return schema;
+}
+
+function makeDataSchema(topic: Topic): z.ZodType {
   if (topic.kind === "message") return z.looseObject({ message, conversation, links });
   if (topic.kind === "user")
     return z.looseObject({ user: resource, channel: resource.nullish(), links });
