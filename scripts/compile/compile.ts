@@ -299,8 +299,11 @@ export class Compiler {
   }
 
   private path(n: Node, c: Ctx, k: number): string {
-    if (n.keepSingletonArray || n.tuple) throw new Unsupported("`[]` in a path", undefined);
+    if (n.keepSingletonArray) throw new Unsupported("`[]` in a path", undefined);
     const steps: Node[] = n.steps;
+    for (const s of steps)
+      if (n.tuple || s.focus || s.index || s.tuple || s.ancestor)
+        throw new Unsupported("`@` / `#` bindings", s.position);
     const plain = (s: Node) => s.type === "name" && !s.stages && !s.predicate;
     const absolute = steps[0].type === "variable";
     if (steps.every(plain)) {
@@ -318,7 +321,9 @@ export class Compiler {
       }
       if (plain(s)) return this.pool.add("N", `R.nameStep(${JSON.stringify(s.value)})`);
       const item = fresh("x");
-      return `(${item}) => ${this.stepValue(s, { ...c, input: item, top: false }, k + 1)}`;
+      // An absolute path's first step runs once, on the context itself (maybe the input's wrapper).
+      const top = i === 0 && absolute && c.top;
+      return `(${item}) => ${this.stepValue(s, { ...c, input: item, top }, k + 1)}`;
     });
     return `R.path(${c.input}, ${absolute}, [${fns.join(", ")}], ${Boolean(steps[0].consarray)})`;
   }

@@ -133,7 +133,9 @@ export function negate(value: V, at: number): number | undefined {
  * `$string` (and `&`): strings as they are, functions as "", anything else as compact JSON with
  * non-integers at 15 significant digits.
  */
-export function string(arg: V, prettify?: boolean): string | undefined {
+// `prettify = false`, not `prettify?`: the function's length (1) is the arity a higher-order
+// built-in gives it, as jsonata's own `string` has.
+export function string(arg: V, prettify = false): string | undefined {
   if (arg === undefined) return undefined;
   if (typeof arg === "string") return arg;
   if (isFn(arg)) return "";
