@@ -12,10 +12,12 @@
  *          repeatable. A --mapping that replaces no shipped file is an error (exit 2) that lists
  *          the shipped paths: an edit is never ignored silently.
  *
- * Relative paths are read from the directory the command was run in (npm's INIT_CWD).
+ * Relative paths are read from the directory the command was run in (npm's INIT_CWD); `~/` is the
+ * home directory.
  */
 import { readFile } from "node:fs/promises";
-import { dirname, relative, resolve, sep } from "node:path";
+import { homedir } from "node:os";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { toResponseBody } from "../src/errors/index.ts";
@@ -32,6 +34,13 @@ Reads the payload from the file, or from standard input when no file is given.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** Where the user ran the command: `npm run` changes to the package root, INIT_CWD keeps it. */
 const userDir = process.env.INIT_CWD ?? process.cwd();
+
+/**
+ * A file the user named: relative to where they ran the command, `~/` their home directory (a
+ * shell leaves the `~` of `--mapping <shipped path>=~/file` as it is).
+ */
+const userFile = (path: string): string =>
+  resolve(userDir, path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path);
 
 /** A usage error: printed to stderr, exit 2. */
 class UsageError extends Error {}
@@ -60,7 +69,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const text = positionals[0]
-    ? await readFile(resolve(userDir, positionals[0]), "utf8")
+    ? await readFile(userFile(positionals[0]), "utf8")
     : await readStdin();
   const body = parseJsonText(text);
   if (!body.ok) return report(toResponseBody(body.error));
@@ -97,7 +106,7 @@ async function readOverrides(options: string[]): Promise<Map<string, string>> {
         `--mapping ${option}: "${target}" is not a shipped mapping file, so it would replace nothing. Name the shipped file it replaces: --mapping <shipped path>=<your file> (a copy anywhere) or --mapping <shipped path> (edited in place). Shipped mapping files:\n  ${shipped.join("\n  ")}`,
       );
     }
-    const file = source === undefined ? resolve(root, path) : resolve(userDir, source);
+    const file = source === undefined ? resolve(root, path) : userFile(source);
     try {
       overrides.set(path, await readFile(file, "utf8"));
     } catch (error) {

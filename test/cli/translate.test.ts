@@ -16,7 +16,7 @@ const SHIPPED = "mappings/dotted/from-canonical/message.jsonata";
 const HOORY_TO_DOTTED = ["--from", "hoory", "--to", "dotted"];
 
 /** Runs the CLI with `args` from the repository root (cwd) or another directory (INIT_CWD). */
-async function translate(args: string[], initCwd?: string) {
+async function translate(args: string[], initCwd?: string, env: Record<string, string> = {}) {
   try {
     const { stdout, stderr } = await run(
       process.execPath,
@@ -28,7 +28,7 @@ async function translate(args: string[], initCwd?: string) {
         "scripts/translate.ts",
         ...args,
       ],
-      { env: { ...process.env, ...(initCwd ? { INIT_CWD: initCwd } : {}) } },
+      { env: { ...process.env, ...(initCwd ? { INIT_CWD: initCwd } : {}), ...env } },
     );
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -77,6 +77,17 @@ describe("npm run translate -- --mapping", () => {
         join(process.cwd(), SAMPLE),
       ],
       dir,
+    );
+    expect(got.code, got.stderr).toBe(0);
+    expect(JSON.parse(got.stdout).deliveries[0].body.editedCopy).toBe(true);
+  }, 60_000);
+
+  it("~/ in the edited file's path is the home directory (the shell leaves it after =)", async () => {
+    const { dir } = editedCopy();
+    const got = await translate(
+      [...HOORY_TO_DOTTED, "--mapping", `${SHIPPED}=~/my-message.jsonata`, SAMPLE],
+      undefined,
+      { HOME: dir },
     );
     expect(got.code, got.stderr).toBe(0);
     expect(JSON.parse(got.stdout).deliveries[0].body.editedCopy).toBe(true);
