@@ -4,6 +4,7 @@
  * fast with hundreds of thousands of events.
  */
 import { ready } from "./db.ts";
+import { type DeliveryState, toDeliveryState } from "./deliveries.ts";
 import { where } from "./where.ts";
 
 export interface EventFilter {
@@ -21,15 +22,11 @@ export interface EventCursor {
   seq: number;
 }
 
-export interface DeliverySummary {
-  route: string;
-  status: string;
-  attempts: number;
-  lastStatus?: number;
-  lastError?: string;
-  deliveredAt?: number;
-  updatedAt: number;
-}
+/** What the console lists of one delivery (a row of `deliveries`). */
+export type DeliverySummary = Pick<
+  DeliveryState,
+  "route" | "status" | "attempts" | "lastStatus" | "lastError" | "deliveredAt" | "updatedAt"
+>;
 
 export interface EventSummary {
   id: string;
@@ -125,17 +122,6 @@ export async function listEvents(
   };
 }
 
-interface DeliveryRow {
-  event_id: string;
-  route: string;
-  status: string;
-  attempts: number;
-  last_status: number | null;
-  last_error: string | null;
-  delivered_at: number | null;
-  updated_at: number;
-}
-
 /** The deliveries (rows of `deliveries`) of these events, by event id. */
 export async function deliveriesOf(
   db: D1Database,
@@ -146,22 +132,15 @@ export async function deliveriesOf(
   await ready(db);
   const rows = await db
     .prepare(
-      `SELECT event_id, route, status, attempts, last_status, last_error, delivered_at, updated_at
-       FROM deliveries WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY route`,
+      "SELECT * FROM deliveries WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY route",
     )
     .bind(JSON.stringify(eventIds))
-    .all<DeliveryRow>();
+    .all<Parameters<typeof toDeliveryState>[0]>();
   for (const row of rows.results) {
+    const { route, status, attempts, lastStatus, lastError, deliveredAt, updatedAt } =
+      toDeliveryState(row);
     const list = byEvent.get(row.event_id) ?? [];
-    list.push({
-      route: row.route,
-      status: row.status,
-      attempts: row.attempts,
-      ...(row.last_status !== null ? { lastStatus: row.last_status } : {}),
-      ...(row.last_error !== null ? { lastError: row.last_error } : {}),
-      ...(row.delivered_at !== null ? { deliveredAt: row.delivered_at } : {}),
-      updatedAt: row.updated_at,
-    });
+    list.push({ route, status, attempts, lastStatus, lastError, deliveredAt, updatedAt });
     byEvent.set(row.event_id, list);
   }
   return byEvent;
