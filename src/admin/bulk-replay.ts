@@ -8,8 +8,8 @@ import {
   type DeadLetterFilter,
   deadLettersMatching,
   markDeadLettersReplayed,
-  markRequeued,
   nowSeconds,
+  requeueForReplay,
   restoreFromDeadLetters,
 } from "../storage/index.ts";
 
@@ -43,10 +43,11 @@ export async function replayMatching(
     const now = nowSeconds();
     const ids = live.map((ref) => ref.id);
     await restoreFromDeadLetters(env.DB, ids, now);
-    await markRequeued(
+    // Deliveries already made are not sent again (their success is kept: no `redeliver`).
+    await requeueForReplay(
       env.DB,
-      live.map((ref) => ({ event: ref.eventId, route: ref.route })),
-      now,
+      live.map((ref) => ({ eventId: ref.eventId, route: ref.route })),
+      { now },
     );
     await enqueueMany(
       env,

@@ -14,9 +14,9 @@ import {
   encodeEventCursor,
   getEvent,
   listEvents,
-  markRequeued,
   nowSeconds,
   perMinute,
+  requeueForReplay,
 } from "../storage/index.ts";
 import { translateEvent } from "../translate/index.ts";
 import { jsonOnly } from "../validate/index.ts";
@@ -246,10 +246,12 @@ defineRoute(
       route: route.name,
       again: true,
     }));
-    await markRequeued(
+    // Its earlier successes are forgotten, so that a retry of the replay skips only what the
+    // replay itself delivered.
+    await requeueForReplay(
       c.env.DB,
-      messages.map((m) => ({ event: m.event, route: m.route })),
-      nowSeconds(),
+      messages.map((m) => ({ eventId: m.event, route: m.route })),
+      { redeliver: true },
     );
     await enqueueMany(c.env, messages);
     log("info", "event replayed", { eventId: id, routes: routes.map((route) => route.name) });

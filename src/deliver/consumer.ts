@@ -215,8 +215,10 @@ export async function handleMessage(
 
   /** This attempt's number: the queue's count plus attempts made before the message was re-sent, or the row's. */
   const attempt = Math.max(message.attempts + (body.tries ?? 0), (state?.attempts ?? 0) + 1);
-  // A replay of the event (`again`) delivers again what was delivered before.
-  const done = body.again ? new Set<string>() : await deliveredIds(env.DB, event.id, route.name);
+  // --- reliability: deliveries already made are never sent again, replays included. A replay of
+  // the event (`again`) forgot its earlier successes when it was queued (requeueForReplay), so
+  // what is recorded now was delivered by the replay itself (a retry must not re-send it). ---
+  const done = await deliveredIds(env.DB, event.id, route.name);
   const job: Job = {
     env,
     settings,

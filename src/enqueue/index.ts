@@ -10,10 +10,10 @@ import {
   type NewEvent,
   nowSeconds,
   type Requeue,
-  resetForReplay,
+  requeueForReplay,
 } from "../storage/index.ts";
 import { type DeliveryMessage, messageOf, sendAll } from "./queue.ts";
-import { BUSY_GRACE_SECONDS, OVERDUE_GRACE_SECONDS } from "./sweep.ts";
+import { BUSY_GRACE_SECONDS, MAX_REQUEUES, OVERDUE_GRACE_SECONDS } from "./sweep.ts";
 
 export type { DeliveryMessage } from "./queue.ts";
 
@@ -74,7 +74,13 @@ export async function enqueue(
   const now = nowSeconds();
   const repeats =
     duplicates.length > 0
-      ? await claimRepeats(env.DB, [...new Set(duplicates)], now - OVERDUE_GRACE_SECONDS, now)
+      ? await claimRepeats(
+          env.DB,
+          [...new Set(duplicates)],
+          now - OVERDUE_GRACE_SECONDS,
+          MAX_REQUEUES,
+          now,
+        )
       : [];
 
   // Event by event (every route of one event, then the next event), then the repeats.
@@ -121,18 +127,24 @@ export async function enqueue(
 }
 
 /**
- * Queues one message: a dead letter's replay (its delivery is first put back to `queued` with a
- * fresh attempt count), or a delivery sent again later (a rate-limited route's slot is further
- * away: its row is marked due then, so the sweep does not take the wait for a loss). Either way,
+ * Queues one message: a delivery sent again later (`delaySeconds` > 0: a rate-limited route's
+ * slot is further away; its row is marked due then, so the sweep does not take the wait for a
+ * loss), or else a dead letter's replay (`replay` set: its delivery is first put back to
+ * `queued` with a fresh attempt count; deliveries made before are not sent again). Either way,
  * should the send fail, the row is pending and the sweep sends it.
+ *
+ * @example await enqueueOne(env, { v: 1, event: id, route: "crm", replay: deadLetterId });
  */
 export async function enqueueOne(
   env: Env,
   message: DeliveryMessage,
   delaySeconds = 0,
 ): Promise<void> {
-  if (message.replay) await resetForReplay(env.DB, message.event, message.route);
-  else await expectAt(env.DB, message, nowSeconds() + delaySeconds);
+  // A replayed dead letter's message sent again later is not a new replay: the attempts made
+  // since the replay still count.
+  if (delaySeconds === 0 && message.replay) {
+    await requeueForReplay(env.DB, [{ eventId: message.event, route: message.route }]);
+  } else await expectAt(env.DB, message, nowSeconds() + delaySeconds);
   await env.DELIVERY_QUEUE.send(message, {
     contentType: "json",
     ...(delaySeconds > 0 ? { delaySeconds } : {}),

@@ -15,7 +15,11 @@ export interface DeliveryMessage {
   route: string;
   replay?: string;
   tries?: number;
-  /** A replay of the event (POST /events/:id/replay): deliver even what was delivered before. */
+  /**
+   * A replay of the event (POST /events/:id/replay), which delivers again what was delivered
+   * before: its record of earlier successes was cleared when it was queued (`requeueForReplay`),
+   * so the consumer skips, as for any message, only what is recorded delivered (by this replay).
+   */
   again?: true;
 }
 

@@ -23,11 +23,29 @@
  *   when the process died (still within the 30 s a Worker may keep running after a response).
  *   A Durable Object alarm was the alternative; local alarms do not survive a restart either.
  *
+ * A message that keeps vanishing (a queue that drops it, a consumer that dies on it before
+ * recording anything) must not be queued again forever: each further loss in a row waits twice
+ * as long before it is taken for one (20 s, 40 s, 80 s, ... at most an hour), and a delivery
+ * whose message was lost `MAX_REQUEUES` + 1 times in a row (over about 4 hours) is dead-lettered with
+ * that reason, so every accepted event ends delivered or dead-lettered. Any outcome the consumer
+ * records starts the count again (a local restart costs one, then the consumer handles it).
+ *
  * Cost: one indexed UPDATE ... LIMIT (the (status, due_at) index), usually matching nothing.
  */
 import type { Env } from "../config/env.ts";
+import { loadConfig } from "../config/index.ts";
 import { log } from "../config/log.ts";
-import { claimOverdue, nowSeconds, type Requeue } from "../storage/index.ts";
+import {
+  addDeadLetter,
+  type Claimed,
+  claimOverdue,
+  getEvent,
+  listAttempts,
+  markUnqueued,
+  nowSeconds,
+  type Requeue,
+  recordOutcome,
+} from "../storage/index.ts";
 import { messageOf, sendAll } from "./queue.ts";
 
 /** How long past its due time a pending delivery may go unhandled, while the consumer is idle. */
@@ -40,51 +58,103 @@ const IDLE_SECONDS = 10;
 export const SWEEP_BATCH = 100;
 /** Batches per cron sweep, and per sweep of an isolate's start (see `sweepSoon`). */
 const MAX_BATCHES = 10;
+/** Lost messages in a row after which a delivery is dead-lettered instead of queued again. */
+export const MAX_REQUEUES = 10;
+/** The longest the sweep waits, past the grace period, before taking a message lost again. */
+const REQUEUE_BACKOFF_CAP_SECONDS = 3600;
 /** An isolate sweeps opportunistically at most this often. */
 export const SWEEP_INTERVAL_MS = 15_000;
 
 /**
  * Queues again up to `limit` overdue deliveries (claimed atomically: concurrent sweeps never
  * take the same one twice; see `claimOverdue` for what overdue means). With `restart`, a
- * delivery is overdue after `OVERDUE_GRACE_SECONDS` even while the consumer is busy. Returns the
- * deliveries claimed and how many messages were sent; a delivery claimed but not sent (the queue
- * refused it) is overdue again later.
+ * delivery is overdue after `OVERDUE_GRACE_SECONDS` even while the consumer is busy. A delivery
+ * whose message was lost more than `MAX_REQUEUES` times in a row is dead-lettered instead
+ * (`buried`). Returns the deliveries claimed (buried ones included) and how many messages were
+ * sent; a delivery claimed but not sent (the queue refused it) is due for the next sweep.
  *
  * @example const { requeued } = await sweep(env); // requeued: [{ eventId, route }]
  */
 export async function sweep(
   env: Env,
   options: { now?: number; limit?: number; restart?: boolean } = {},
-): Promise<{ requeued: Requeue[]; sent: number }> {
+): Promise<{ requeued: Requeue[]; sent: number; buried: Requeue[] }> {
   const now = options.now ?? nowSeconds();
   const quietBefore = now - OVERDUE_GRACE_SECONDS;
-  const requeued = await claimOverdue(
+  const claimed = await claimOverdue(
     env.DB,
     {
       quietBefore,
       busyBefore: options.restart ? quietBefore : now - BUSY_GRACE_SECONDS,
       idleSince: now - IDLE_SECONDS,
+      backoffSeconds: OVERDUE_GRACE_SECONDS,
+      backoffCapSeconds: REQUEUE_BACKOFF_CAP_SECONDS,
     },
     options.limit ?? SWEEP_BATCH,
     now,
   );
-  if (requeued.length === 0) return { requeued, sent: 0 };
-  const { sent, error } = await sendAll(env, requeued.map(messageOf));
+  const requeued = claimed.map(({ eventId, route }) => ({ eventId, route }));
+  const lost = claimed.filter((row) => row.requeues > MAX_REQUEUES);
+  const buried = lost.length > 0 ? await bury(env, lost) : [];
+  const toSend = claimed.filter((row) => row.requeues <= MAX_REQUEUES);
+  if (toSend.length === 0) return { requeued, sent: 0, buried };
+  const { sent, error } = await sendAll(env, toSend.map(messageOf));
+  if (error !== undefined) await markUnqueued(env.DB, toSend.slice(sent), now - BUSY_GRACE_SECONDS);
   log(error === undefined ? "warn" : "error", "outbox sweep queued overdue deliveries", {
-    deliveries: requeued.length,
+    deliveries: toSend.length,
     sent,
     ...(error !== undefined ? { error: String(error).slice(0, 300) } : {}),
   });
-  return { requeued, sent };
+  return { requeued, sent, buried };
+}
+
+/**
+ * Dead-letters deliveries whose message was lost more than `MAX_REQUEUES` times in a row: a
+ * dead letter with the attempts made and the reason, then the row settled `dead` (in that order,
+ * as the consumer does: a crash in between leaves the row pending, and the next sweep buries it).
+ * Returns those buried (an event no longer stored has nothing to replay: its row is settled dead).
+ */
+async function bury(env: Env, rows: Claimed[]): Promise<Requeue[]> {
+  const loaded = loadConfig(env);
+  const targets = new Map(
+    (loaded.ok ? loaded.config.routes : []).map((route) => [route.name, route.target]),
+  );
+  const buried: Requeue[] = [];
+  for (const { eventId, route, requeues } of rows) {
+    const lastError = `its queue message was lost ${requeues} times in a row (queued again ${requeues - 1} times by the outbox sweep, never handled by the consumer): a queue dropping messages, or a consumer that dies on this event before recording anything; replay it once the cause is fixed`;
+    const event = await getEvent(env.DB, eventId);
+    if (event) {
+      const target = targets.get(route);
+      await addDeadLetter(env.DB, {
+        event,
+        route,
+        ...(target ? { target } : {}),
+        attempts: await listAttempts(env.DB, eventId, route),
+        lastError,
+      });
+    }
+    await recordOutcome(env.DB, eventId, route, {
+      status: "dead",
+      lastError: event ? lastError : "the event is no longer stored",
+    });
+    buried.push({ eventId, route });
+    log("error", "dead letter", {
+      route,
+      eventId,
+      reason: "queue message lost too many times in a row",
+      lost: requeues,
+    });
+  }
+  return buried;
 }
 
 /** Sweeps batch after batch until nothing is overdue or `MAX_BATCHES` were taken; the count sent. */
 export async function sweepAll(env: Env, restart = false): Promise<number> {
   let total = 0;
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
-    const { requeued, sent } = await sweep(env, { restart });
+    const { requeued, sent, buried } = await sweep(env, { restart });
     total += sent;
-    if (requeued.length < SWEEP_BATCH || sent < requeued.length) break;
+    if (requeued.length < SWEEP_BATCH || sent < requeued.length - buried.length) break;
   }
   return total;
 }

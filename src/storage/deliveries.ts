@@ -17,7 +17,7 @@
  * `due_at` is when the row is next expected to be handled: the time it was queued, or, while
  * retrying, when the delayed retry comes back. A pending row whose `due_at` is more than a
  * grace period in the past has no live queue message, as far as anyone can tell, and is queued
- * again by the sweep.
+ * again by the sweep (requeue.ts); after too many lost messages in a row it is dead-lettered.
  */
 import { nowSeconds, ready } from "./db.ts";
 
@@ -58,7 +58,10 @@ export interface DeliveryState {
   dueAt: number;
   updatedAt: number;
   deliveredAt?: number;
-  /** How many times the sweep (or a sender's repeat) queued it again. */
+  /**
+   * How many times in a row the sweep (or a sender's repeat) queued it again since the consumer
+   * last handled it: messages lost one after the other (src/storage/requeue.ts).
+   */
   requeues: number;
 }
 
@@ -91,11 +94,6 @@ export function toDeliveryState(row: DeliveryRow): DeliveryState {
     requeues: row.requeues,
   };
 }
-
-/** (event, route) pairs as one JSON parameter, read back with `json_each` (no 100-parameter limit). */
-const pairsJson = (rows: Requeue[]): string =>
-  JSON.stringify(rows.map((r) => [r.eventId, r.route]));
-const PAIRS = `SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)`;
 
 /**
  * The statement, for `admit`'s batch, that gives every event in `eventIds` that is stored a
@@ -170,6 +168,7 @@ export async function recordOutcome(
          last_error = CASE WHEN ?3 = 'delivered' THEN NULL ELSE COALESCE(?6, deliveries.last_error) END,
          due_at = excluded.due_at,
          updated_at = excluded.updated_at,
+         requeues = 0,
          delivered_at = COALESCE(deliveries.delivered_at, excluded.delivered_at)`,
     )
     .bind(
@@ -186,69 +185,6 @@ export async function recordOutcome(
     .run();
 }
 
-/** A delivery to queue again: the (event, route) of a message. */
-export interface Requeue {
-  eventId: string;
-  route: string;
-}
-
-/**
- * Claims up to `limit` pending rows that are overdue, oldest first, and marks them queued again
- * now (`due_at = now`, `requeues + 1`), in one statement: two sweeps running at once never claim
- * the same row. Overdue means due at or before `quietBefore` while the consumer is idle (no
- * attempt recorded since `idleSince`: nothing is flowing, so no message is waiting behind
- * others), else at or before `busyBefore` (a queue backlog is not taken for a loss). The caller
- * sends one message per row returned. Uses the (status, due_at) index; the last attempt is read
- * by its primary key.
- */
-export async function claimOverdue(
-  db: D1Database,
-  cutoffs: { quietBefore: number; busyBefore: number; idleSince: number },
-  limit: number,
-  now = nowSeconds(),
-): Promise<Requeue[]> {
-  await ready(db);
-  const rows = await db
-    .prepare(
-      `UPDATE deliveries SET due_at = ?1, updated_at = ?1, requeues = requeues + 1
-       WHERE rowid IN (
-         SELECT rowid FROM deliveries
-         WHERE status IN ('queued', 'retrying') AND due_at <= (
-           CASE WHEN COALESCE((SELECT at FROM attempts ORDER BY seq DESC LIMIT 1), 0) < ?2
-           THEN ?3 ELSE ?4 END)
-         ORDER BY due_at LIMIT ?5)
-       RETURNING event_id, route`,
-    )
-    .bind(now, cutoffs.idleSince, cutoffs.quietBefore, cutoffs.busyBefore, limit)
-    .all<{ event_id: string; route: string }>();
-  return rows.results.map((row) => ({ eventId: row.event_id, route: row.route }));
-}
-
-/**
- * For a sender's repeat of events already stored: claims their pending rows that are overdue
- * (due at or before `before`: the message never reached the queue, or was lost), so that the
- * repeat queues them again, as the sweep would. Returns the rows claimed (the caller sends them).
- */
-export async function claimRepeats(
-  db: D1Database,
-  eventIds: string[],
-  before: number,
-  now = nowSeconds(),
-): Promise<Requeue[]> {
-  if (eventIds.length === 0) return [];
-  await ready(db);
-  const rows = await db
-    .prepare(
-      `UPDATE deliveries SET due_at = ?1, updated_at = ?1, requeues = requeues + 1
-       WHERE event_id IN (SELECT value FROM json_each(?2))
-         AND status IN ('queued', 'retrying') AND due_at <= ?3
-       RETURNING event_id, route`,
-    )
-    .bind(now, JSON.stringify(eventIds), before)
-    .all<{ event_id: string; route: string }>();
-  return rows.results.map((row) => ({ eventId: row.event_id, route: row.route }));
-}
-
 /**
  * Records that a pending delivery's next message is due at `dueAt` (sent again with a delay), so
  * the sweep does not take the wait for a lost message. A paused one becomes `queued` again.
@@ -263,88 +199,9 @@ export async function expectAt(
   await db
     .prepare(
       `UPDATE deliveries SET status = CASE status WHEN 'paused' THEN 'queued' ELSE status END,
-         due_at = ?, updated_at = ?
+         due_at = ?, updated_at = ?, requeues = 0
        WHERE event_id = ? AND route = ? AND status IN ('queued', 'retrying', 'paused')`,
     )
     .bind(dueAt, now, delivery.event, delivery.route)
-    .run();
-}
-
-/**
- * Held deliveries that a route's resume is about to queue again: `paused` → `queued`, due now,
- * so that if their messages are lost the sweep queues them. Call before sending them.
- *
- * @example await resumeDeliveries(env.DB, rows.map((r) => ({ eventId: r.event, route: r.route })));
- */
-export async function resumeDeliveries(
-  db: D1Database,
-  rows: Requeue[],
-  now = nowSeconds(),
-): Promise<void> {
-  if (rows.length === 0) return;
-  await ready(db);
-  await db
-    .prepare(
-      `UPDATE deliveries SET status = 'queued', due_at = ?, updated_at = ?
-       WHERE status = 'paused' AND (event_id, route) IN (${PAIRS})`,
-    )
-    .bind(now, now, pairsJson(rows))
-    .run();
-}
-
-/** Puts a delivery back to `queued` with a fresh attempt count (a replay of its dead letter). */
-export async function resetForReplay(
-  db: D1Database,
-  eventId: string,
-  route: string,
-  now = nowSeconds(),
-): Promise<void> {
-  await ready(db);
-  await db
-    .prepare(
-      `INSERT INTO deliveries (event_id, route, status, attempts, queued_at, due_at, updated_at)
-       VALUES (?1, ?2, 'queued', 0, ?3, ?3, ?3)
-       ON CONFLICT (event_id, route) DO UPDATE SET status = 'queued', attempts = 0,
-         last_error = NULL, queued_at = ?3, due_at = ?3, updated_at = ?3, delivered_at = NULL`,
-    )
-    .bind(eventId, route, now)
-    .run();
-}
-
-/**
- * Marks pending deliveries whose message could not be sent as due at `dueAt` (in the past, so
- * the next sweep takes them without waiting for the grace period).
- */
-export async function markUnqueued(db: D1Database, rows: Requeue[], dueAt: number): Promise<void> {
-  if (rows.length === 0) return;
-  await ready(db);
-  await db
-    .prepare(
-      `UPDATE deliveries SET due_at = ? WHERE status IN ('queued', 'retrying')
-       AND (event_id, route) IN (${PAIRS})`,
-    )
-    .bind(dueAt, pairsJson(rows))
-    .run();
-}
-
-/**
- * Postpones pending deliveries to `dueAt` with a reason (the configuration is broken and the
- * messages are retried later): they are `retrying`, not lost, until then.
- */
-export async function postpone(
-  db: D1Database,
-  rows: Requeue[],
-  dueAt: number,
-  reason: string,
-  now = nowSeconds(),
-): Promise<void> {
-  if (rows.length === 0) return;
-  await ready(db);
-  await db
-    .prepare(
-      `UPDATE deliveries SET status = 'retrying', due_at = ?, last_error = ?, updated_at = ?
-       WHERE status IN ('queued', 'retrying') AND (event_id, route) IN (${PAIRS})`,
-    )
-    .bind(dueAt, reason.slice(0, 500), now, pairsJson(rows))
     .run();
 }

@@ -1,5 +1,8 @@
 import { nowSeconds, ready } from "./db.ts";
+import { SETTLED_STATUSES } from "./deliveries.ts";
 import { EVENT_RETENTION_SECONDS } from "./events.ts";
+
+const SETTLED = SETTLED_STATUSES.map((status) => `'${status}'`).join(", ");
 
 export interface Pruned {
   seen: number;
@@ -12,8 +15,9 @@ export interface Pruned {
 /**
  * Drops expired dedupe keys, and events, delivery records, attempts and outbox rows older than
  * the retention (`RETENTION_DAYS`, default 7; retries end within 72 hours; dead letters keep
- * their own copy). Run by the cron
- * trigger.
+ * their own copy). A delivery not yet settled (queued, retrying, or held by a route paused for
+ * longer than the retention) keeps its outbox row and its event, whatever their age: it will
+ * still be delivered or dead-lettered. Run by the cron trigger.
  */
 export async function prune(
   db: D1Database,
@@ -24,10 +28,17 @@ export async function prune(
   const before = now - retentionSeconds;
   const [seen, events, delivered, attempts, deliveries] = await db.batch([
     db.prepare("DELETE FROM seen WHERE expires_at <= ?").bind(now),
-    db.prepare("DELETE FROM events WHERE received_at <= ?").bind(before),
+    db
+      .prepare(
+        `DELETE FROM events WHERE received_at <= ? AND NOT EXISTS (
+           SELECT 1 FROM deliveries WHERE event_id = events.id AND status NOT IN (${SETTLED}))`,
+      )
+      .bind(before),
     db.prepare("DELETE FROM delivered WHERE at <= ?").bind(before),
     db.prepare("DELETE FROM attempts WHERE at <= ?").bind(before),
-    db.prepare("DELETE FROM deliveries WHERE updated_at <= ?").bind(before),
+    db
+      .prepare(`DELETE FROM deliveries WHERE updated_at <= ? AND status IN (${SETTLED})`)
+      .bind(before),
   ]);
   const changes = (result: D1Result | undefined) => result?.meta.changes ?? 0;
   return {

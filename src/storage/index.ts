@@ -2,9 +2,10 @@
  * Everything kept in D1, one module per concern:
  * - events.ts: admission (24-hour dedupe) and the accepted events;
  * - deliveries.ts: the outbox, one row per (event, route) saying where its delivery stands;
+ * - requeue.ts: putting outbox rows back in line for a new message (sweep, repeat, resume, replay);
  * - delivery-list.ts: reading the outbox for people (console, admin API);
  * - event-list.ts, activity.ts: the console's lists of events and its counts per route and minute;
- * - replay.ts: queueing events and dead letters again (one or in bulk);
+ * - replay.ts: dead letters to replay by filter, their events put back, marked replayed;
  * - attempts.ts: every delivery attempt, and the deliveries that succeeded;
  * - dead-letters.ts: deliveries given up on, with what is needed to replay them;
  * - housekeeping.ts: pruning past retention; sink.ts: the local dev sink;
@@ -20,4 +21,5 @@ export * from "./event-list.ts";
 export * from "./events.ts";
 export * from "./housekeeping.ts";
 export * from "./replay.ts";
+export * from "./requeue.ts";
 export * from "./sink.ts";

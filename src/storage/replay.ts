@@ -1,7 +1,7 @@
 /**
  * Replays (src/admin: POST /events/:id/replay, POST /deadletters/replay): the dead letters
- * matching a filter, a batch at a time; their events put back; deliveries queued again; the
- * letters marked replayed.
+ * matching a filter, a batch at a time; their events put back; the letters marked replayed.
+ * Their deliveries are put back in line by `requeueForReplay` (requeue.ts).
  */
 import { ready } from "./db.ts";
 import { where } from "./where.ts";
@@ -83,29 +83,4 @@ export async function markDeadLettersReplayed(
     )
     .bind(now, JSON.stringify(ids))
     .run();
-}
-
-/**
- * Marks deliveries queued again (a replay): status `queued`, attempts from 0, due now. Creates
- * the row when there is none (an event accepted before the outbox existed).
- */
-export async function markRequeued(
-  db: D1Database,
-  deliveries: Array<{ event: string; route: string }>,
-  now: number,
-): Promise<void> {
-  if (deliveries.length === 0) return;
-  await ready(db);
-  await db.batch(
-    deliveries.map(({ event, route }) =>
-      db
-        .prepare(
-          `INSERT INTO deliveries (event_id, route, status, attempts, queued_at, due_at, updated_at)
-           VALUES (?1, ?2, 'queued', 0, ?3, ?3, ?3)
-           ON CONFLICT (event_id, route) DO UPDATE SET status = 'queued', attempts = 0,
-             last_error = NULL, queued_at = ?3, due_at = ?3, updated_at = ?3, delivered_at = NULL`,
-        )
-        .bind(event, route, now),
-    ),
-  );
 }

@@ -33,4 +33,6 @@ export const SCHEMA: readonly string[] = [
   // (deliveries per minute).
   `CREATE INDEX IF NOT EXISTS events_source_received ON events (source, received_at)`,
   `CREATE INDEX IF NOT EXISTS attempts_at ON attempts (at)`,
+  // A delivery's successful posts, read by every queue message (without it, a scan of them all).
+  `CREATE INDEX IF NOT EXISTS delivered_event_route ON delivered (event_id, route)`,
 ];

@@ -11,11 +11,9 @@ import {
 } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
-import type { DeliveryMessage } from "../../src/enqueue/index.ts";
 import { OVERDUE_GRACE_SECONDS, sweep } from "../../src/enqueue/sweep.ts";
 import worker from "../../src/index.ts";
 import {
-  admit,
   decodeCursor,
   encodeCursor,
   getDelivery,
@@ -25,29 +23,13 @@ import {
 } from "../../src/storage/index.ts";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
 import { call, consume, destination, received, retryIsDue, testEnv, unique } from "./helpers.ts";
+import { recordingQueue, storedNotQueued } from "./outbox.ts";
 
 const chatwootText = JSON.stringify(chatwootMessage);
 const now = () => Math.floor(Date.now() / 1000);
 
 const simple = (url: string, vars: Record<string, unknown> = {}) =>
   testEnv({ TARGET_FORMAT: "dotted", DESTINATION_URL: url, ADMIN_TOKEN: "admin-token", ...vars });
-
-/** The real local queue, recording what is sent through it. */
-function recordingQueue(env: Env) {
-  const sent: DeliveryMessage[] = [];
-  const queue = {
-    send: async (body: DeliveryMessage, options?: QueueSendOptions) => {
-      sent.push(body);
-      await env.DELIVERY_QUEUE.send(body, options);
-    },
-    sendBatch: async (messages: Iterable<MessageSendRequest<DeliveryMessage>>) => {
-      const list = [...messages];
-      sent.push(...list.map((m) => m.body));
-      await env.DELIVERY_QUEUE.sendBatch(list);
-    },
-  } as unknown as Queue<DeliveryMessage>;
-  return { env: { ...env, DELIVERY_QUEUE: queue } as Env, sent };
-}
 
 async function post(env: Env, delivery = unique()) {
   return call(env, "/webhooks/chatwoot", {
@@ -97,21 +79,8 @@ describe("the outbox", () => {
   it("an event stored but never queued (the Worker died in between) is delivered after the sweep", async () => {
     const dest = destination("200");
     const env = simple(dest.url);
-    const eventId = crypto.randomUUID();
     // The crash window: admitted (event, dedupe key and delivery row committed), never sent.
-    await admit(
-      env.DB,
-      [
-        {
-          key: `chatwoot:${unique()}`,
-          id: eventId,
-          source: "chatwoot",
-          name: "message_created",
-          payload: chatwootText,
-        },
-      ],
-      ["default"],
-    );
+    const eventId = await storedNotQueued(env);
     // Not yet overdue: the sweep leaves it (its message may simply be in the queue).
     expect((await sweep(env)).requeued.map((r) => r.eventId)).not.toContain(eventId);
 

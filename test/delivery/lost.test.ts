@@ -1,0 +1,144 @@
+/**
+ * Messages that keep vanishing, and deliveries that wait longer than the retention, over real
+ * local D1 and queue: the sweep queues a lost message again, waits longer after each further
+ * loss in a row, and dead-letters the delivery after `MAX_REQUEUES` + 1 losses, so it ends
+ * delivered or dead-lettered, never re-queued forever; the consumer handling the delivery starts
+ * the count again. Pruning keeps what is not settled.
+ */
+import { describe, expect, it } from "vitest";
+import type { Env } from "../../src/config/env.ts";
+import { MAX_REQUEUES, OVERDUE_GRACE_SECONDS, sweep } from "../../src/enqueue/sweep.ts";
+import { getDeliveryState, getEvent, prune } from "../../src/storage/index.ts";
+import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
+import { call, consume, destination, received, testEnv, unique } from "./helpers.ts";
+import { storedNotQueued } from "./outbox.ts";
+
+const now = () => Math.floor(Date.now() / 1000);
+
+/** Its last message was queued `ago` seconds ago (and, the test says, lost). */
+async function dueAgo(env: Env, eventId: string, ago: number) {
+  await env.DB.prepare("UPDATE deliveries SET due_at = ? WHERE event_id = ?")
+    .bind(now() - ago, eventId)
+    .run();
+}
+
+/** Whether a sweep (as after a restart: busy consumer or not) takes this event's delivery. */
+async function sweptNow(env: Env, eventId: string) {
+  const { requeued, buried } = await sweep(env, { restart: true, limit: 1000 });
+  return {
+    requeued: requeued.some((r) => r.eventId === eventId),
+    buried: buried.some((r) => r.eventId === eventId),
+  };
+}
+
+/** How long past its due time a delivery already queued again `n` times must be to be taken. */
+const waitAfter = (n: number) =>
+  OVERDUE_GRACE_SECONDS + Math.min(OVERDUE_GRACE_SECONDS * (2 ** n - 1), 3600);
+
+describe("a delivery whose message keeps vanishing", () => {
+  it("is queued again later each time, then dead-lettered with the reason", async () => {
+    const dest = destination("200");
+    const env = testEnv({
+      TARGET_FORMAT: "dotted",
+      DESTINATION_URL: dest.url,
+      ADMIN_TOKEN: "admin-token",
+    });
+    const eventId = await storedNotQueued(env);
+    for (let n = 0; n < MAX_REQUEUES; n++) {
+      // Not yet: a message lost n times before gets more time (2 s short of it here).
+      await dueAgo(env, eventId, waitAfter(n) - 2);
+      expect(await sweptNow(env, eventId)).toEqual({ requeued: false, buried: false });
+      await dueAgo(env, eventId, waitAfter(n));
+      expect(await sweptNow(env, eventId)).toEqual({ requeued: true, buried: false });
+      expect(await getDeliveryState(env.DB, eventId, "default")).toMatchObject({
+        status: "queued",
+        requeues: n + 1,
+      });
+    }
+    // Lost once more: dead-lettered, not queued again.
+    await dueAgo(env, eventId, waitAfter(MAX_REQUEUES));
+    expect(await sweptNow(env, eventId)).toEqual({ requeued: true, buried: true });
+    const state = await getDeliveryState(env.DB, eventId, "default");
+    expect(state?.status).toBe("dead");
+    expect(state?.lastError).toContain(`lost ${MAX_REQUEUES + 1} times in a row`);
+    const letters = await call(env, "/deadletters?limit=100", {
+      headers: { Authorization: "Bearer admin-token" },
+    });
+    const { deadLetters } = (await letters.json()) as {
+      deadLetters: Array<{ eventId: string; route: string; target?: string; lastError: string }>;
+    };
+    const letter = deadLetters.find((l) => l.eventId === eventId);
+    expect(letter).toMatchObject({ route: "default", target: "dotted" });
+    expect(letter?.lastError).toContain("replay it once the cause is fixed");
+    // Settled: later sweeps leave it; a late copy of its message sends nothing.
+    await dueAgo(env, eventId, 10 * 3600);
+    expect(await sweptNow(env, eventId)).toEqual({ requeued: false, buried: false });
+    await consume(env, [{ v: 1, event: eventId, route: "default" }]);
+    expect(await received(dest.key)).toHaveLength(0);
+  });
+
+  it("starts counting again once the consumer handles it", async () => {
+    const dest = destination("503");
+    const env = testEnv({ TARGET_FORMAT: "dotted", DESTINATION_URL: dest.url });
+    const eventId = await storedNotQueued(env);
+    for (let n = 0; n < 3; n++) {
+      await dueAgo(env, eventId, waitAfter(n));
+      expect((await sweptNow(env, eventId)).requeued).toBe(true);
+    }
+    expect((await getDeliveryState(env.DB, eventId, "default"))?.requeues).toBe(3);
+    // The third copy arrives: an attempt is made (503), the retry scheduled.
+    await consume(env, [{ v: 1, event: eventId, route: "default" }]);
+    expect(await getDeliveryState(env.DB, eventId, "default")).toMatchObject({
+      status: "retrying",
+      requeues: 0,
+    });
+    expect(await received(dest.key)).toHaveLength(1);
+  });
+
+  it("a sender's repeat leaves a delivery at the cap to the sweep", async () => {
+    const env = testEnv({ TARGET_FORMAT: "dotted", DESTINATION_URL: destination("200").url });
+    const delivery = unique();
+    const response = await call(env, "/webhooks/chatwoot", {
+      text: JSON.stringify(chatwootMessage),
+      headers: { "X-Chatwoot-Delivery": delivery },
+    });
+    const [eventId] = ((await response.json()) as { accepted: string[] }).accepted;
+    await env.DB.prepare("UPDATE deliveries SET requeues = ?, due_at = ? WHERE event_id = ?")
+      .bind(MAX_REQUEUES, now() - 3600, eventId)
+      .run();
+    const repeat = await call(env, "/webhooks/chatwoot", {
+      text: JSON.stringify(chatwootMessage),
+      headers: { "X-Chatwoot-Delivery": delivery },
+    });
+    expect(repeat.status).toBe(200);
+    expect((await getDeliveryState(env.DB, eventId ?? "", "default"))?.requeues).toBe(MAX_REQUEUES);
+  });
+});
+
+describe("pruning", () => {
+  it("keeps a delivery held past the retention, and its event, until it is settled", async () => {
+    const env = testEnv({ TARGET_FORMAT: "dotted", DESTINATION_URL: destination("200").url });
+    const held = await storedNotQueued(env);
+    const done = await storedNotQueued(env);
+    // Received eight days ago (the retention is seven); one held by a paused route since then.
+    const eightDaysAgo = now() - 8 * 24 * 3600;
+    for (const [id, status] of [
+      [held, "paused"],
+      [done, "delivered"],
+    ] as const) {
+      await env.DB.batch([
+        env.DB.prepare("UPDATE deliveries SET status = ?, updated_at = ? WHERE event_id = ?").bind(
+          status,
+          eightDaysAgo,
+          id,
+        ),
+        env.DB.prepare("UPDATE events SET received_at = ? WHERE id = ?").bind(eightDaysAgo, id),
+      ]);
+    }
+    await prune(env.DB, now(), 7 * 24 * 3600);
+    expect((await getDeliveryState(env.DB, held, "default"))?.status).toBe("paused");
+    expect(await getEvent(env.DB, held)).toBeDefined();
+    expect(await getDeliveryState(env.DB, done, "default")).toBeUndefined();
+    expect(await getEvent(env.DB, done)).toBeUndefined();
+  });
+});
