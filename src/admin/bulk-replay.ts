@@ -20,7 +20,8 @@ const BULK_BATCH = 100;
 /**
  * Queues again, oldest first, the dead letters still dead that match `filter` and whose route is
  * in `routes`: their events put back, their deliveries `queued`, the letters marked replayed.
- * Those whose route is gone are left as they are and counted as `skipped`.
+ * Those whose route is gone are left as they are and counted as `skipped`; those of a route in
+ * `ordered` are counted as `outOfOrder` (a replay is delivered at once, out of its order).
  *
  * @example
  * const { replayed, skipped, more } = await replayMatching(env, { route: "crm" }, new Set(["crm"]));
@@ -29,7 +30,9 @@ export async function replayMatching(
   env: Env,
   filter: DeadLetterFilter,
   routes: ReadonlySet<string>,
-): Promise<{ replayed: number; skipped: number; more: boolean }> {
+  ordered: ReadonlySet<string> = new Set(),
+): Promise<{ replayed: number; skipped: number; more: boolean; outOfOrder: number }> {
+  let outOfOrder = 0;
   let replayed = 0;
   let skipped = 0;
   let after = 0;
@@ -57,8 +60,9 @@ export async function replayMatching(
     );
     await markDeadLettersReplayed(env.DB, ids, now);
     replayed += live.length;
+    outOfOrder += live.filter((ref) => ordered.has(ref.route)).length;
     if (refs.length < BULK_BATCH) break;
     more = replayed + skipped >= BULK_REPLAY_MAX;
   }
-  return { replayed, skipped, more };
+  return { replayed, skipped, more, outOfOrder };
 }

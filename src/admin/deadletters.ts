@@ -170,12 +170,18 @@ defineRoute(
     });
     await markReplayed(c.env.DB, id);
     log("info", "dead letter replayed", { deadLetter: id, route: found.letter.route });
+    // An ordered route's replay is delivered at once, out of order (src/deliver/message.ts).
+    const ordered =
+      config.ok && config.config.routes.some((each) => each.name === route && each.ordered);
     return c.json(
       {
         replayed: id,
         event: found.letter.eventId,
         route: found.letter.route,
-        message: "Queued again: it will be translated with the current mappings and delivered.",
+        message: ordered
+          ? `Queued again: it will be translated with the current mappings and delivered at once, out of order: route "${route}" is ordered, and its conversation has moved on since this event was dead-lettered.`
+          : "Queued again: it will be translated with the current mappings and delivered.",
+        ...(ordered ? { ordered: false as const } : {}),
       },
       202,
     );
@@ -221,9 +227,24 @@ defineRoute(
       ...(body.since ? { since: Math.floor(Date.parse(body.since) / 1000) } : {}),
     };
     const routes = new Set(config.config.routes.map((route) => route.name));
-    const { replayed, skipped, more } = await replayMatching(c.env, filter, routes);
+    // Replays to ordered routes are delivered at once, out of order: counted in `outOfOrder`.
+    const ordered = new Set(config.config.routes.filter((r) => r.ordered).map((r) => r.name));
+    const { replayed, skipped, more, outOfOrder } = await replayMatching(
+      c.env,
+      filter,
+      routes,
+      ordered,
+    );
     log("info", "dead letters replayed", { ...filter, replayed, skipped });
-    return c.json({ replayed, ...(skipped ? { skipped } : {}), ...(more ? { more } : {}) }, 202);
+    return c.json(
+      {
+        replayed,
+        ...(skipped ? { skipped } : {}),
+        ...(more ? { more } : {}),
+        ...(outOfOrder ? { outOfOrder } : {}),
+      },
+      202,
+    );
   },
 );
 

@@ -4,12 +4,12 @@ import type { Env } from "../config/env.ts";
 import { safeUrl } from "../config/health.ts";
 import { type Config, loadConfig } from "../config/index.ts";
 import { log } from "../config/log.ts";
-import { gateStatus, pauseRoute, resumeRoute } from "../coordinate/index.ts";
+import { gateOf, gateStatus, pauseRoute, resumeRoute } from "../coordinate/index.ts";
 import { defineRoute, errors, openApiApp } from "../openapi/schemas.ts";
-import { countsByRoute, dayAgo } from "../storage/index.ts";
+import { countsByRoute, dayAgo, getDeliveryState, getEvent } from "../storage/index.ts";
 import { jsonOnly } from "../validate/index.ts";
 import { requireAdmin } from "./auth.ts";
-import { RouteList, RouteParams, RouteState } from "./schemas.ts";
+import { ConversationLines, RouteList, RouteParams, RouteState } from "./schemas.ts";
 
 type Ctx = Context<{ Bindings: Env }>;
 const admin = { tags: ["admin"], security: [{ adminToken: [] }] };
@@ -18,6 +18,8 @@ const admin = { tags: ["admin"], security: [{ adminToken: [] }] };
  * `GET /routes`: every configured route with its pause state, held deliveries, rate limit and
  * delivery counts. `POST /routes/:name/pause` and `/resume`: 200 with the new state. The state
  * lives in the route's Durable Object (src/coordinate), so it holds across deploys and isolates.
+ * `GET /routes/:name/conversations`: an ordered route's conversations with events not yet
+ * settled, each with the event it waits on.
  */
 export const routeRoutes = openApiApp<{ Bindings: Env }>();
 routeRoutes.use("*", requireAdmin, jsonOnly());
@@ -64,6 +66,7 @@ defineRoute(
           url: safeUrl(route.url),
           ...state,
           ...(route.maxPerSecond ? { maxPerSecond: route.maxPerSecond } : {}),
+          ...(route.ordered ? { ordered: true } : {}),
           counts: counts.get(route.name) ?? {},
         };
       }),
@@ -71,6 +74,70 @@ defineRoute(
     return c.json({ routes });
   },
 );
+
+/** Conversations one answer lists (longest-waiting first); `total` counts them all. */
+const LINES_SHOWN = 100;
+
+defineRoute(
+  routeRoutes,
+  createRoute({
+    method: "get",
+    path: "/{name}/conversations",
+    ...admin,
+    summary:
+      "An ordered route's conversations with events not yet delivered: the event each waits on (its attempts, next try) and how many wait behind it",
+    request: { params: RouteParams },
+    responses: {
+      200: {
+        description: "Up to 100 conversations, longest-waiting first (none for an unordered route)",
+        content: { "application/json": { schema: ConversationLines } },
+      },
+      ...errors(401, 404, 503),
+    },
+  }),
+  async (c) => {
+    const config = configOr503(c);
+    if (config instanceof Response) return config;
+    const name = c.req.param("name") ?? "";
+    if (!config.routes.some((route) => route.name === name)) return unknownRoute(c, name);
+    const { total, lines } = await gateOf(c.env, name).lines(LINES_SHOWN);
+    const conversations = await Promise.all(
+      lines.map(async (line) => {
+        const [state, event] = await Promise.all([
+          getDeliveryState(c.env.DB, line.head, name),
+          getEvent(c.env.DB, line.head),
+        ]);
+        return {
+          conversation: line.conversation,
+          waiting: line.waiting,
+          headSince: new Date(line.headSince).toISOString(),
+          head: {
+            event: line.head,
+            ...(event ? { name: event.name } : {}),
+            ...(state ? { status: state.status } : {}),
+            attempts: state?.attempts ?? 0,
+            ...(state?.lastStatus !== undefined ? { lastStatus: state.lastStatus } : {}),
+            ...(state?.lastError !== undefined ? { lastError: state.lastError } : {}),
+            ...(state?.status === "retrying"
+              ? { nextTry: new Date(state.dueAt * 1000).toISOString() }
+              : {}),
+          },
+        };
+      }),
+    );
+    return c.json({ route: name, total, conversations });
+  },
+);
+
+function unknownRoute(c: Ctx, name: string): Response {
+  return c.json(
+    {
+      error: "not_found",
+      message: `No route named "${name.slice(0, 64)}"; GET /routes lists them.`,
+    },
+    404,
+  );
+}
 
 for (const action of ["pause", "resume"] as const) {
   defineRoute(
@@ -96,15 +163,7 @@ for (const action of ["pause", "resume"] as const) {
       const config = configOr503(c);
       if (config instanceof Response) return config;
       const name = c.req.param("name") ?? "";
-      if (!config.routes.some((route) => route.name === name)) {
-        return c.json(
-          {
-            error: "not_found",
-            message: `No route named "${name.slice(0, 64)}"; GET /routes lists them.`,
-          },
-          404,
-        );
-      }
+      if (!config.routes.some((route) => route.name === name)) return unknownRoute(c, name);
       const state =
         action === "pause" ? await pauseRoute(c.env, name) : await resumeRoute(c.env, name);
       log("info", action === "pause" ? "route paused" : "route resumed", {

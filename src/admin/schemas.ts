@@ -13,6 +13,7 @@ export const DELIVERY_STATUSES = [
   "filtered",
   "skipped",
   "paused",
+  "waiting",
 ] as const;
 
 const iso = (description: string) =>
@@ -90,6 +91,17 @@ export const RouteView = z
       .number()
       .optional()
       .openapi({ description: "The rate limit (deliveries per second); none when absent" }),
+    ordered: z.boolean().optional().openapi({
+      description:
+        "Each conversation's events are delivered in order (GET /routes/{name}/conversations)",
+    }),
+    conversations: z
+      .number()
+      .optional()
+      .openapi({ description: "An ordered route: conversations with events not yet settled" }),
+    waiting: z.number().optional().openapi({
+      description: "An ordered route: events waiting behind their conversation's head",
+    }),
     counts: z.record(z.string(), z.number()).openapi({
       description: "Deliveries by status, changed in the last 24 hours",
       example: { delivered: 120, retrying: 2, dead: 1 },
@@ -105,12 +117,37 @@ export const RouteState = z
     paused: z.boolean(),
     pausedAt: iso("When it was paused").optional(),
     held: z.number(),
+    conversations: z.number().optional(),
+    waiting: z.number().optional(),
   })
   .openapi("RouteState");
 
+export const ConversationLines = z
+  .object({
+    route: z.string(),
+    total: z.number().openapi({ description: "Conversations with events not yet settled" }),
+    conversations: z.array(
+      z.object({
+        conversation: z.string().openapi({ example: "1:207" }),
+        waiting: z.number().openapi({ description: "Events behind the head" }),
+        headSince: iso("Since when the head has been the one to deliver"),
+        head: z.object({
+          event: z.string().openapi({ description: "The event the conversation waits on" }),
+          name: z.string().optional(),
+          status: z.string().optional().openapi({ description: "Its delivery status" }),
+          attempts: z.number(),
+          lastStatus: z.number().optional(),
+          lastError: z.string().optional(),
+          nextTry: iso("When it is tried next (retrying)").optional(),
+        }),
+      }),
+    ),
+  })
+  .openapi("ConversationLines");
+
 export const DeliveryStatus = z.enum(DELIVERY_STATUSES).openapi({
   description:
-    "queued, retrying, delivered, dead (a dead letter holds it), filtered (the route's `events` left nothing), skipped (the target cannot express it), paused (held while the route is paused)",
+    "queued, retrying, delivered, dead (a dead letter holds it), filtered (the route's `events` left nothing), skipped (the target cannot express it), paused (held while the route is paused), waiting (an ordered route: behind an earlier event of its conversation)",
 });
 
 export const EventsQuery = z.object({
@@ -217,6 +254,10 @@ export const ReplayCount = z
       .boolean()
       .optional()
       .openapi({ description: "More matched than one request replays: send it again" }),
+    outOfOrder: z.number().optional().openapi({
+      description:
+        "Of those replayed, how many go to ordered routes: they are delivered at once, out of their conversation's order",
+    }),
   })
   .openapi("ReplayCount");
 

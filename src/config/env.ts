@@ -22,6 +22,8 @@ export interface Env {
    * target's native scheme, as written, unless `DESTINATION_NATIVE_SECRET` is set.
    */
   DESTINATION_SECRET?: string;
+  /** "true": the simple route delivers each conversation's events in order (`ordered` in ROUTES). */
+  DESTINATION_ORDERED?: string | boolean;
   /** Secret: the simple route's native signature or token (any printable ASCII, used as written). */
   DESTINATION_NATIVE_SECRET?: string;
   /** Several routes: a JSON array (or JSON text) of `{name, sources, target, url, events?, secret?, nativeSecret?, ...}`. */

@@ -36,6 +36,12 @@ export interface Route {
   cloudeventsSource?: string;
   /** At most this many deliveries (POSTs) per second to this route; the excess waits (src/coordinate). */
   maxPerSecond?: number;
+  /**
+   * Deliver each conversation's events in the order they were accepted, one at a time (the next
+   * only after the previous one was delivered or dead-lettered); events of no conversation are
+   * not held. `DESTINATION_ORDERED` in the simple configuration. See src/coordinate.
+   */
+  ordered?: boolean;
 }
 
 export interface Settings {
@@ -92,6 +98,7 @@ const RouteSchema = z.strictObject({
     .positive({ error: "must be more than 0" })
     .max(1000, { error: "must be at most 1000" })
     .optional(),
+  ordered: z.boolean({ error: "must be true or false" }).optional(),
 });
 
 const number = (name: string, fallback: number, min: number, max: number) =>
@@ -169,6 +176,7 @@ function readConfig(env: Env): ConfigResult {
         url,
         ...(secret ? { secret } : {}),
         ...(nativeSecret ? { nativeSecret } : {}),
+        ...(flag(env.DESTINATION_ORDERED) ? { ordered: true } : {}),
       });
       if (simple.success) {
         routes.push(simple.data);
@@ -192,7 +200,7 @@ function readConfig(env: Env): ConfigResult {
         );
         const message =
           issue.code === "unrecognized_keys"
-            ? `unknown field(s) ${issue.keys.join(", ")}; allowed: name, sources, target, url, events, secret, nativeSecret, cloudevents, cloudeventsSource, maxPerSecond`
+            ? `unknown field(s) ${issue.keys.join(", ")}; allowed: name, sources, target, url, events, secret, nativeSecret, cloudevents, cloudeventsSource, maxPerSecond, ordered`
             : issue.message;
         errors.push(`ROUTES[${index}]${path.join("")}: ${message}`);
       }
@@ -270,9 +278,12 @@ export function eventAllowed(route: Route, name: string): boolean {
   });
 }
 
+/** "true"/"1"/"yes"/true: on; anything else: off. */
+function flag(value: unknown): boolean {
+  return value === true || ["true", "1", "yes"].includes(String(value ?? "").toLowerCase());
+}
+
 /** "true"/"1"/true enable the dev sink; anything else leaves it off. */
 export function devSinkEnabled(env: Env): boolean {
-  return (
-    env.DEV_SINK === true || ["true", "1", "yes"].includes(String(env.DEV_SINK ?? "").toLowerCase())
-  );
+  return flag(env.DEV_SINK);
 }

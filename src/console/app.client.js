@@ -93,6 +93,7 @@ async function loadRoutes() {
           "td",
           {},
           route.paused ? badge("paused", `paused since ${when(route.pausedAt)}`) : "active",
+          route.ordered ? badge("waiting", `ordered: ${route.waiting ?? 0} waiting`) : undefined,
         ),
         el("td", {}, route.held),
         el("td", {}, route.maxPerSecond ? `${route.maxPerSecond}/s` : "none"),
@@ -111,6 +112,18 @@ async function loadRoutes() {
             { type: "button", class: "replay-dead", onclick: () => replayDead(route.name) },
             "Replay dead letters",
           ),
+          route.ordered ? " " : undefined,
+          route.ordered
+            ? el(
+                "button",
+                {
+                  type: "button",
+                  class: "conversations",
+                  onclick: () => loadConversations(route.name),
+                },
+                "Conversations",
+              )
+            : undefined,
         ),
       ),
     );
@@ -124,6 +137,44 @@ async function pauseOrResume(name, action) {
     `Route ${name} ${state.paused ? "paused" : "resumed"}${state.held ? ` (${state.held} held)` : ""}.`,
   );
   await loadRoutes();
+}
+
+/** An ordered route's conversations with events in line: what each one waits on. */
+async function loadConversations(name) {
+  const { total, conversations } = await api(`/routes/${encodeURIComponent(name)}/conversations`);
+  $("#conversations").hidden = false;
+  $("#conversations-route").textContent = name;
+  $("#conversations-total").textContent =
+    total === 0
+      ? "No conversation is waiting: every event of this route is settled."
+      : `${total} conversation(s) with events not yet delivered${total > conversations.length ? ` (the ${conversations.length} waiting longest shown)` : ""}.`;
+  const body = $("#conversations tbody");
+  body.replaceChildren();
+  for (const line of conversations) {
+    const head = line.head;
+    body.append(
+      el(
+        "tr",
+        {},
+        el("td", {}, line.conversation),
+        el(
+          "td",
+          {},
+          el(
+            "button",
+            { type: "button", class: "head-event", onclick: () => openEvent(head.event) },
+            head.name || head.event,
+          ),
+        ),
+        el("td", {}, head.status ? badge(head.status) : ""),
+        el("td", {}, head.attempts),
+        el("td", {}, head.lastError || ""),
+        el("td", {}, when(head.nextTry)),
+        el("td", {}, line.waiting),
+        el("td", {}, when(line.headSince)),
+      ),
+    );
+  }
 }
 
 async function replayDead(route) {

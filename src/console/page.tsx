@@ -64,6 +64,28 @@ export const ConsolePage: FC = () => (
           </table>
         </section>
 
+        <section class="panel" id="conversations" hidden>
+          <h2>
+            Waiting conversations of <span id="conversations-route" />
+          </h2>
+          <p id="conversations-total" />
+          <table>
+            <thead>
+              <tr>
+                <th>Conversation</th>
+                <th>Waits on</th>
+                <th>Status</th>
+                <th>Attempts</th>
+                <th>Last error</th>
+                <th>Next try</th>
+                <th>Behind it</th>
+                <th>Since</th>
+              </tr>
+            </thead>
+            <tbody />
+          </table>
+        </section>
+
         <section class="panel">
           <h2>Events</h2>
           <form id="filters">

@@ -18,7 +18,7 @@ button:hover { background: #eef1f4; }
 pre { background: #f6f8fa; padding: .6rem; overflow: auto; max-height: 24rem; white-space: pre-wrap; word-break: break-word; }
 .badge { display: inline-block; padding: 0 .4rem; margin: 0 .3rem .2rem 0; border-radius: 3px; font-size: .85em; background: #e3e7eb; }
 .s-delivered { background: #cdebd3; } .s-retrying, .s-queued { background: #fdeccb; }
-.s-dead { background: #f6c9c9; } .s-paused { background: #d6dcf5; } .s-filtered, .s-skipped { background: #e8e8e8; }
+.s-dead { background: #f6c9c9; } .s-paused, .s-waiting { background: #d6dcf5; } .s-filtered, .s-skipped { background: #e8e8e8; }
 .error { color: #b3261e; }
 #chart { margin: 0; } #chart svg { width: 100%; height: 170px; display: block; }
 .legend span { margin-right: 1rem; } .legend i { display: inline-block; width: .8rem; height: .8rem; margin-right: .3rem; vertical-align: -1px; }

@@ -1,6 +1,7 @@
 /**
  * Talking to the per-route Durable Object (`RouteGate`, see route-gate.ts) from the Worker: the
- * consumer's gate before posting, and the admin routes' pause, resume and status.
+ * consumer's gate before posting, and the admin routes' pause, resume and status. Ordering
+ * (`ordered: true`) from the Worker's side is in order.ts.
  */
 import type { Env } from "../config/env.ts";
 import type { Route } from "../config/index.ts";
@@ -8,7 +9,11 @@ import type { GateStatus, RouteGate, Verdict } from "./route-gate.ts";
 
 export type { GateStatus, Verdict } from "./route-gate.ts";
 
-/** The route's Durable Object (one per route name, wherever it was first used). */
+/**
+ * The route's Durable Object (one per route name, wherever it was first used).
+ *
+ * @example const { total, lines } = await gateOf(env, "crm").lines(50);
+ */
 export function gateOf(env: Env, route: string): DurableObjectStub<RouteGate> {
   return env.ROUTE_GATES.get(env.ROUTE_GATES.idFromName(route));
 }
@@ -27,7 +32,8 @@ export const resumeRoute = (env: Env, route: string): Promise<GateStatus> =>
 
 /**
  * The consumer's gate for one batch. A route with `maxPerSecond` asks its object before every
- * message (the slot must be exact). Any other route asks once per batch: only the answer
+ * message (the slot must be exact), and so does a message with a `conversation` (an ordered
+ * route: whose turn it is changes with every delivery). Any other route asks once per batch: only the answer
  * "paused" matters there, and the first message's answer holds for the rest of the batch (a
  * pause takes effect from the next batch, at most `max_batch_size` deliveries later). Once a
  * route is seen paused, every later message of the batch is asked about again, so each is
@@ -42,9 +48,9 @@ export function batchGates(env: Env) {
   return {
     async admit(
       route: Route,
-      request: { event: string; deliveries: number; tries: number },
+      request: { event: string; deliveries: number; tries: number; conversation?: string },
     ): Promise<Verdict> {
-      if (!route.maxPerSecond && open.has(route.name)) {
+      if (!route.maxPerSecond && request.conversation === undefined && open.has(route.name)) {
         return { kind: "go", at: Date.now(), spacingMs: 0 };
       }
       const verdict = await gateOf(env, route.name).admit({

@@ -3,6 +3,16 @@ import type { Env } from "../config/env.ts";
 import { log } from "../config/log.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
 import { resumeDeliveries } from "../storage/index.ts";
+import {
+  append,
+  type ConversationLine,
+  createLineup,
+  type InLine,
+  lines,
+  settle,
+  turn,
+  waitingCount,
+} from "./lineup.ts";
 
 /**
  * One Durable Object per route (`ROUTE_GATES.idFromName(route)`): the single place that decides
@@ -25,6 +35,15 @@ import { resumeDeliveries } from "../storage/index.ts";
  * `HORIZON_MS` ahead: beyond that the answer is "come back in n seconds" (the message is sent
  * again with that delay) so a consumer never sleeps long, and nothing is lost or dead-lettered.
  * The next free slot is kept in storage so a restarted object does not start a burst.
+ *
+ * Order (`ordered: true`): the object keeps each conversation's line (lineup.ts). The Worker
+ * lines up the events it accepts before it answers (`line`), so the order is the order of
+ * acceptance, not of consumption (Queues neither keeps order nor delivers once). Only a
+ * conversation's head is queued; the others wait here, and their outbox rows say `waiting`.
+ * The consumer asks `admit` as for any route: an event that is not its conversation's head is
+ * told to wait. When the head settles, `settle` names the next one, which the consumer queues.
+ * The order check comes before the pause and the rate limit, so a paused route holds only each
+ * conversation's head and resumes each conversation where it was.
  */
 export class RouteGate extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
@@ -33,14 +52,39 @@ export class RouteGate extends DurableObject<Env> {
       ctx.storage.sql.exec(
         `CREATE TABLE IF NOT EXISTS held (seq INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT NOT NULL, route TEXT NOT NULL, tries INTEGER NOT NULL DEFAULT 0, at INTEGER NOT NULL)`,
       );
+      createLineup(ctx.storage.sql);
     });
   }
 
-  /** Whether the route is paused, since when, and how many deliveries are held. */
+  /**
+   * Whether the route is paused, since when, how many deliveries are held, and (an ordered
+   * route) how many conversations have events in line and how many events wait behind a head.
+   */
   status(): GateStatus {
     const pausedAt = this.ctx.storage.kv.get<string>("pausedAt");
     const held = this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM held").one().n;
-    return { paused: pausedAt !== undefined, ...(pausedAt ? { pausedAt } : {}), held };
+    const { conversations, waiting } = waitingCount(this.ctx.storage.sql);
+    return {
+      paused: pausedAt !== undefined,
+      ...(pausedAt ? { pausedAt } : {}),
+      held,
+      ...(conversations > 0 ? { conversations, waiting } : {}),
+    };
+  }
+
+  /** Lines up accepted events of an ordered route (see `append` in lineup.ts). */
+  line(items: InLine[]): { heads: string[]; waiting: string[] } {
+    return append(this.ctx.storage.sql, items);
+  }
+
+  /** A settled delivery leaves its conversation's line; returns the new head, if it was the head. */
+  settle(event: string): { next?: string } {
+    return settle(this.ctx.storage.sql, event);
+  }
+
+  /** Conversations with events in line (for the console), longest-waiting first. */
+  lines(limit: number): { total: number; lines: ConversationLine[] } {
+    return lines(this.ctx.storage.sql, limit);
   }
 
   pause(): GateStatus {
@@ -59,11 +103,19 @@ export class RouteGate extends DurableObject<Env> {
 
   /**
    * Asked by the consumer before it posts `deliveries` deliveries of one message.
+   * - wait (an ordered route, `conversation` given): another event of the conversation is ahead.
    * - paused: the delivery is recorded as held here; the consumer acks the message.
    * - go: post now, or wait until `at` (epoch ms), spacing several deliveries by `spacingMs`.
    * - later: no slot within the horizon; send the message again in `delaySeconds`.
    */
   admit(request: AdmitRequest): Verdict {
+    if (request.conversation !== undefined) {
+      const { head } = turn(this.ctx.storage.sql, {
+        event: request.event,
+        conversation: request.conversation,
+      });
+      if (head !== request.event) return { kind: "wait", head };
+    }
     if (this.ctx.storage.kv.get("pausedAt") !== undefined) {
       this.ctx.storage.sql.exec(
         "INSERT INTO held (event, route, tries, at) VALUES (?, ?, ?, ?)",
@@ -135,6 +187,10 @@ export interface GateStatus {
   paused: boolean;
   pausedAt?: string;
   held: number;
+  /** An ordered route: conversations with events not yet settled. */
+  conversations?: number;
+  /** An ordered route: events waiting behind their conversation's head. */
+  waiting?: number;
 }
 
 export interface AdmitRequest {
@@ -145,9 +201,12 @@ export interface AdmitRequest {
   /** How many POSTs this message makes (slots to reserve). */
   deliveries: number;
   maxPerSecond?: number;
+  /** An ordered route: the event's conversation (absent: the event is not ordered). */
+  conversation?: string;
 }
 
 export type Verdict =
   | { kind: "go"; at: number; spacingMs: number }
   | { kind: "held" }
-  | { kind: "later"; delaySeconds: number };
+  | { kind: "later"; delaySeconds: number }
+  | { kind: "wait"; head: string };

@@ -1,6 +1,8 @@
 import type { Env } from "../config/env.ts";
 import type { Route } from "../config/index.ts";
 import { log } from "../config/log.ts";
+import { lineUp } from "../coordinate/order.ts";
+import { findFormat } from "../formats/index.ts";
 import type { WireEvent } from "../formats/types.ts";
 import {
   admit,
@@ -83,9 +85,18 @@ export async function enqueue(
         )
       : [];
 
+  // Ordered routes: the events are lined up per conversation now, in the order accepted; only
+  // each conversation's head is queued (src/coordinate/order.ts).
+  const held = routes.some((route) => route.ordered)
+    ? await lineUp(env, routes, conversations(source, fresh, admissions, events))
+    : new Map<string, Set<string>>();
   // Event by event (every route of one event, then the next event), then the repeats.
   const pending: Requeue[] = [
-    ...accepted.flatMap((eventId) => routes.map((route) => ({ eventId, route: route.name }))),
+    ...accepted.flatMap((eventId) =>
+      routes
+        .filter((route) => !held.get(route.name)?.has(eventId))
+        .map((route) => ({ eventId, route: route.name })),
+    ),
     ...repeats,
   ];
   const { sent, error } = await sendAll(env, pending.map(messageOf));
@@ -124,6 +135,24 @@ export async function enqueue(
     accepted,
     queued,
   );
+}
+
+/** The events accepted now (not repeats), in order, with the conversation each belongs to. */
+function conversations(
+  source: string,
+  fresh: NewEvent[],
+  admissions: Array<{ id: string; duplicate: boolean }>,
+  events: Array<{ wire: WireEvent }>,
+): Array<{ event: string; conversation?: string }> {
+  const format = findFormat(source);
+  const conversationOf = format.ok ? format.value.conversation : undefined;
+  return fresh.flatMap((event, index) => {
+    const admission = admissions[index];
+    const wire = events[index]?.wire;
+    if (!admission || admission.duplicate || admission.id !== event.id || !wire) return [];
+    const conversation = conversationOf?.(wire);
+    return [{ event: event.id, ...(conversation !== undefined ? { conversation } : {}) }];
+  });
 }
 
 /**

@@ -29,6 +29,12 @@ export interface FormatDefinition {
   schema: z.ZodType;
   /** Splits a valid body into its events (a Support Hunt batch holds many; others hold one). */
   events(body: unknown): WireEvent[];
+  /**
+   * The conversation an event belongs to (a stable key), or undefined for events of no
+   * conversation (contacts, inboxes, resources). An ordered route delivers the events of one
+   * conversation in the order they were accepted (src/coordinate); absent: nothing is ordered.
+   */
+  conversation?(event: WireEvent): string | undefined;
   /** True when a body looks like this format (for `/translate/auto/...`). Checked in registry order. */
   detect(body: unknown): boolean;
   /** Source event name (exact, or a glob with `*`) → the mapping that turns it into a canonical event. */

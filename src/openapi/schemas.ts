@@ -247,7 +247,16 @@ export const DeadLetterPage = z
   .openapi("DeadLetterPage");
 
 export const Replayed = z
-  .object({ replayed: z.string(), event: z.string(), route: z.string(), message: z.string() })
+  .object({
+    replayed: z.string(),
+    event: z.string(),
+    route: z.string(),
+    message: z.string(),
+    ordered: z.literal(false).optional().openapi({
+      description:
+        "Present when the route is ordered: the replay is delivered at once, out of its conversation's order (the message says so)",
+    }),
+  })
   .openapi("Replayed");
 
 /**

@@ -13,6 +13,7 @@
  *     └──(rejected, untranslatable, route gone)──────→ dead   (a dead letter holds a copy)
  *   dead ──(replay)→ queued
  *   queued | retrying ──(the route is paused: its Durable Object holds it)→ paused ──(resume)→ queued
+ *   queued ──(an ordered route: another event of its conversation is ahead)→ waiting ──(its turn)→ queued
  *
  * `due_at` is when the row is next expected to be handled: the time it was queued, or, while
  * retrying, when the delayed retry comes back. A pending row whose `due_at` is more than a
@@ -26,16 +27,19 @@ export type DeliveryStatus =
   | "queued"
   | "retrying"
   | "paused"
+  | "waiting"
   | "delivered"
   | "dead"
   | "filtered"
   | "skipped";
 
 /**
- * Statuses the sweep looks after: a queue message should exist for these. (`paused` deliveries
- * are held by their route's Durable Object, src/coordinate, which queues them on resume.)
+ * Statuses the sweep looks after: a queue message should exist for these, or (`waiting`) the
+ * delivery waits for its turn in an ordered route and is looked at again when due (see
+ * `parkDeliveries`). (`paused` deliveries are held by their route's Durable Object,
+ * src/coordinate, which queues them on resume.)
  */
-export const PENDING_STATUSES = ["queued", "retrying"] as const;
+export const PENDING_STATUSES = ["queued", "retrying", "waiting"] as const;
 /** Statuses that are final until a person acts (a replay): never queued again by the sweep. */
 export const SETTLED_STATUSES = ["delivered", "dead", "filtered", "skipped"] as const;
 
@@ -203,5 +207,53 @@ export async function expectAt(
        WHERE event_id = ? AND route = ? AND status IN ('queued', 'retrying', 'paused')`,
     )
     .bind(dueAt, now, delivery.event, delivery.route)
+    .run();
+}
+
+// --- Ordered routes (src/coordinate): deliveries waiting for their conversation's turn. ---
+
+/**
+ * Deliveries of an ordered route that wait behind another event of their conversation: no
+ * queue message exists for them until their turn. `dueAt` is a safety net, not a schedule: when
+ * it passes, the sweep queues the delivery again and the consumer asks whose turn it is (this
+ * recovers a turn that was never passed on because a Worker died in between, or a head
+ * dead-lettered by the sweep). `requeues` starts again from 0: a waiting delivery looked at
+ * again is not a lost message.
+ *
+ * @example await parkDeliveries(env.DB, "crm", ["e2", "e3"], nowSeconds() + WAIT_RECHECK_SECONDS);
+ */
+export async function parkDeliveries(
+  db: D1Database,
+  route: string,
+  eventIds: string[],
+  dueAt: number,
+  now = nowSeconds(),
+): Promise<void> {
+  if (eventIds.length === 0) return;
+  await ready(db);
+  await db
+    .prepare(
+      `UPDATE deliveries SET status = 'waiting', due_at = ?, updated_at = ?, requeues = 0
+       WHERE route = ? AND event_id IN (SELECT value FROM json_each(?))
+         AND status IN ('queued', 'retrying', 'waiting')`,
+    )
+    .bind(dueAt, now, route, JSON.stringify(eventIds))
+    .run();
+}
+
+/** A waiting delivery's turn came: `queued`, due now (the caller queues its message). */
+export async function releaseDelivery(
+  db: D1Database,
+  eventId: string,
+  route: string,
+  now = nowSeconds(),
+): Promise<void> {
+  await ready(db);
+  await db
+    .prepare(
+      `UPDATE deliveries SET status = 'queued', due_at = ?, updated_at = ?, requeues = 0
+       WHERE event_id = ? AND route = ? AND status IN ('waiting', 'queued')`,
+    )
+    .bind(now, now, eventId, route)
     .run();
 }

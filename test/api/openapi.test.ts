@@ -43,6 +43,7 @@ describe("/openapi.json", () => {
         "GET /deadletters/{id}",
         "POST /deadletters/{id}/replay",
         "GET /routes",
+        "GET /routes/{name}/conversations",
         "POST /routes/{name}/pause",
         "POST /routes/{name}/resume",
         "DELETE /deadletters/{id}",

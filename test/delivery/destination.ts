@@ -5,8 +5,10 @@
  *   POST /d/<key>/<script>   answers by script, one comma-separated step per request to that
  *                            path (the last step repeats): a status (`503`), `429ra2` (429 with
  *                            Retry-After: 2), `close` (drops the connection), `hang` (never answers)
- *   GET  /received/<key>     every request recorded for <key>: [{path, headers, body, at}]
- *                            (`at`: when it arrived, epoch ms)
+ *                            `?match=<text>&answer=<status>`: a request whose body contains
+ *                            <text> gets <status> instead of its step (no step is used up)
+ *   GET  /received/<key>     every request recorded for <key>: [{path, headers, body, at, status}]
+ *                            (`at`: when it arrived, epoch ms; `status`: the answer, 0 for none)
  *   POST /snippet/<name>, GET /snippets, GET /secret/<tool>   README snippets, secret tools (readme-snippets.ts)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -19,6 +21,7 @@ interface Recorded {
   headers: IncomingMessage["headers"];
   body: string;
   at: number;
+  status: number;
 }
 
 declare module "vitest" {
@@ -69,14 +72,22 @@ export default async function setup(project: TestProject) {
         return;
       }
       const key = parts[1];
+      const url = new URL(path, "http://destination");
+      const match = url.searchParams.get("match");
+      let step: string;
+      let n = counts.get(url.pathname) ?? 0;
+      if (match && body.includes(match)) step = url.searchParams.get("answer") ?? "503";
+      else {
+        n += 1;
+        counts.set(url.pathname, n);
+        const steps = (url.pathname.split("/")[3] ?? "200").split(",");
+        step = steps[Math.min(n, steps.length) - 1] ?? "200";
+      }
+      const [, code = "0", retryAfter] = step.match(/^(\d{3})(?:ra(\d+))?$/) ?? [];
       received.set(key, [
         ...(received.get(key) ?? []),
-        { path, headers: req.headers, body, at: Date.now() },
+        { path, headers: req.headers, body, at: Date.now(), status: Number(code) },
       ]);
-      const n = (counts.get(path) ?? 0) + 1;
-      counts.set(path, n);
-      const steps = (parts[2] ?? "200").split(",");
-      const step = steps[Math.min(n, steps.length) - 1] ?? "200";
       if (step === "close") {
         req.socket.destroy();
         return;
@@ -85,12 +96,11 @@ export default async function setup(project: TestProject) {
         hanging.add(res);
         return;
       }
-      const [, status = "200", retryAfter] = step.match(/^(\d{3})(?:ra(\d+))?$/) ?? [];
-      res.writeHead(Number(status), {
+      res.writeHead(Number(code), {
         "content-type": "text/plain",
         ...(retryAfter ? { "retry-after": retryAfter } : {}),
       });
-      res.end(`step ${n}: ${status}`);
+      res.end(`step ${n}: ${code}`);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -26,6 +26,8 @@ export interface Received {
   body: string;
   /** When the destination received it, epoch ms. */
   at: number;
+  /** The destination's answer (0: none, the connection was closed or left hanging). */
+  status: number;
 }
 
 export async function received(key: string): Promise<Received[]> {

@@ -15,6 +15,7 @@ import widgetIn from "../../../mappings/chatwoot/to-canonical/widget.jsonata";
 import type { EventKind } from "../../canonical/index.ts";
 import { type MappingFile, mapping } from "../../translate/mapping.ts";
 import type { FormatDefinition } from "../types.ts";
+import { chatwootConversation } from "./conversation.ts";
 import { accountEvents, baseEvent, chatwootBody, knownEvents } from "./schema.ts";
 import { chatwootTransport } from "./transport.ts";
 
@@ -110,6 +111,7 @@ function member({ id, name, description, wireVersion, detect }: Member): FormatD
       const name = (body as { event: string }).event;
       return [{ name, dispatch: baseEvent(name), payload: body }];
     },
+    conversation: chatwootConversation,
     detect,
     toCanonical,
     fromCanonical,

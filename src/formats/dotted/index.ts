@@ -11,6 +11,7 @@ import resourceIn from "../../../mappings/dotted/to-canonical/resource.jsonata";
 import type { EventKind } from "../../canonical/index.ts";
 import { type MappingFile, mapping } from "../../translate/mapping.ts";
 import type { FormatDefinition } from "../types.ts";
+import { dottedConversation } from "./conversation.ts";
 import { allTopics, dottedBody, isTopic, resourceActions, userActions } from "./schema.ts";
 import { dottedTransport } from "./transport.ts";
 
@@ -81,6 +82,7 @@ export const dotted: FormatDefinition = {
     "Dotted-topic webhooks (Web1on1 / ChatShipper): an envelope {id, event, timestamp, organization, activity, data} whose event is a topic such as message.create.contact.chat.",
   schema: dottedBody,
   events: (body) => [{ name: (body as { event: string }).event, payload: body }],
+  conversation: dottedConversation,
   detect: isDottedBody,
   toCanonical,
   fromCanonical,

@@ -5,6 +5,7 @@ import messageIn from "../../../mappings/supporthunt/to-canonical/message.jsonat
 import type { EventKind } from "../../canonical/index.ts";
 import { type MappingFile, mapping } from "../../translate/mapping.ts";
 import type { FormatDefinition } from "../types.ts";
+import { supporthuntConversation } from "./conversation.ts";
 import { type SupporthuntBody, supporthuntBody } from "./schema.ts";
 import { supporthuntTransport } from "./transport.ts";
 
@@ -47,6 +48,7 @@ export const supporthunt: FormatDefinition = {
       name: (payload.event as { type: string }).type,
       payload,
     })),
+  conversation: supporthuntConversation,
   detect: (body) =>
     typeof body === "object" &&
     body !== null &&

@@ -1,0 +1,134 @@
+/**
+ * Per-conversation order for routes with `ordered: true`, from the Worker's side: lining up
+ * the events the Worker accepts (before it answers), and passing a conversation's turn on when
+ * a delivery settles. The lines themselves are kept by the route's Durable Object (lineup.ts).
+ *
+ * Why lined up at acceptance: Queues neither keeps the order of messages nor sends each once,
+ * and a failed delivery is retried later, so the order has to be fixed before anything is
+ * queued. Only each conversation's head gets a queue message; the rest wait in the object (their
+ * outbox rows say `waiting`) until the delivery ahead of them is delivered or dead-lettered.
+ *
+ * What a crash can interrupt, and what recovers it:
+ * - between storing the events and lining them up: their rows are `queued`; the sweep queues
+ *   them and the consumer's `admit` lines each up as it comes (last in its conversation);
+ * - between lining up and marking the rest `waiting`: the sweep queues them, the consumer is
+ *   told to wait and marks them then;
+ * - between settling a delivery and passing the turn on: the next one stays `waiting` until its
+ *   `due_at` (`WAIT_RECHECK_SECONDS`), when the sweep queues it; the consumer asks `admit`, is
+ *   told the settled event is still the head, sees in D1 that it is settled, and passes the
+ *   turn on itself (`admitInTurn`).
+ */
+import type { Env } from "../config/env.ts";
+import type { Route } from "../config/index.ts";
+import { log } from "../config/log.ts";
+import type { DeliveryMessage } from "../enqueue/queue.ts";
+import {
+  getDeliveryState,
+  isSettled,
+  nowSeconds,
+  parkDeliveries,
+  releaseDelivery,
+} from "../storage/index.ts";
+import { gateOf } from "./index.ts";
+import type { Verdict } from "./route-gate.ts";
+
+/**
+ * How long a waiting delivery goes before the sweep makes the consumer look at it again (see the
+ * module comment: only a turn lost to a crash needs it; otherwise it is a cheap no-op).
+ */
+export const WAIT_RECHECK_SECONDS = 300;
+
+/** One accepted event and its conversation (absent: the event is never held back). */
+export interface Accepted {
+  event: string;
+  conversation?: string;
+}
+
+/**
+ * Lines up the accepted events of each ordered route and marks the ones behind another event of
+ * their conversation `waiting`. Returns, per route, the events that must NOT be queued now.
+ * Should the route's object fail to answer, nothing is held back for that route (the consumer
+ * lines the events up as their messages come, in the order they come) and it is logged.
+ *
+ * @example const held = await lineUp(env, routes, [{ event: id, conversation: "1:207" }]);
+ * // held.get("crm")?.has(id)
+ */
+export async function lineUp(
+  env: Env,
+  routes: Route[],
+  accepted: Accepted[],
+): Promise<Map<string, Set<string>>> {
+  const held = new Map<string, Set<string>>();
+  const items = accepted.flatMap(({ event, conversation }) =>
+    conversation === undefined ? [] : [{ event, conversation }],
+  );
+  if (items.length === 0) return held;
+  await Promise.all(
+    routes
+      .filter((route) => route.ordered)
+      .map(async (route) => {
+        try {
+          const { waiting } = await gateOf(env, route.name).line(items);
+          await parkDeliveries(env.DB, route.name, waiting, nowSeconds() + WAIT_RECHECK_SECONDS);
+          held.set(route.name, new Set(waiting));
+        } catch (error) {
+          log("error", "ordered route: events not lined up at acceptance", {
+            route: route.name,
+            events: items.length,
+            error: String(error).slice(0, 300),
+          });
+        }
+      }),
+  );
+  return held;
+}
+
+/** Queues the delivery whose turn it now is (its row first, so the sweep covers a lost message). */
+async function release(env: Env, route: string, event: string): Promise<void> {
+  await releaseDelivery(env.DB, event, route);
+  await env.DELIVERY_QUEUE.send({ v: 1, event, route } satisfies DeliveryMessage, {
+    contentType: "json",
+  });
+  log("info", "ordered delivery released", { route, eventId: event });
+}
+
+/**
+ * A delivery of an ordered route settled (delivered, dead, filtered, skipped): it leaves its
+ * conversation's line and, if it was the head, the next event is queued. Idempotent.
+ *
+ * @example await passTurn(env, "crm", eventId);
+ */
+export async function passTurn(env: Env, route: string, event: string): Promise<void> {
+  const { next } = await gateOf(env, route).settle(event);
+  if (next) await release(env, route, next);
+}
+
+/**
+ * The gate's verdict for a delivery of an ordered route. When the object says another event is
+ * the head but that one is settled in D1 (its turn was never passed on: a crash), the turn is
+ * passed on here and the question asked again, once.
+ */
+export async function admitInTurn(
+  env: Env,
+  ask: () => Promise<Verdict>,
+  route: string,
+  event: string,
+): Promise<Verdict> {
+  const verdict = await ask();
+  if (verdict.kind !== "wait") return verdict;
+  const head = await getDeliveryState(env.DB, verdict.head, route);
+  if (head && !isSettled(head.status)) return verdict;
+  log("warn", "ordered route: a settled head had not passed its turn on", {
+    route,
+    head: verdict.head,
+    eventId: event,
+  });
+  const { next } = await gateOf(env, route).settle(verdict.head);
+  if (next && next !== event) await release(env, route, next);
+  return ask();
+}
+
+/** Marks a delivery told to wait for its turn (its message is acked). */
+export async function park(env: Env, route: string, event: string): Promise<void> {
+  await parkDeliveries(env.DB, route, [event], nowSeconds() + WAIT_RECHECK_SECONDS);
+}

@@ -1,0 +1,269 @@
+/**
+ * One queue message: one (event, route) delivery. Its outbox row (src/storage/deliveries.ts) is
+ * read first and updated on every outcome, so the row always says where the delivery stands and
+ * the sweep can tell a live message from a lost one.
+ */
+import type { Env } from "../config/env.ts";
+import { type Config, eventAllowed, type Route } from "../config/index.ts";
+import { log } from "../config/log.ts";
+import { batchGates, sleep } from "../coordinate/index.ts";
+import { admitInTurn, park, passTurn } from "../coordinate/order.ts";
+import type { DeliveryMessage } from "../enqueue/index.ts";
+import { findFormat } from "../formats/index.ts";
+import {
+  type DeliveryOutcome,
+  deliveredIds,
+  getDeliveryState,
+  getEvent,
+  isSettled,
+  nowSeconds,
+  recordOutcome,
+  type StoredEvent,
+} from "../storage/index.ts";
+import { translateEvent } from "../translate/index.ts";
+import { type Attempted, type Job, logAttempts, post, webhookId } from "./index.ts";
+import { conclude, deadLetter, redundant, sendAgain } from "./outcome.ts";
+
+export type Gates = ReturnType<typeof batchGates>;
+
+/**
+ * The conversation an ordered route keeps this delivery in line with, or undefined: the route is
+ * not ordered, the event belongs to no conversation, or the message is a replay (a replay is
+ * delivered at once, out of order: POST /deadletters/:id/replay says so).
+ */
+function conversationOf(
+  route: Route | undefined,
+  event: StoredEvent,
+  body: DeliveryMessage,
+): string | undefined {
+  if (!route?.ordered || body.replay || body.again) return undefined;
+  const source = findFormat(event.source);
+  if (!source.ok) return undefined;
+  return source.value.conversation?.({
+    name: event.name,
+    ...(event.dispatch ? { dispatch: event.dispatch } : {}),
+    payload: event.payload,
+  });
+}
+
+/**
+ * Handles one queue message: translate the event for the route with the current mappings, keep
+ * the deliveries the route's event filter allows, POST those not yet delivered, then ack, retry
+ * later, or dead-letter; the outbox row records the outcome.
+ *
+ * - A message whose delivery needs no work (see `redundant`) is acked without sending anything.
+ * - A translation that is skipped (the target has no such event) or filtered out is logged and acked.
+ * - A translation error, a route or format no longer configured, or a non-retryable answer (any
+ *   4xx but 408/429, a 3xx) dead-letters the message at once (other deliveries of the same event
+ *   are still attempted; a replay re-sends only those not yet delivered).
+ * - Retryable failures retry the message after `Retry-After` or the backoff; after `MAX_ATTEMPTS`
+ *   attempts, or when the next retry would fall outside `RETRY_WINDOW_SECONDS` of the delivery's
+ *   first queueing, it is dead-lettered. Deliveries already made are never re-sent.
+ *
+ * Attempts are counted on the outbox row (and carried in `tries` by a message sent again after a
+ * pause or a rate-limit wait), so a message queued again carries on the count.
+ *
+ * Before posting, the route's gate (src/coordinate) may tell an ordered route's delivery to wait
+ * for its conversation's turn (the row becomes `waiting`; it is queued when the delivery ahead
+ * settles), hold it (the route is paused: the row becomes `paused`, the Durable Object keeps it
+ * and queues it on resume) or ask for it to come back later (a rate limit: sent again with that
+ * delay, not counted as an attempt). Once an ordered delivery settles, its conversation's next
+ * event is queued.
+ */
+export async function handleMessage(
+  message: Message<DeliveryMessage>,
+  env: Env,
+  config: Config,
+  gates: Gates = batchGates(env),
+): Promise<void> {
+  const { settings } = config;
+  const body = message.body;
+  const [event, state] = await Promise.all([
+    getEvent(env.DB, body.event),
+    getDeliveryState(env.DB, body.event, body.route),
+  ]);
+  const route = config.routes.find((candidate) => candidate.name === body.route);
+  const ordered = route?.ordered === true && !body.replay && !body.again;
+  const skip = redundant(state, nowSeconds());
+  if (skip) {
+    log("info", "extra message dropped", { eventId: body.event, route: body.route, reason: skip });
+    // An ordered delivery settled but its turn may not have been passed on (idempotent).
+    if (ordered && state && isSettled(state.status)) await passTurn(env, body.route, body.event);
+    message.ack();
+    return;
+  }
+  const settle = async (outcome: DeliveryOutcome) => {
+    await recordOutcome(env.DB, body.event, body.route, outcome);
+    if (ordered && isSettled(outcome.status)) await passTurn(env, body.route, body.event);
+  };
+  const giveUp = async (
+    target: string | undefined,
+    error: string,
+    made: { attempts?: number; lastStatus?: number } = {},
+  ) => {
+    if (event) await deadLetter(env, event, body.route, target, error);
+    await settle({ status: "dead", lastError: error, ...made });
+    message.ack();
+  };
+
+  if (!event) {
+    log("error", "event not found; message dropped", { eventId: body.event, route: body.route });
+    if (state) await settle({ status: "dead", lastError: "the event is no longer stored" });
+    message.ack();
+    return;
+  }
+  if (!route) {
+    await giveUp(undefined, `route "${body.route}" is no longer configured`);
+    return;
+  }
+  const source = findFormat(event.source);
+  const target = findFormat(route.target);
+  if (!source.ok || !target.ok) {
+    const problem = !source.ok ? source.error.message : !target.ok ? target.error.message : "";
+    await giveUp(route.target, problem);
+    return;
+  }
+
+  const translation = await translateEvent(source.value, target.value, {
+    name: event.name,
+    ...(event.dispatch ? { dispatch: event.dispatch } : {}),
+    payload: event.payload,
+  });
+  if (!translation.ok) {
+    await giveUp(route.target, `translation failed: ${translation.error.message}`);
+    return;
+  }
+  for (const skip of translation.value.skipped) {
+    log("info", "delivery skipped", {
+      route: route.name,
+      eventId: event.id,
+      event: skip.event,
+      reason: skip.reason,
+    });
+  }
+  const deliveries = translation.value.deliveries
+    .map((delivery, index) => ({ delivery, index }))
+    .filter(({ delivery }) => {
+      const allowed = eventAllowed(route, delivery.event);
+      if (!allowed) {
+        log("info", "delivery filtered", {
+          route: route.name,
+          eventId: event.id,
+          event: delivery.event,
+        });
+      }
+      return allowed;
+    });
+  if (deliveries.length === 0) {
+    const filtered = translation.value.deliveries.length > 0;
+    await settle({
+      status: filtered ? "filtered" : "skipped",
+      lastError: filtered
+        ? "the route's event filter leaves nothing to deliver"
+        : `the target has no such event${translation.value.skipped[0] ? `: ${translation.value.skipped[0].reason}` : ""}`,
+    });
+    message.ack();
+    return;
+  }
+
+  /** This attempt's number: the queue's count plus attempts made before the message was re-sent, or the row's. */
+  const attempt = Math.max(message.attempts + (body.tries ?? 0), (state?.attempts ?? 0) + 1);
+  // --- reliability: deliveries already made are never sent again, replays included. A replay of
+  // the event (`again`) forgot its earlier successes when it was queued (requeueForReplay), so
+  // what is recorded now was delivered by the replay itself (a retry must not re-send it). ---
+  const done = await deliveredIds(env.DB, event.id, route.name);
+  const job: Job = {
+    env,
+    settings,
+    event,
+    route,
+    target: target.value,
+    attempt,
+    time:
+      translation.value.trace.canonical?.occurredAt ??
+      new Date(event.receivedAt * 1000).toISOString(),
+  };
+  const pending: typeof deliveries = [];
+  for (const each of deliveries) {
+    if (!done.has(await webhookId(event.id, route.name, each.index))) pending.push(each);
+  }
+  // --- The route's gate (src/coordinate): order, pause and rate limit. ---
+  let slot = { at: 0, spacingMs: 0 };
+  if (pending.length > 0) {
+    const conversation = ordered ? conversationOf(route, event, body) : undefined;
+    const request = {
+      event: event.id,
+      deliveries: pending.length,
+      tries: attempt - 1,
+      ...(conversation !== undefined ? { conversation } : {}),
+    };
+    const ask = () => gates.admit(route, request);
+    const verdict =
+      conversation !== undefined ? await admitInTurn(env, ask, route.name, event.id) : await ask();
+    if (verdict.kind === "wait") {
+      log("info", "delivery waits for its turn", {
+        route: route.name,
+        eventId: event.id,
+        behind: verdict.head,
+      });
+      await park(env, route.name, event.id);
+      message.ack();
+      return;
+    }
+    if (verdict.kind === "held") {
+      log("info", "delivery held", { route: route.name, eventId: event.id, reason: "paused" });
+      await settle({ status: "paused" });
+      message.ack();
+      return;
+    }
+    if (verdict.kind === "later") {
+      await sendAgain(env, body, attempt - 1, verdict.delaySeconds);
+      message.ack();
+      return;
+    }
+    slot = verdict;
+  }
+  // --- end of the gate ---
+  const outcomes: Attempted[] = [];
+  for (const [position, { delivery, index }] of pending.entries()) {
+    await sleep(slot.at + position * slot.spacingMs - Date.now());
+    outcomes.push(await post(job, delivery, index));
+  }
+  const lastStatus = outcomes.at(-1)?.status;
+  const made: { attempts?: number; lastStatus?: number } =
+    outcomes.length > 0
+      ? { attempts: attempt, ...(lastStatus !== undefined ? { lastStatus } : {}) }
+      : {};
+
+  const firstQueued = Math.min(
+    message.timestamp.getTime() / 1000,
+    state?.queuedAt ?? Number.POSITIVE_INFINITY,
+  );
+  const conclusion = conclude(outcomes, attempt, settings, firstQueued);
+  if (conclusion.kind === "dead") {
+    logAttempts(outcomes, "dead");
+    await giveUp(route.target, conclusion.error, made);
+    return;
+  }
+  if (conclusion.kind === "delivered") {
+    logAttempts(outcomes, "ack");
+    await settle({ status: "delivered", ...made });
+    message.ack();
+    return;
+  }
+  const { delaySeconds } = conclusion;
+  logAttempts(outcomes, "retry");
+  log("info", "delivery retry scheduled", {
+    route: route.name,
+    eventId: event.id,
+    attempt,
+    delaySeconds,
+  });
+  await settle({
+    status: "retrying",
+    ...made,
+    lastError: conclusion.error,
+    dueAt: nowSeconds() + delaySeconds,
+  });
+  message.retry({ delaySeconds });
+}
