@@ -101,6 +101,28 @@ export function settle(sql: SqlStorage, event: string, now = Date.now()): { next
   return { next: next.event };
 }
 
+/**
+ * The event after `event` in its conversation's line, when `event` is the head (what `settle`
+ * would return), without changing anything.
+ */
+export function peek(sql: SqlStorage, event: string): { next?: string } {
+  const row = sql
+    .exec<{ seq: number; conversation: string }>(
+      "SELECT seq, conversation FROM lineup WHERE event = ?",
+      event,
+    )
+    .toArray()[0];
+  if (!row || headOf(sql, row.conversation)?.seq !== row.seq) return {};
+  const next = sql
+    .exec<{ event: string }>(
+      "SELECT event FROM lineup WHERE conversation = ? AND seq > ? ORDER BY seq LIMIT 1",
+      row.conversation,
+      row.seq,
+    )
+    .toArray()[0];
+  return next ? { next: next.event } : {};
+}
+
 /** A conversation with events in line: its head, since when it is the head, how many wait behind. */
 export interface ConversationLine {
   conversation: string;

@@ -8,15 +8,20 @@
  * queued. Only each conversation's head gets a queue message; the rest wait in the object (their
  * outbox rows say `waiting`) until the delivery ahead of them is delivered or dead-lettered.
  *
- * What a crash can interrupt, and what recovers it:
+ * What a crash can interrupt, and what recovers it (the sweep queues a `queued` row whose
+ * message was lost about 20 s after it was due):
  * - between storing the events and lining them up: their rows are `queued`; the sweep queues
  *   them and the consumer's `admit` lines each up as it comes (last in its conversation);
  * - between lining up and marking the rest `waiting`: the sweep queues them, the consumer is
  *   told to wait and marks them then;
- * - between settling a delivery and passing the turn on: the next one stays `waiting` until its
- *   `due_at` (`WAIT_RECHECK_SECONDS`), when the sweep queues it; the consumer asks `admit`, is
- *   told the settled event is still the head, sees in D1 that it is settled, and passes the
- *   turn on itself (`admitInTurn`).
+ * - while a settled delivery passes its turn on (`passTurn`): the next delivery's row is put
+ *   back to `queued` BEFORE the object forgets the settled head, so at every point either the
+ *   next row is `queued` (the sweep queues it; if the object still has the settled head, the
+ *   consumer sees in D1 that it is settled and passes the turn on itself: `admitInTurn`) or
+ *   nothing happened yet and the settled delivery's own row is still pending (swept, found
+ *   delivered or dead again, its turn passed on then).
+ * A `waiting` row is also looked at again after `WAIT_RECHECK_SECONDS`, a safety net for any
+ * state not foreseen here.
  */
 import type { Env } from "../config/env.ts";
 import type { Route } from "../config/index.ts";
@@ -83,24 +88,37 @@ export async function lineUp(
   return held;
 }
 
-/** Queues the delivery whose turn it now is (its row first, so the sweep covers a lost message). */
-async function release(env: Env, route: string, event: string): Promise<void> {
-  await releaseDelivery(env.DB, event, route);
+/**
+ * A delivery of an ordered route settles (delivered, dead, filtered, skipped): `record` writes
+ * its outcome in D1, it leaves its conversation's line and, if it was the head, the next event
+ * is queued. The next row goes back to `queued` before anything else, the object forgets the
+ * head last (see the module comment). Idempotent.
+ *
+ * @example await passTurn(env, "crm", eventId, () => recordOutcome(env.DB, eventId, "crm", { status: "delivered" }));
+ */
+export async function passTurn(
+  env: Env,
+  route: string,
+  event: string,
+  record: () => Promise<void> = async () => {},
+): Promise<void> {
+  const gate = gateOf(env, route);
+  const { next } = await gate.peek(event);
+  if (next) await releaseDelivery(env.DB, next, route);
+  await record();
+  const settled = await gate.settle(event);
+  // Another consumer passed this turn on in the meantime (`admitInTurn`): it queued the next.
+  if (!settled.next) return;
+  if (settled.next !== next) await releaseDelivery(env.DB, settled.next, route);
+  await queueTurn(env, route, settled.next);
+}
+
+/** Queues the delivery whose turn it now is (its row is already `queued`). */
+async function queueTurn(env: Env, route: string, event: string): Promise<void> {
   await env.DELIVERY_QUEUE.send({ v: 1, event, route } satisfies DeliveryMessage, {
     contentType: "json",
   });
   log("info", "ordered delivery released", { route, eventId: event });
-}
-
-/**
- * A delivery of an ordered route settled (delivered, dead, filtered, skipped): it leaves its
- * conversation's line and, if it was the head, the next event is queued. Idempotent.
- *
- * @example await passTurn(env, "crm", eventId);
- */
-export async function passTurn(env: Env, route: string, event: string): Promise<void> {
-  const { next } = await gateOf(env, route).settle(event);
-  if (next) await release(env, route, next);
 }
 
 /**
@@ -123,9 +141,19 @@ export async function admitInTurn(
     head: verdict.head,
     eventId: event,
   });
-  const { next } = await gateOf(env, route).settle(verdict.head);
-  if (next && next !== event) await release(env, route, next);
+  await passTurnOf(env, route, verdict.head, event);
   return ask();
+}
+
+/** `passTurn` for a head settled earlier, on behalf of `asking` (which needs no message). */
+async function passTurnOf(env: Env, route: string, head: string, asking: string): Promise<void> {
+  const gate = gateOf(env, route);
+  const { next } = await gate.peek(head);
+  if (next && next !== asking) await releaseDelivery(env.DB, next, route);
+  const settled = await gate.settle(head);
+  if (!settled.next || settled.next === asking) return;
+  if (settled.next !== next) await releaseDelivery(env.DB, settled.next, route);
+  await queueTurn(env, route, settled.next);
 }
 
 /** Marks a delivery told to wait for its turn (its message is acked). */

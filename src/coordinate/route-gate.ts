@@ -9,6 +9,7 @@ import {
   createLineup,
   type InLine,
   lines,
+  peek,
   settle,
   turn,
   waitingCount,
@@ -80,6 +81,11 @@ export class RouteGate extends DurableObject<Env> {
   /** A settled delivery leaves its conversation's line; returns the new head, if it was the head. */
   settle(event: string): { next?: string } {
     return settle(this.ctx.storage.sql, event);
+  }
+
+  /** The event after `event` in its conversation's line, when `event` is the head; no change. */
+  peek(event: string): { next?: string } {
+    return peek(this.ctx.storage.sql, event);
   }
 
   /** Conversations with events in line (for the console), longest-waiting first. */

@@ -76,12 +76,15 @@ async function keepFromDeadLetterQueue(message: Message<DeliveryMessage>, env: E
       "the delivery consumer failed on every attempt (moved to the dead-letter queue)";
     if (event) {
       await deadLetter(env, event, message.body.route, undefined, lastError);
-      await recordOutcome(env.DB, event.id, message.body.route, { status: "dead", lastError });
+      const record = () =>
+        recordOutcome(env.DB, event.id, message.body.route, { status: "dead", lastError });
       const config = loadConfig(env);
       const route = config.ok
         ? config.config.routes.find((each) => each.name === message.body.route)
         : undefined;
-      if (route?.ordered) await passTurn(env, route.name, event.id);
+      // A dead letter of an ordered route lets its conversation move on.
+      if (route?.ordered) await passTurn(env, route.name, event.id, record);
+      else await record();
     } else {
       log("error", "dead-letter queue message for an unknown event", {
         eventId: message.body.event,

@@ -93,8 +93,10 @@ export async function handleMessage(
     return;
   }
   const settle = async (outcome: DeliveryOutcome) => {
-    await recordOutcome(env.DB, body.event, body.route, outcome);
-    if (ordered && isSettled(outcome.status)) await passTurn(env, body.route, body.event);
+    const record = () => recordOutcome(env.DB, body.event, body.route, outcome);
+    // An ordered delivery that settles passes its conversation's turn on (src/coordinate/order.ts).
+    if (ordered && isSettled(outcome.status)) await passTurn(env, body.route, body.event, record);
+    else await record();
   };
   const giveUp = async (
     target: string | undefined,

@@ -155,6 +155,31 @@ describe("ordered route", () => {
   }, 60_000);
 });
 
+describe("a turn lost to a crash", () => {
+  it("is passed on by the next delivery, which finds the head settled in D1", async () => {
+    const dest = destination("200");
+    const { env, name } = orderedEnv(dest.url);
+    const ids = [];
+    for (let i = 1; i <= 3; i++) ids.push(await acceptMessage(env, 61, i));
+    // The Worker died after recording the head's success and putting the next row back to
+    // `queued`, before the Durable Object forgot the head: the sweep queues the next one.
+    await env.DB.prepare(
+      "UPDATE deliveries SET status = CASE event_id WHEN ? THEN 'delivered' ELSE 'queued' END WHERE event_id IN (?, ?)",
+    )
+      .bind(ids[0], ids[0], ids[1])
+      .run();
+    await pump(env, name);
+    const got = await received(dest.key);
+    // Message 1 counts as delivered (recorded); 2 and 3 follow in order.
+    expect(got.map((each) => each.body.match(/\[m-61-\d+\]/)?.[0])).toEqual([
+      marker(61, 2),
+      marker(61, 3),
+    ]);
+    const state = await statuses(env, name);
+    expect(ids.map((id) => state.get(id))).toEqual(["delivered", "delivered", "delivered"]);
+  });
+});
+
 describe("configuration", () => {
   it("takes DESTINATION_ORDERED for the simple route and names a bad `ordered`", async () => {
     const simple = testEnv({
