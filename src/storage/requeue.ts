@@ -4,8 +4,11 @@
  * message the queue refused. Each is one statement whatever the number of rows ((event, route)
  * pairs travel as one JSON parameter, read back with `json_each`: no 100-parameter limit).
  *
- * `requeues` counts the times a delivery was queued again since the consumer last handled it
- * (any outcome the consumer records sets it back to 0): how many messages in a row were lost.
+ * `requeues` counts the times a delivery was queued again since the consumer last handled it:
+ * how many messages in a row were lost. Any outcome the consumer records sets it back to 0; and
+ * a claim counts on from it only when nothing touched the row since the previous claim (which
+ * left `updated_at` = `due_at`): any other write since, by whatever module, means the delivery
+ * was handled, and the count starts again at 1.
  */
 import { nowSeconds, ready } from "./db.ts";
 import { PENDING_STATUSES } from "./deliveries.ts";
@@ -29,7 +32,9 @@ const pairsJson = (rows: Requeue[]): string =>
 const PAIRS = `SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)`;
 
 /** What a claim does to a row: due now, counted as one more message sent for it. */
-const CLAIM = "due_at = ?1, updated_at = ?1, requeues = requeues + 1";
+/** Messages lost in a row before this claim (see the module comment). */
+const LOST = "(CASE WHEN updated_at = due_at THEN requeues ELSE 0 END)";
+const CLAIM = `due_at = ?1, updated_at = ?1, requeues = ${LOST} + 1`;
 const claimed = (rows: D1Result<{ event_id: string; route: string; requeues: number }>) =>
   rows.results.map((row) => ({ eventId: row.event_id, route: row.route, requeues: row.requeues }));
 
@@ -76,7 +81,7 @@ export async function claimOverdue(
        WHERE rowid IN (
          SELECT rowid FROM deliveries
          WHERE ${PENDING} AND due_at <= (SELECT at FROM cutoff)
-           AND due_at + MIN(?6 * ((1 << MIN(requeues, 20)) - 1), ?7) <= (SELECT at FROM cutoff)
+           AND due_at + MIN(?6 * ((1 << MIN(${LOST}, 20)) - 1), ?7) <= (SELECT at FROM cutoff)
          ORDER BY due_at LIMIT ?5)
        RETURNING event_id, route, requeues`,
     )
@@ -112,7 +117,7 @@ export async function claimRepeats(
     .prepare(
       `UPDATE deliveries SET ${CLAIM}
        WHERE event_id IN (SELECT value FROM json_each(?2))
-         AND ${PENDING} AND due_at <= ?3 AND requeues < ?4
+         AND ${PENDING} AND due_at <= ?3 AND ${LOST} < ?4
        RETURNING event_id, route, requeues`,
     )
     .bind(now, JSON.stringify(eventIds), before, maxRequeues)

@@ -15,9 +15,9 @@ import { storedNotQueued } from "./outbox.ts";
 
 const now = () => Math.floor(Date.now() / 1000);
 
-/** Its last message was queued `ago` seconds ago (and, the test says, lost). */
+/** Its last message was queued `ago` seconds ago (and, the test says, lost; nothing since). */
 async function dueAgo(env: Env, eventId: string, ago: number) {
-  await env.DB.prepare("UPDATE deliveries SET due_at = ? WHERE event_id = ?")
+  await env.DB.prepare("UPDATE deliveries SET due_at = ?1, updated_at = ?1 WHERE event_id = ?2")
     .bind(now() - ago, eventId)
     .run();
 }
@@ -93,6 +93,18 @@ describe("a delivery whose message keeps vanishing", () => {
       requeues: 0,
     });
     expect(await received(dest.key)).toHaveLength(1);
+
+    // Any other write since the last claim (say, an ordered route parking the delivery behind
+    // another of its conversation) also means it was handled: the next claim counts from 1.
+    for (let n = 0; n < 3; n++) {
+      await dueAgo(env, eventId, waitAfter(n));
+      expect((await sweptNow(env, eventId)).requeued).toBe(true);
+    }
+    await env.DB.prepare("UPDATE deliveries SET due_at = ?, updated_at = ? WHERE event_id = ?")
+      .bind(now() - waitAfter(0), now() - waitAfter(0) - 1, eventId)
+      .run();
+    expect((await sweptNow(env, eventId)).requeued).toBe(true);
+    expect((await getDeliveryState(env.DB, eventId, "default"))?.requeues).toBe(1);
   });
 
   it("a sender's repeat leaves a delivery at the cap to the sweep", async () => {
@@ -103,7 +115,9 @@ describe("a delivery whose message keeps vanishing", () => {
       headers: { "X-Chatwoot-Delivery": delivery },
     });
     const [eventId] = ((await response.json()) as { accepted: string[] }).accepted;
-    await env.DB.prepare("UPDATE deliveries SET requeues = ?, due_at = ? WHERE event_id = ?")
+    await env.DB.prepare(
+      "UPDATE deliveries SET requeues = ?1, due_at = ?2, updated_at = ?2 WHERE event_id = ?3",
+    )
       .bind(MAX_REQUEUES, now() - 3600, eventId)
       .run();
     const repeat = await call(env, "/webhooks/chatwoot", {
