@@ -121,6 +121,8 @@ interface Scope {
 /** The JavaScript function being emitted: its temporaries are declared at its start. */
 interface Fn {
   temps: string[];
+  /** The evaluation depth `D` when it is known at compile time (the top level: 1). */
+  depth?: number;
 }
 
 interface Ctx {
@@ -187,7 +189,7 @@ export class Compiler {
     const names = new Set<string>();
     frameBinds(ast, names);
     const scope = newScope(undefined, names);
-    const fn: Fn = { temps: [] };
+    const fn: Fn = { temps: [], depth: 1 };
     const body = this.emit(ast, { input: "I", top: true, scope, fn }, 0);
     const decls = [...scope.vars.values(), ...fn.temps];
     return `(input, B) => {
@@ -198,7 +200,13 @@ export class Compiler {
 }`;
   }
 
-  private check(k: number, code: string): string {
+  /**
+   * jsonata's depth guardrail for a node at static depth `k` below `D`. Where `D` is known (the
+   * top level, outside any function) the check is decided here: no code, or the error itself.
+   */
+  private check(c: Ctx, k: number, code: string): string {
+    const depth = c.fn.depth;
+    if (depth !== undefined) return depth > LIMIT - k ? "R.deep()" : code;
     return `(D > ${LIMIT - k} ? R.deep() : ${code})`;
   }
 
@@ -216,7 +224,7 @@ export class Compiler {
       sequence = true;
     }
     if (sequence && n.type !== "path") code = `R.norm(${code})`;
-    return this.check(k, code);
+    return this.check(c, k, code);
   }
 
   private filter(value: string, pred: Node, c: Ctx, k: number): string {
@@ -308,7 +316,7 @@ export class Compiler {
     const absolute = steps[0].type === "variable";
     if (steps.every(plain)) {
       const keys = this.pool.add("K", JSON.stringify(steps.map((s) => s.value)));
-      return `(D > ${LIMIT - k - 1} ? R.deep() : R.names(${c.input}, ${keys}))`;
+      return this.check(c, k + 1, `R.names(${c.input}, ${keys})`);
     }
     if (absolute && steps.length > 1 && !steps[0].stages && steps.slice(1).every(plain)) {
       const keys = this.pool.add("K", JSON.stringify(steps.slice(1).map((s) => s.value)));
@@ -335,7 +343,7 @@ export class Compiler {
       throw new Unsupported(`${s.type} steps`, s.position);
     let code: string;
     if (s.type === "name")
-      code = this.check(k, `R.norm(R.lookup(${c.input}, ${JSON.stringify(s.value)}))`);
+      code = this.check(c, k, `R.norm(R.lookup(${c.input}, ${JSON.stringify(s.value)}))`);
     else code = this.emit(s, c, k);
     for (const stage of s.stages ?? []) {
       if (stage.type !== "filter")
@@ -440,8 +448,12 @@ export class Compiler {
     });
     const data = `Array.isArray(${c.input}) ? R.groupData(${c.input}) : ${c.input}`;
     if (captured)
-      return `(D > ${LIMIT - k - 1} ? R.deep() : ((${ctx}) => { let ${tmp}; const ${obj} = {}; ${sets.join("; ")}; return ${obj}; })(${data}))`;
-    return `(D > ${LIMIT - k - 1} ? R.deep() : (${ctx} = ${data}, ${obj} = {}, ${sets.join(", ")}, ${obj}))`;
+      return this.check(
+        c,
+        k + 1,
+        `((${ctx}) => { let ${tmp}; const ${obj} = {}; ${sets.join("; ")}; return ${obj}; })(${data})`,
+      );
+    return this.check(c, k + 1, `(${ctx} = ${data}, ${obj} = {}, ${sets.join(", ")}, ${obj})`);
   }
 
   private block(n: Node, c: Ctx, k: number): string {
@@ -488,7 +500,11 @@ export class Compiler {
     ) {
       const args = this.args(n.arguments, c, k + 1);
       const all = first === undefined ? args : [first, ...args];
-      return `(D > ${LIMIT - k - 1} ? R.deep() : R.fx.${direct}(${[...all, `D + ${k}`, String(n.position), c.input].join(", ")}))`;
+      return this.check(
+        c,
+        k + 1,
+        `R.fx.${direct}(${[...all, `D + ${k}`, String(n.position), c.input].join(", ")})`,
+      );
     }
     const { code, token } = this.procedure(n, c, k + 1);
     const args = this.args(n.arguments, c, k + 1);
