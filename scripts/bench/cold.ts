@@ -5,10 +5,13 @@ import { type Fixture, root } from "./fixtures.ts";
 
 export interface ColdRun {
   mode: string;
+  /** Importing the generated module of compiled mappings (grows with the number of files). */
+  generatedLoad: number;
+  /** Importing the engine and every format after it. */
   load: number;
-  eager?: number;
+  /** Mapping files in the generated module. */
   files: number;
-  perFile: Array<[string, number]>;
+  /** Mapping files the first event ran. */
   touched: number;
   first: number;
   second: number;
@@ -21,8 +24,8 @@ export interface ColdRun {
 export interface ColdResult {
   pair: string;
   fixture: string;
-  lazy: ColdRun[];
-  eager: ColdRun[];
+  compiled: ColdRun[];
+  interpreted: ColdRun[];
 }
 
 function run(mode: string, source: string, target: string, fixture: string): ColdRun {
@@ -56,12 +59,17 @@ export function coldStart(fixtures: Fixture[], runs = 5): ColdResult {
   const source = "supporthunt";
   const target = "dotted";
   // One throwaway run so tsx's transform cache is warm for every measured run.
-  run("lazy", source, target, file);
-  const lazy: ColdRun[] = [];
-  const eager: ColdRun[] = [];
+  run("compiled", source, target, file);
+  const compiled: ColdRun[] = [];
+  const interpreted: ColdRun[] = [];
   for (let i = 0; i < runs; i++) {
-    lazy.push(run("lazy", source, target, file));
-    eager.push(run("eager", source, target, file));
+    compiled.push(run("compiled", source, target, file));
+    interpreted.push(run("interpreted", source, target, file));
   }
-  return { pair: `${source} → ${target}`, fixture: `${pick.folder}/${pick.name}`, lazy, eager };
+  return {
+    pair: `${source} → ${target}`,
+    fixture: `${pick.folder}/${pick.name}`,
+    compiled,
+    interpreted,
+  };
 }

@@ -76,6 +76,28 @@ function supporthuntToDotted(body: unknown): FloorDelivery[] {
   });
 }
 
+/** Message fields the canonical model carries; the others ride along in extra.dotted.message. */
+const COVERED_MESSAGE_KEYS = new Set([
+  "id",
+  "conversation",
+  "organization",
+  "text",
+  "role",
+  "user",
+  "meta",
+  "actions",
+  "items",
+  "fields",
+  "createdAt",
+  "updatedAt",
+]);
+
+function without(object: Json, keys: ReadonlySet<string>): Json {
+  const out: Json = {};
+  for (const key of Object.keys(object)) if (!keys.has(key)) out[key] = object[key];
+  return out;
+}
+
 /** Dotted `message.create.contact.chat` → Support Hunt batch with one visitor text message. */
 function dottedToSupporthunt(body: unknown): FloorDelivery[] {
   const b = body as Json;
@@ -93,7 +115,7 @@ function dottedToSupporthunt(body: unknown): FloorDelivery[] {
                 message: { type: "text", text: message.text },
                 extra: {
                   dotted: {
-                    message: { type: message.type, touchpoint: message.touchpoint },
+                    message: without(message, COVERED_MESSAGE_KEYS),
                     conversation: { participants: conversation.participants },
                     data: { links },
                   },

@@ -32,6 +32,8 @@ export interface WorkerdResult {
     serialise: Summary;
   };
   route?: { wall: Summary; statuses: Record<string, number>; accepted: number; events: number };
+  /** The consumer's route gate, µs per delivery (issue 13). */
+  gate?: { plain: Summary; limited: Summary };
   floors?: Array<{
     source: string;
     target: string;
@@ -133,6 +135,8 @@ export function workerdBench(fixtures: Fixture[], quick: boolean): WorkerdResult
             accepted: meta.accepted,
             events: meta.events,
           };
+        } else if (meta.kind === "gate") {
+          result.gate = { plain: summarise(meta.plain), limited: summarise(meta.limited) };
         } else {
           result.floors = meta.pairs.map((p) => ({
             source: p.source,

@@ -14,7 +14,14 @@ import { readEvents, translate } from "../../../src/translate/index.ts";
 import { dedupeKeys } from "../../../src/verify/index.ts";
 import { floors } from "../floor.ts";
 import type { WorkerdInput, WorkerdMeta } from "./input.ts";
-import { createExecutionContext, env, waitOnExecutionContext, worker } from "./runtime.js";
+import {
+  batchGates,
+  createExecutionContext,
+  env,
+  type GateRoute,
+  waitOnExecutionContext,
+  worker,
+} from "./runtime.js";
 
 // Typed here rather than by augmenting vitest's ProvidedContext (see input.ts).
 const input = inject("benchInput" as never) as WorkerdInput;
@@ -216,4 +223,37 @@ it("translation of the floor pairs", async ({ task }) => {
   }
   report(task, { kind: "floors", pairs });
   expect(pairs.length).toBe(input.floors.length);
+});
+
+it("route gate per delivery (plain route, rate-limited route)", async ({ task }) => {
+  // What the consumer adds per delivery before posting (issue 13): a plain route asks its
+  // Durable Object once per batch (then only a pause matters); a route with maxPerSecond asks
+  // before every delivery. The limit here is high enough that every answer is "go".
+  const route = (name: string, maxPerSecond?: number): GateRoute => ({
+    name,
+    sources: "*",
+    target: "dotted",
+    url: "http://example.invalid/",
+    ...(maxPerSecond ? { maxPerSecond } : {}),
+  });
+  const plain = route(`bench-plain-${Date.now()}`);
+  const limited = route(`bench-limited-${Date.now()}`, 1_000_000);
+  const batch = async (r: GateRoute) => {
+    const gates = batchGates(env);
+    for (let i = 0; i < 100; i++) {
+      const verdict = await gates.admit(r, { event: `e${i}`, deliveries: 1, tries: 0 });
+      if (verdict.kind !== "go") throw new Error(`gate said ${verdict.kind}`);
+    }
+  };
+  const samples = quick ? 5 : 20;
+  const out = { plain: [] as number[], limited: [] as number[] };
+  await batch(plain);
+  await batch(limited);
+  for (let s = 0; s < samples; s++) {
+    // µs per delivery: a batch of 100 deliveries timed whole.
+    out.plain.push((await block(1, () => batch(plain))) * 10);
+    out.limited.push((await block(1, () => batch(limited))) * 10);
+  }
+  report(task, { kind: "gate", ...out });
+  expect(out.plain.length).toBe(samples);
 });

@@ -50,4 +50,11 @@ export type WorkerdMeta =
         engine: number[];
         floor: number[];
       }>;
+    }
+  | {
+      kind: "gate";
+      /** µs per delivery, each sample a batch of 100 (plain: one Durable Object call per batch). */
+      plain: number[];
+      /** µs per delivery with maxPerSecond (one Durable Object call per delivery). */
+      limited: number[];
     };
