@@ -91,8 +91,9 @@ export async function lineUp(
 /**
  * A delivery of an ordered route settles (delivered, dead, filtered, skipped): `record` writes
  * its outcome in D1, it leaves its conversation's line and, if it was the head, the next event
- * is queued. The next row goes back to `queued` before anything else, the object forgets the
- * head last (see the module comment). Idempotent.
+ * is queued, or handed to `takeOver` when it returns true (the consumer delivers it next). The
+ * next row goes back to `queued` before anything else, the object forgets the head last (see
+ * the module comment). Idempotent.
  *
  * @example await passTurn(env, "crm", eventId, () => recordOutcome(env.DB, eventId, "crm", { status: "delivered" }));
  */
@@ -101,6 +102,7 @@ export async function passTurn(
   route: string,
   event: string,
   record: () => Promise<void> = async () => {},
+  takeOver?: (next: string) => boolean,
 ): Promise<void> {
   const gate = gateOf(env, route);
   const { next } = await gate.peek(event);
@@ -110,6 +112,9 @@ export async function passTurn(
   // Another consumer passed this turn on in the meantime (`admitInTurn`): it queued the next.
   if (!settled.next) return;
   if (settled.next !== next) await releaseDelivery(env.DB, settled.next, route);
+  // The consumer may deliver the next one itself, at once (its row is `queued`: should it die
+  // first, the sweep queues it), instead of sending it to the back of the queue.
+  if (takeOver?.(settled.next)) return;
   await queueTurn(env, route, settled.next);
 }
 

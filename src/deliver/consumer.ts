@@ -1,6 +1,7 @@
 /**
  * The queue consumer: the batch loop (message.ts handles each message, outcome.ts the attempt
- * bookkeeping) and the dead-letter queue.
+ * bookkeeping, follow.ts an ordered conversation's next event delivered at once) and the
+ * dead-letter queue.
  */
 import type { Env } from "../config/env.ts";
 import { loadConfig } from "../config/index.ts";
@@ -10,6 +11,7 @@ import { passTurn } from "../coordinate/order.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
 import { sweepSoon } from "../enqueue/sweep.ts";
 import { getEvent, nowSeconds, postpone, recordOutcome } from "../storage/index.ts";
+import { followerMessage, followers } from "./follow.ts";
 import { backoffSeconds, CONFIG_RETRY_SECONDS } from "./index.ts";
 import { handleMessage } from "./message.ts";
 import { deadLetter } from "./outcome.ts";
@@ -47,9 +49,10 @@ export async function handleBatch(
     return;
   }
   const gates = batchGates(env);
-  for (const message of batch.messages) {
+  const follow = followers();
+  const handle = async (message: Message<DeliveryMessage>) => {
     try {
-      await handleMessage(message, env, config.config, gates);
+      await handleMessage(message, env, config.config, gates, follow.take);
     } catch (error) {
       log("error", "delivery consumer failed", {
         eventId: message.body?.event,
@@ -58,6 +61,22 @@ export async function handleBatch(
         error: String(error).slice(0, 300),
       });
       message.retry({ delaySeconds: backoffSeconds(message.attempts, config.config.settings) });
+    }
+  };
+  for (const message of batch.messages) {
+    await handle(message);
+    // An ordered delivery that settled may have handed its conversation's next event to this
+    // batch (follow.ts): delivered now, before the batch's next message.
+    for (let body = follow.next(); body; body = follow.next()) {
+      const follower = followerMessage(body);
+      await handle(follower.message);
+      await follower.done(env).catch((error) => {
+        log("error", "follower not queued for its retry; the sweep queues it", {
+          eventId: body?.event,
+          route: body?.route,
+          error: String(error).slice(0, 300),
+        });
+      });
     }
   }
 }

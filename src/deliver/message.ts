@@ -68,13 +68,14 @@ function conversationOf(
  * settles), hold it (the route is paused: the row becomes `paused`, the Durable Object keeps it
  * and queues it on resume) or ask for it to come back later (a rate limit: sent again with that
  * delay, not counted as an attempt). Once an ordered delivery settles, its conversation's next
- * event is queued.
+ * event is queued, or handed to `takeOver` (the batch loop delivers it next, see consumer.ts).
  */
 export async function handleMessage(
   message: Message<DeliveryMessage>,
   env: Env,
   config: Config,
   gates: Gates = batchGates(env),
+  takeOver?: (route: string, event: string) => boolean,
 ): Promise<void> {
   const { settings } = config;
   const body = message.body;
@@ -95,8 +96,11 @@ export async function handleMessage(
   const settle = async (outcome: DeliveryOutcome) => {
     const record = () => recordOutcome(env.DB, body.event, body.route, outcome);
     // An ordered delivery that settles passes its conversation's turn on (src/coordinate/order.ts).
-    if (ordered && isSettled(outcome.status)) await passTurn(env, body.route, body.event, record);
-    else await record();
+    if (ordered && isSettled(outcome.status)) {
+      await passTurn(env, body.route, body.event, record, (next) =>
+        takeOver ? takeOver(body.route, next) : false,
+      );
+    } else await record();
   };
   const giveUp = async (
     target: string | undefined,

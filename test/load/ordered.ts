@@ -31,7 +31,7 @@ import { buildSnapshot, deadLetters, freePort, HOST, startWorker } from "./worke
 const CONVERSATIONS = Number(process.env.ORDERED_CONVERSATIONS ?? 50);
 const MESSAGES = Number(process.env.ORDERED_MESSAGES ?? 20);
 const FAILURE_RATE = Number(process.env.ORDERED_FAILURE_RATE ?? 0.3);
-const DEADLINE_SECONDS = Number(process.env.ORDERED_DEADLINE_SECONDS ?? 420);
+const DEADLINE_SECONDS = Number(process.env.ORDERED_DEADLINE_SECONDS ?? 600);
 const RESTART_CONVERSATIONS = Number(process.env.RESTART_CONVERSATIONS ?? 20);
 const RESTART_MESSAGES = Number(process.env.RESTART_MESSAGES ?? 10);
 const RESTART_DEADLINE_SECONDS = Number(process.env.RESTART_DEADLINE_SECONDS ?? 180);

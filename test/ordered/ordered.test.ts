@@ -33,6 +33,29 @@ describe("ordered route", () => {
     expect((await statuses(env, name)).get(a2)).toBe("waiting");
   });
 
+  it("delivers a conversation's next events in the same batch, in order, after its head", async () => {
+    const dest = destination("200,200,503");
+    const { env, name } = orderedEnv(dest.url);
+    const ids = [];
+    for (let i = 1; i <= 4; i++) ids.push(await acceptMessage(env, 71, i));
+    // One message (the head's) is consumed: the rest follow without a trip through the queue,
+    // until the third fails; it waits for its retry, and the fourth behind it.
+    await consume(env, [{ v: 1, event: ids[0] as string, route: name }]);
+    const got = await received(dest.key);
+    expect(got.map((each) => each.body.match(/\[m-71-\d+\]/)?.[0])).toEqual([
+      marker(71, 1),
+      marker(71, 2),
+      marker(71, 3),
+    ]);
+    const state = await statuses(env, name);
+    expect(ids.map((id) => state.get(id))).toEqual([
+      "delivered",
+      "delivered",
+      "retrying",
+      "waiting",
+    ]);
+  });
+
   it("keeps each conversation in order through failures and retries", async () => {
     // Every other attempt fails, in a pattern no conversation can line up with.
     const dest = destination("503,200,503,503,200,200,503,200,200,200,503,200");
