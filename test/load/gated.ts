@@ -1,7 +1,8 @@
 /**
- * The load test's two gated routes (src/coordinate), each with its own healthy destination:
+ * The load test's two gated routes (src/coordinate), each with its own healthy destination and
+ * taking only Hoory events (the load test posts a share of its events as Hoory):
  *   - `held`: paused before the first webhook and resumed only after the run: it must receive
- *     nothing while paused, then every accepted event, none lost, none dead-lettered.
+ *     nothing while paused, then each of its events, none lost, none dead-lettered.
  *   - `slow`: `maxPerSecond` LOAD_RATE (default 50): no 1-second window may hold more arrivals.
  */
 import { createServer, type Server } from "node:http";
@@ -38,10 +39,10 @@ export async function startGated(host: string): Promise<GatedDestination> {
 /** The ROUTES var for the two gated routes. */
 export function gatedRoutes(host: string, held: GatedDestination, slow: GatedDestination) {
   return JSON.stringify([
-    { name: HELD, sources: "*", target: "dotted", url: `http://${host}:${held.port}/held` },
+    { name: HELD, sources: ["hoory"], target: "dotted", url: `http://${host}:${held.port}/held` },
     {
       name: SLOW,
-      sources: "*",
+      sources: ["hoory"],
       target: "dotted",
       url: `http://${host}:${slow.port}/slow`,
       maxPerSecond: RATE,

@@ -157,12 +157,16 @@ export function startWorker(options: {
   };
 }
 
-/** Every dead letter's event id, and how many there are per start of the last error. */
+/**
+ * Every dead letter's event id (`ids`; `byRoute`: per route), and how many there are per start of
+ * the last error.
+ */
 export async function deadLetters(
   base: string,
   adminToken: string,
-): Promise<{ ids: Set<string>; reasons: Map<string, number> }> {
+): Promise<{ ids: Set<string>; byRoute: Map<string, Set<string>>; reasons: Map<string, number> }> {
   const ids = new Set<string>();
+  const byRoute = new Map<string, Set<string>>();
   const reasons = new Map<string, number>();
   let cursor: string | undefined;
   for (;;) {
@@ -174,15 +178,49 @@ export async function deadLetters(
     if (!response.ok)
       throw new Error(`GET /deadletters: ${response.status} ${await response.text()}`);
     const page = (await response.json()) as {
-      deadLetters: Array<{ eventId: string; lastError?: string }>;
+      deadLetters: Array<{ eventId: string; route: string; lastError?: string }>;
       next?: string;
     };
     for (const letter of page.deadLetters) {
       ids.add(letter.eventId);
+      if (!byRoute.has(letter.route)) byRoute.set(letter.route, new Set());
+      byRoute.get(letter.route)?.add(letter.eventId);
       const reason = String(letter.lastError ?? "").slice(0, 60);
       reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
     }
-    if (!page.next || page.deadLetters.length === 0) return { ids, reasons };
+    if (!page.next || page.deadLetters.length === 0) return { ids, byRoute, reasons };
     cursor = page.next;
   }
+}
+
+/** Delivery statuses in which the outbox still holds a delivery that will be made or dead-lettered. */
+const PENDING = ["queued", "retrying", "paused", "waiting"];
+
+/**
+ * The events with a delivery to `route` that the outbox still holds as pending (GET /events by
+ * route and status, every page): event id → status. A status the API does not know is skipped.
+ */
+export async function pendingDeliveries(
+  base: string,
+  adminToken: string,
+  route: string,
+): Promise<Map<string, string>> {
+  const pending = new Map<string, string>();
+  for (const status of PENDING) {
+    let cursor: string | undefined;
+    for (;;) {
+      const url = `${base}/events?route=${route}&status=${status}&limit=100${cursor ? `&cursor=${cursor}` : ""}`;
+      const response = await fetch(url, {
+        headers: { authorization: `Bearer ${adminToken}` },
+        signal: AbortSignal.timeout(60_000),
+      });
+      if (response.status === 400) break; // a status this version does not have
+      if (!response.ok) throw new Error(`GET /events: ${response.status} ${await response.text()}`);
+      const page = (await response.json()) as { events: Array<{ id: string }>; next?: string };
+      for (const event of page.events) pending.set(event.id, status);
+      if (!page.next || page.events.length === 0) break;
+      cursor = page.next;
+    }
+  }
+  return pending;
 }
