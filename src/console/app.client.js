@@ -93,6 +93,7 @@ async function loadRoutes() {
           "td",
           {},
           route.paused ? badge("paused", `paused since ${when(route.pausedAt)}`) : "active",
+          route.ordered ? " " : undefined,
           route.ordered ? badge("waiting", `ordered: ${route.waiting ?? 0} waiting`) : undefined,
         ),
         el("td", {}, route.held),
