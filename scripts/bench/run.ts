@@ -118,8 +118,12 @@ p(
 p();
 p("- **validation**: `readEvents` — the source schema (zod) and the split into events.");
 p("- **decoding**: `toCanonical` — the to-canonical mapping plus the canonical zod validation.");
+p("- **canonical schema**: the canonical zod validation alone (part of decoding).");
 p("- **encoding**: `fromCanonical` — the from-canonical mapping.");
 p("- **total**: `translate()` end to end (all three, plus the wrapper). Target: median ≤ 100 µs.");
+p(
+  "- **best**: `translate()` again, the lowest mean of 30 batches of 10 consecutive calls: the least disturbed batch, closer to the cost on an idle machine than the median when the load average is high.",
+);
 p(
   "- **interpreted**: the same `translate()` with every mapping on the JSONata interpreter; **×** = interpreted / compiled median.",
 );
@@ -131,8 +135,10 @@ const rows = pairs.map((r) => {
     r.target,
     r.validation ? `${fmt(r.validation.median)} / ${fmt(r.validation.p99)}` : "–",
     r.decoding ? `${fmt(r.decoding.median)} / ${fmt(r.decoding.p99)}` : "–",
+    r.canonicalSchema ? fmt(r.canonicalSchema.median) : "–",
     r.encoding ? `${fmt(r.encoding.median)} / ${fmt(r.encoding.p99)}` : "–",
     r.total ? `**${fmt(r.total.median)}** / ${fmt(r.total.p99)}` : "–",
+    r.best !== undefined ? fmt(r.best) : "–",
     r.interpreted ? `${fmt(r.interpreted.median)} / ${fmt(r.interpreted.p99)}` : "–",
     r.total && r.interpreted ? `×${(r.interpreted.median / r.total.median).toFixed(1)}` : "–",
     r.total ? (r.total.median <= TARGET_US ? "met" : `missed ×${miss.toFixed(1)}`) : "–",
@@ -147,8 +153,10 @@ p(
       "target",
       "validation µs (median / p99)",
       "decoding µs",
+      "canonical schema µs",
       "encoding µs",
       "total µs (compiled)",
+      "best µs",
       "interpreted µs",
       "×",
       "≤ 100 µs?",
@@ -662,16 +670,33 @@ for (const dimension of ["messages", "custom attributes"] as const) {
     .filter((r) => r.interpreted && r.total)
     .map((r) => (r.interpreted?.median ?? 0) / (r.total?.median ?? 1));
   const interpretedMedians = measured.map((r) => r.interpreted?.median ?? 0).filter((x) => x > 0);
+  const bests = measured.map((r) => r.best ?? Number.NaN).filter((x) => !Number.isNaN(x));
+  const part = (f: (r: (typeof measured)[number]) => number | undefined) =>
+    measured.map(f).filter((x): x is number => typeof x === "number" && !Number.isNaN(x));
+  const zodShares = measured
+    .filter((r) => r.validation && r.decoding && r.encoding && r.canonicalSchema)
+    .map(
+      (r) =>
+        ((r.validation?.median ?? 0) + (r.canonicalSchema?.median ?? 0)) /
+        ((r.validation?.median ?? 0) + (r.decoding?.median ?? 0) + (r.encoding?.median ?? 0)),
+    );
   lines.push(
     `What was measured: translating one webhook event between every pair of formats with the mappings compiled to JavaScript (what the Worker runs) and, in the same run, on the JSONata interpreter (what an edited mapping runs); the 100-event Support Hunt batch; cold start; HTTP ingest in workerd. On the machine and load shown above.`,
     "",
     `- Compiled vs interpreted mappings, same run: median pair ${fmt(summarise(medians).median)} µs compiled vs ${interpretedMedians.length ? fmt(summarise(interpretedMedians).median) : "?"} µs interpreted, ×${speedups.length ? summarise(speedups).median.toFixed(1) : "?"} faster (×${speedups.length ? Math.min(...speedups).toFixed(1) : "?"}–×${speedups.length ? Math.max(...speedups).toFixed(1) : "?"} over ${speedups.length} pairs).`,
-    `- Translation per event, median ≤ 100 µs for every pair: **${met === measured.length ? "met" : "missed"}** — ${met}/${measured.length} pairs within; median pair ${fmt(summarise(medians).median)} µs, worst ${fmt(worst)} µs (×${(worst / TARGET_US).toFixed(1)} the target). Where the time goes: the validation, decoding (to-canonical mapping + canonical zod check) and encoding columns of section 1, and the profile.`,
+    `- Translation per event, median ≤ 100 µs for every pair: **${met === measured.length ? "met" : "missed"}** — ${met}/${measured.length} pairs within; median pair ${fmt(summarise(medians).median)} µs, worst ${fmt(worst)} µs (×${(worst / TARGET_US).toFixed(1)} the target). Least disturbed batches (best column): median pair ${fmt(summarise(bests).median)} µs, ${bests.filter((b) => b <= TARGET_US).length}/${bests.length} pairs ≤ 100 µs.`,
+    `- Where a compiled pair's time goes (medians over pairs, section 1): source schema (zod) ${fmt(summarise(part((r) => r.validation?.median)).median)} µs, canonical schema (zod) ${fmt(summarise(part((r) => r.canonicalSchema?.median)).median)} µs, both mappings ${fmt(summarise(part((r) => (r.decoding?.median ?? 0) - (r.canonicalSchema?.median ?? 0) + (r.encoding?.median ?? 0))).median)} µs: the two zod validations are ${pct(summarise(zodShares).median)} of the parts. The profile (section 1, CPU profile) shows the same split.`,
   );
   const f = floors.filter((x) => x.floor && x.engine);
   if (f.length > 0)
     lines.push(
-      `- Engine vs hand-written floor: ${f.map((x) => `${x.source} → ${x.target} ×${((x.engine?.median ?? 0) / (x.floor?.median ?? 1)).toFixed(0)}${x.equal ? "" : " (outputs differ!)"}`).join(", ")}.`,
+      `- Engine vs hand-written floor (≤ ×10 for supporthunt → dotted, ≤ ×20 for dotted → supporthunt): ${f
+        .map((x) => {
+          const ratio = (x.engine?.median ?? 0) / (x.floor?.median ?? 1);
+          const goal = x.source === "supporthunt" ? 10 : 20;
+          return `${x.source} → ${x.target} ×${ratio.toFixed(0)} **${ratio <= goal ? "met" : "missed"}**${x.equal ? "" : " (outputs differ!)"}`;
+        })
+        .join(", ")} (medians in Node, section 1).`,
     );
   const req = batch.requestWithKeys ?? batch.request;
   const w = wd.request;

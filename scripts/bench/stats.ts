@@ -86,3 +86,21 @@ export function table(head: string[], rows: Array<Array<string | number>>): stri
   const line = (cells: Array<string | number>) => `| ${cells.map(String).join(" | ")} |`;
   return [line(head), line(head.map(() => "---")), ...rows.map(line)].join("\n");
 }
+
+/**
+ * The lowest mean over `batches` batches of `size` consecutive calls, in µs: on a loaded machine
+ * the batch that ran least disturbed, closest to the cost on an idle one (a median is inflated by
+ * every time slice another process took).
+ */
+export async function bestBatch(
+  fn: () => unknown | Promise<unknown>,
+  { batches = 30, size = 10 }: { batches?: number; size?: number } = {},
+): Promise<number> {
+  let best = Number.POSITIVE_INFINITY;
+  for (let b = 0; b < batches; b++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < size; i++) await fn();
+    best = Math.min(best, Number(process.hrtime.bigint() - start) / 1000 / size);
+  }
+  return best;
+}
