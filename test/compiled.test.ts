@@ -137,6 +137,11 @@ describe("mutated canonical events into every from-canonical mapping", () => {
   );
 });
 
+// Known and not fixed (seed 7, chatwoot/message-updated-form-submitted): with an empty array
+// among content_attributes.items, the Chatwoot message id of an update (a hash of $string($$))
+// can differ. jsonata writes undefined into that empty array when the "interactive" value maps
+// over the items, and it evaluates an object's values concurrently, so whether the "id" value
+// sees the write depends on its scheduling; compiled code evaluates them in document order.
 describe("differences found by random seeds, fixed", () => {
   const appointment = events.find((e) => e.fixture.name === "message-appointment-booking-response");
 
