@@ -46,25 +46,30 @@ function expectSame(fast: unknown, slow: unknown, label?: string): void {
 }
 
 describe("every fixture into every format, compiled and interpreted", () => {
-  it.each(fixtures.map((f) => [`${f.format}/${f.name}`, f] as const))("%s", async (_, fixture) => {
-    for (const target of formatIds) {
-      const fast = await translate(fixture.format, target, fixture.body, compiled);
-      const slow = await translate(fixture.format, target, fixture.body, interpretedOnly);
-      expect(text(fast), target).toBe(text(slow));
-      // Every file that has compiled code ran it.
-      if (fast.ok)
-        for (const step of fast.value.trace ?? [])
-          expect(
-            (step.interpreted ?? []).filter((path) => !(path in interpreted)),
-            target,
-          ).toEqual([]);
-      if (slow.ok)
-        for (const step of slow.value.trace ?? [])
-          expect(step.interpreted ?? [], "the interpreted run is interpreted").toEqual(
-            step.mappings,
-          );
-    }
-  });
+  // Headroom: a big batch fixture into six targets on the interpreter takes seconds on a loaded machine.
+  it.each(fixtures.map((f) => [`${f.format}/${f.name}`, f] as const))(
+    "%s",
+    { timeout: 30_000 },
+    async (_, fixture) => {
+      for (const target of formatIds) {
+        const fast = await translate(fixture.format, target, fixture.body, compiled);
+        const slow = await translate(fixture.format, target, fixture.body, interpretedOnly);
+        expect(text(fast), target).toBe(text(slow));
+        // Every file that has compiled code ran it.
+        if (fast.ok)
+          for (const step of fast.value.trace ?? [])
+            expect(
+              (step.interpreted ?? []).filter((path) => !(path in interpreted)),
+              target,
+            ).toEqual([]);
+        if (slow.ok)
+          for (const step of slow.value.trace ?? [])
+            expect(step.interpreted ?? [], "the interpreted run is interpreted").toEqual(
+              step.mappings,
+            );
+      }
+    },
+  );
 });
 
 /** Source events of every fixture, and the canonical events they become. */

@@ -498,12 +498,15 @@ p(
 );
 p();
 if (wd.gate) {
+  const first = batch.consumer[0];
   const consumerUs =
-    batch.consumer[0]?.wall !== undefined
-      ? (batch.consumer[0].wall.median * 1000) / batch.events
-      : undefined;
+    first?.cpuMs !== undefined
+      ? (first.cpuMs * 1000) / batch.events
+      : first?.wall !== undefined
+        ? (first.wall.median * 1000) / batch.events
+        : undefined;
   p(
-    `**The consumer's route gate (issue 13), in workerd** (scripts/bench/workerd, local Durable Object). Before posting, the consumer asks the route's Durable Object (src/coordinate): a plain route once per batch, then only a pause matters; a route with \`maxPerSecond\` before every delivery (the slot must be exact). Each sample times 100 admitted deliveries, ${wd.gate.plain.n} samples: plain route ${fmt(wd.gate.plain.median, 1)} µs per delivery (median; p99 ${fmt(wd.gate.plain.p99, 1)}), rate-limited route ${fmt(wd.gate.limited.median, 1)} µs per delivery (p99 ${fmt(wd.gate.limited.p99, 1)}).${consumerUs !== undefined ? ` Against the consumer's translation of ${fmt(consumerUs, 0)} µs per event (${batch.consumer[0]?.target}, Node, above): +${pct(wd.gate.plain.median / consumerUs)} for a plain route, +${pct(wd.gate.limited.median / consumerUs)} for a rate-limited one.` : ""} A local Durable Object call stays inside one workerd process; in production it is a network round trip to wherever the object lives, so the rate-limited figure is a floor.`,
+    `**The consumer's route gate (issue 13), in workerd** (scripts/bench/workerd, local Durable Object). Before posting, the consumer asks the route's Durable Object (src/coordinate): a plain route once per batch, then only a pause matters; a route with \`maxPerSecond\` before every delivery (the slot must be exact). Each sample times 100 admitted deliveries, ${wd.gate.plain.n} samples: plain route ${fmt(wd.gate.plain.median, 1)} µs per delivery (median; p99 ${fmt(wd.gate.plain.p99, 1)}), rate-limited route ${fmt(wd.gate.limited.median, 1)} µs per delivery (p99 ${fmt(wd.gate.limited.p99, 1)}).${consumerUs !== undefined ? ` Against the consumer's translation of ${fmt(consumerUs, 0)} µs per event (${first?.target}, Node, CPU, above): +${pct(wd.gate.plain.median / consumerUs)} for a plain route, +${pct(wd.gate.limited.median / consumerUs)} for a rate-limited one.` : ""} A local Durable Object call stays inside one workerd process; in production it is a network round trip to wherever the object lives, so the rate-limited figure is a floor.`,
   );
   p();
 }
