@@ -269,7 +269,7 @@ p(
 );
 p();
 p(
-  "A one-field expression already costs a sizeable part of the 100 µs budget, and a real mapping (100–180 lines: reading every documented shape, building `extra`) costs several times the budget on its own; a translation runs two of them plus two zod validations. The profile below agrees: the time is in the jsonata interpreter (`evaluate`, `lookup`, `evaluateStep`…), garbage collection of the promises and frames it allocates, and zod; the engine's own code (src/translate) is a few percent. Nothing cheap in the engine can close a gap of this size: meeting 100 µs needs either a synchronous evaluator (or compiling mappings to JavaScript), or much smaller mappings. The guardrails cost only the difference between the last two rows.",
+  "On the interpreter, a one-field expression already costs a sizeable part of the 100 µs budget, and a real mapping (100–180 lines: reading every documented shape, building `extra`) costs several times the budget on its own; a translation runs two of them plus two zod validations. This is why the Worker runs the mappings compiled (section 1). The guardrails cost only the difference between the last two rows. The CPU profile below is of the compiled path: the generated code and its runtime (engine), zod (with the functions zod generates at run time, counted under Node built-ins / native as anonymous code), little garbage collection; jsonata hardly appears.",
 );
 p();
 p("### How many expression nodes a translation evaluates");
