@@ -61,6 +61,10 @@ export function batchGates(env: Env) {
       if (verdict.kind === "go") open.add(route.name);
       return verdict;
     },
+    /** New slots for the remaining `deliveries` of a message whose consumer woke up late. */
+    reslot(route: Route & { maxPerSecond: number }, deliveries: number) {
+      return gateOf(env, route.name).reslot({ maxPerSecond: route.maxPerSecond, deliveries });
+    },
   };
 }
 

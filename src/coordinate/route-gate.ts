@@ -134,23 +134,50 @@ export class RouteGate extends DurableObject<Env> {
     }
     const rate = request.maxPerSecond;
     if (!rate) return { kind: "go", at: Date.now(), spacingMs: 0 };
-    const spacingMs = 1000 / rate;
-    const now = Date.now();
     const next = this.ctx.storage.kv.get<number>("nextSlot") ?? 0;
-    const at = Math.max(now, next);
-    if (at - now > HORIZON_MS) {
-      return {
-        kind: "later",
-        delaySeconds: Math.max(1, Math.ceil((at - now - HORIZON_MS) / 1000)),
-      };
+    const wait = Math.max(Date.now(), next) - Date.now();
+    if (wait > HORIZON_MS) {
+      return { kind: "later", delaySeconds: Math.max(1, Math.ceil((wait - HORIZON_MS) / 1000)) };
     }
-    this.ctx.storage.kv.put("nextSlot", at + spacingMs * Math.max(1, request.deliveries));
-    return { kind: "go", at, spacingMs };
+    return { kind: "go", ...this.reserve(rate, request.deliveries) };
+  }
+
+  /**
+   * New start times for a consumer that woke up more than `LATE_MS` after its slot (a busy
+   * isolate): posting late could crowd the next holder's slot, so it takes the next free ones,
+   * past the horizon if need be (it already passed the pause check; it just waits longer).
+   */
+  reslot(request: { maxPerSecond: number; deliveries: number }): { at: number; spacingMs: number } {
+    return this.reserve(request.maxPerSecond, request.deliveries);
+  }
+
+  private reserve(rate: number, deliveries: number): { at: number; spacingMs: number } {
+    // Slots `(1000 + LATE_MS) / rate` apart, and a POST starts within `LATE_MS` of its slot (the
+    // consumer re-slots otherwise): so any `rate + 1` POSTs span at least a full second, and no
+    // window of one second holds more than `rate` of them.
+    const spacingMs = (1000 + LATE_MS) / rate;
+    const at = Math.max(Date.now(), this.ctx.storage.kv.get<number>("nextSlot") ?? 0);
+    this.ctx.storage.kv.put("nextSlot", at + spacingMs * Math.max(1, deliveries));
+    return { at, spacingMs };
   }
 
   /** Re-queues up to `RESUME_BATCH` held deliveries per run, until none is left or paused again. */
   override async alarm(): Promise<void> {
     if (this.ctx.storage.kv.get("pausedAt") !== undefined) return;
+    try {
+      await this.resumeBatch();
+    } catch (error) {
+      // The runtime retries a failing alarm only a few times; D1 or the queue may be down for
+      // longer, and the held deliveries would then stay held with nothing to resume them. So the
+      // alarm never fails: it tries again later, for as long as it takes.
+      log("error", "held deliveries not queued again yet; trying again in 30 s", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      await this.ctx.storage.setAlarm(Date.now() + RESUME_RETRY_MS);
+    }
+  }
+
+  private async resumeBatch(): Promise<void> {
     const rows = this.ctx.storage.sql
       .exec<{ seq: number; event: string; route: string; tries: number }>(
         "SELECT seq, event, route, tries FROM held ORDER BY seq LIMIT ?",
@@ -184,8 +211,16 @@ export class RouteGate extends DurableObject<Env> {
   }
 }
 
+/**
+ * How late after its slot a rate-limited POST may still start; a consumer later than that asks
+ * for new slots (`reslot`). The slots are spaced by this much more than `1000 / rate` ms, so a
+ * route gets at most `rate` POSTs in any second, about `rate / 1.1` at saturation.
+ */
+export const LATE_MS = 100;
 /** How far ahead a rate-limited route hands out start times (the longest a consumer sleeps). */
 export const HORIZON_MS = 5_000;
+/** How long a resume that failed (D1 or the queue unavailable) waits before trying again. */
+const RESUME_RETRY_MS = 30_000;
 /** Held deliveries re-queued per alarm run (one `sendBatch`, at most 100 messages). */
 const RESUME_BATCH = 100;
 

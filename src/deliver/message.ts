@@ -8,6 +8,7 @@ import { type Config, eventAllowed, type Route } from "../config/index.ts";
 import { log } from "../config/log.ts";
 import { batchGates, sleep } from "../coordinate/index.ts";
 import { admitInTurn, park, passTurn } from "../coordinate/order.ts";
+import { LATE_MS } from "../coordinate/route-gate.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
 import { findFormat } from "../formats/index.ts";
 import {
@@ -231,8 +232,20 @@ export async function handleMessage(
   }
   // --- end of the gate ---
   const outcomes: Attempted[] = [];
+  let first = 0; // the position `slot.at` belongs to
   for (const [position, { delivery, index }] of pending.entries()) {
-    await sleep(slot.at + position * slot.spacingMs - Date.now());
+    let due = slot.at + (position - first) * slot.spacingMs;
+    await sleep(due - Date.now());
+    // A rate-limited POST starts within LATE_MS of its slot, or takes new slots (route-gate.ts).
+    while (route.maxPerSecond && Date.now() > due + LATE_MS) {
+      slot = await gates.reslot(
+        { ...route, maxPerSecond: route.maxPerSecond },
+        pending.length - position,
+      );
+      first = position;
+      due = slot.at;
+      await sleep(due - Date.now());
+    }
     outcomes.push(await post(job, delivery, index));
   }
   const lastStatus = outcomes.at(-1)?.status;

@@ -104,18 +104,20 @@ describe("maxPerSecond", () => {
     const { env, name } = routeEnv(dest.url, { maxPerSecond: 2 });
     expect(await routeView(env, name)).toMatchObject({ maxPerSecond: 2 });
     const messages = await accept(env, name, 14);
-    // 14 consumer invocations at once: slots are 500 ms apart and handed out at most 5 s ahead.
+    // 14 consumer invocations at once: slots are 550 ms apart (500 plus the lateness margin) and
+    // handed out at most 5 s ahead.
     const results = await Promise.all(messages.map((message) => consume(env, [message])));
     const got = await received(dest.key);
     const times = got.map((each) => each.at).sort((a, b) => a - b);
-    // Slots 0, 0.5, ... 5 s: 11 delivered now, the other 3 sent again with a delay (acked).
-    expect(got.length).toBeGreaterThanOrEqual(10);
+    // Slots 0, 0.55, ... 4.95 s: about 10 delivered now, the rest sent again with a delay (acked).
+    expect(got.length).toBeGreaterThanOrEqual(9);
     expect(got.length).toBeLessThan(14);
     expect(results.every((result) => result.explicitAcks.length === 1)).toBe(true);
     expect(results.every((result) => result.retryMessages.length === 0)).toBe(true);
-    // Without the limit they would all arrive at once; with it, 500 ms apart (some jitter).
-    const span = (times.at(-1) ?? 0) - (times[0] ?? 0);
-    expect(span).toBeGreaterThanOrEqual((times.length - 1) * 500 - 300);
+    // The promise: no second (any window of 1000 ms, as the destination counts) holds more than 2.
+    for (const [i, start] of times.entries()) {
+      expect(times.filter((t, j) => j >= i && t - start < 1000).length).toBeLessThanOrEqual(2);
+    }
   }, 30_000);
 
   it("rejects a rate that is not a positive number, naming the field", async () => {
