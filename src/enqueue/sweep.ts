@@ -38,6 +38,7 @@ import { log } from "../config/log.ts";
 import {
   addDeadLetter,
   type Claimed,
+  claimOrphanedHolds,
   claimOverdue,
   getEvent,
   listAttempts,
@@ -93,10 +94,21 @@ export async function sweep(
     options.limit ?? SWEEP_BATCH,
     now,
   );
-  const requeued = claimed.map(({ eventId, route }) => ({ eventId, route }));
+  // Held deliveries of a route removed while paused: queued, so the consumer dead-letters them.
+  // Only with a configuration that loads: a broken one names no route, and holds nothing back.
+  const loaded = loadConfig(env);
+  const orphans = loaded.ok
+    ? await claimOrphanedHolds(
+        env.DB,
+        loaded.config.routes.map((route) => route.name),
+        options.limit ?? SWEEP_BATCH,
+        now,
+      )
+    : [];
+  const requeued = [...claimed.map(({ eventId, route }) => ({ eventId, route })), ...orphans];
   const lost = claimed.filter((row) => row.requeues > MAX_REQUEUES);
   const buried = lost.length > 0 ? await bury(env, lost) : [];
-  const toSend = claimed.filter((row) => row.requeues <= MAX_REQUEUES);
+  const toSend = [...claimed.filter((row) => row.requeues <= MAX_REQUEUES), ...orphans];
   if (toSend.length === 0) return { requeued, sent: 0, buried };
   const { sent, error } = await sendAll(env, toSend.map(messageOf));
   if (error !== undefined) await markUnqueued(env.DB, toSend.slice(sent), now - BUSY_GRACE_SECONDS);

@@ -235,3 +235,32 @@ export async function requeueForReplay(
   }
   await db.batch(statements);
 }
+
+/**
+ * Held deliveries of routes that are no longer configured (`paused` rows whose route is not in
+ * `configured`): nothing would ever resume them, since the route's pause lives with the route.
+ * They become `queued`, due now, and are returned for the caller to send: the consumer then
+ * dead-letters each, naming the missing route, so they stay visible and replayable.
+ *
+ * @example const orphans = await claimOrphanedHolds(env.DB, ["crm", "bot"], 100);
+ */
+export async function claimOrphanedHolds(
+  db: D1Database,
+  configured: string[],
+  limit: number,
+  now = nowSeconds(),
+): Promise<Requeue[]> {
+  await ready(db);
+  const rows = await db
+    .prepare(
+      `UPDATE deliveries SET status = 'queued', due_at = ?1, updated_at = ?1, requeues = 0
+       WHERE rowid IN (
+         SELECT rowid FROM deliveries
+         WHERE status = 'paused' AND route NOT IN (SELECT value FROM json_each(?2))
+         LIMIT ?3)
+       RETURNING event_id, route`,
+    )
+    .bind(now, JSON.stringify(configured), limit)
+    .all<{ event_id: string; route: string }>();
+  return rows.results.map((row) => ({ eventId: row.event_id, route: row.route }));
+}

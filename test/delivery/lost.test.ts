@@ -156,3 +156,48 @@ describe("pruning", () => {
     expect(await getEvent(env.DB, done)).toBeUndefined();
   });
 });
+
+describe("held deliveries of a route removed while paused", () => {
+  /** An event held for the simple configuration's route `default` (paused, message acked). */
+  async function held(env: Env) {
+    const eventId = await storedNotQueued(env);
+    await env.DB.prepare("UPDATE deliveries SET status = 'paused' WHERE event_id = ?")
+      .bind(eventId)
+      .run();
+    return eventId;
+  }
+
+  it("are dead-lettered, naming the missing route, instead of held forever", async () => {
+    const dest = destination("200");
+    const before = testEnv({ TARGET_FORMAT: "dotted", DESTINATION_URL: dest.url });
+    const eventId = await held(before);
+    // While the route exists, its held deliveries are its pause's business.
+    expect((await sweep(before, { restart: true, limit: 1000 })).requeued).not.toContainEqual({
+      eventId,
+      route: "default",
+    });
+    // The route is gone (another one replaces it): the sweep queues the held delivery...
+    const after = testEnv({
+      ADMIN_TOKEN: "admin-token",
+      ROUTES: [{ name: "other", sources: "*", target: "dotted", url: dest.url }],
+    });
+    expect((await sweep(after, { restart: true, limit: 1000 })).requeued).toContainEqual({
+      eventId,
+      route: "default",
+    });
+    // ...and the consumer dead-letters it, visible and replayable.
+    await consume(after, [{ v: 1, event: eventId, route: "default" }]);
+    const state = await getDeliveryState(after.DB, eventId, "default");
+    expect(state?.status).toBe("dead");
+    expect(state?.lastError).toContain('route "default" is no longer configured');
+    expect(await received(dest.key)).toHaveLength(0);
+  });
+
+  it("stay held while the configuration is broken (it names no route)", async () => {
+    const env = testEnv({ TARGET_FORMAT: "dotted", DESTINATION_URL: "https://example.com/hook" });
+    const eventId = await held(env);
+    const broken = testEnv({ ROUTES: "nope" });
+    await sweep(broken, { restart: true, limit: 1000 });
+    expect((await getDeliveryState(env.DB, eventId, "default"))?.status).toBe("paused");
+  });
+});
