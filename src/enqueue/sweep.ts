@@ -35,6 +35,7 @@
 import type { Env } from "../config/env.ts";
 import { loadConfig } from "../config/index.ts";
 import { log } from "../config/log.ts";
+import { passTurn } from "../coordinate/order.ts";
 import {
   addDeadLetter,
   type Claimed,
@@ -128,15 +129,13 @@ export async function sweep(
  */
 async function bury(env: Env, rows: Claimed[]): Promise<Requeue[]> {
   const loaded = loadConfig(env);
-  const targets = new Map(
-    (loaded.ok ? loaded.config.routes : []).map((route) => [route.name, route.target]),
-  );
+  const routes = new Map((loaded.ok ? loaded.config.routes : []).map((r) => [r.name, r]));
   const buried: Requeue[] = [];
   for (const { eventId, route, requeues } of rows) {
     const lastError = `its queue message was lost ${requeues} times in a row (queued again ${requeues - 1} times by the outbox sweep, never handled by the consumer): a queue dropping messages, or a consumer that dies on this event before recording anything; replay it once the cause is fixed`;
     const event = await getEvent(env.DB, eventId);
     if (event) {
-      const target = targets.get(route);
+      const target = routes.get(route)?.target;
       await addDeadLetter(env.DB, {
         event,
         route,
@@ -145,10 +144,14 @@ async function bury(env: Env, rows: Claimed[]): Promise<Requeue[]> {
         lastError,
       });
     }
-    await recordOutcome(env.DB, eventId, route, {
-      status: "dead",
-      lastError: event ? lastError : "the event is no longer stored",
-    });
+    const record = () =>
+      recordOutcome(env.DB, eventId, route, {
+        status: "dead",
+        lastError: event ? lastError : "the event is no longer stored",
+      });
+    // An ordered route: the conversation moves on at once, as after any dead letter.
+    if (routes.get(route)?.ordered) await passTurn(env, route, eventId, record);
+    else await record();
     buried.push({ eventId, route });
     log("error", "dead letter", {
       route,

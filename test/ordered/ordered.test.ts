@@ -5,6 +5,7 @@
  * D1, queue producer and Durable Objects; the queue is played by `pump` (random order).
  */
 import { describe, expect, it } from "vitest";
+import { MAX_REQUEUES, sweep } from "../../src/enqueue/sweep.ts";
 import { call, consume, destination, received, testEnv } from "../delivery/helpers.ts";
 import {
   acceptContact,
@@ -179,6 +180,28 @@ describe("ordered route", () => {
 });
 
 describe("a turn lost to a crash", () => {
+  it("moves on at once when the sweep dead-letters a head whose message keeps vanishing", async () => {
+    const dest = destination("200");
+    const { env, name } = orderedEnv(dest.url);
+    const head = await acceptMessage(env, 71, 1);
+    const next = await acceptMessage(env, 71, 2);
+    // The head's message was lost MAX_REQUEUES times in a row and is overdue once more.
+    const ago = Math.floor(Date.now() / 1000) - 10 * 3600;
+    await env.DB.prepare(
+      "UPDATE deliveries SET requeues = ?1, due_at = ?2, updated_at = ?2 WHERE event_id = ?3",
+    )
+      .bind(MAX_REQUEUES, ago, head)
+      .run();
+    const { buried } = await sweep(env, { restart: true, limit: 1000 });
+    expect(buried).toContainEqual({ eventId: head, route: name });
+    // Its turn is passed on now, not at the waiting rows' next re-check.
+    const state = await statuses(env, name);
+    expect([state.get(head), state.get(next)]).toEqual(["dead", "queued"]);
+    await pump(env, name);
+    const got = await received(dest.key);
+    expect(got.map((each) => each.body.match(/\[m-71-\d+\]/)?.[0])).toEqual([marker(71, 2)]);
+  });
+
   it("is passed on by the next delivery, which finds the head settled in D1", async () => {
     const dest = destination("200");
     const { env, name } = orderedEnv(dest.url);
