@@ -96,10 +96,8 @@ defineRoute(
     },
   }),
   async (c) => {
-    const config = configOr503(c);
-    if (config instanceof Response) return config;
-    const name = c.req.param("name") ?? "";
-    if (!config.routes.some((route) => route.name === name)) return unknownRoute(c, name);
+    const name = configuredRoute(c);
+    if (name instanceof Response) return name;
     const { total, lines } = await gateOf(c.env, name).lines(LINES_SHOWN);
     const conversations = await Promise.all(
       lines.map(async (line) => {
@@ -128,6 +126,14 @@ defineRoute(
     return c.json({ route: name, total, conversations });
   },
 );
+
+/** The route named in the path when the configuration has it; else the 503 or 404 to answer. */
+function configuredRoute(c: Ctx): string | Response {
+  const config = configOr503(c);
+  if (config instanceof Response) return config;
+  const name = c.req.param("name") ?? "";
+  return config.routes.some((route) => route.name === name) ? name : unknownRoute(c, name);
+}
 
 function unknownRoute(c: Ctx, name: string): Response {
   return c.json(
@@ -160,10 +166,8 @@ for (const action of ["pause", "resume"] as const) {
       },
     }),
     async (c) => {
-      const config = configOr503(c);
-      if (config instanceof Response) return config;
-      const name = c.req.param("name") ?? "";
-      if (!config.routes.some((route) => route.name === name)) return unknownRoute(c, name);
+      const name = configuredRoute(c);
+      if (name instanceof Response) return name;
       const state =
         action === "pause" ? await pauseRoute(c.env, name) : await resumeRoute(c.env, name);
       log("info", action === "pause" ? "route paused" : "route resumed", {

@@ -62,8 +62,8 @@ export function batchGates(env: Env) {
       return verdict;
     },
     /** New slots for the remaining `deliveries` of a message whose consumer woke up late. */
-    reslot(route: Route & { maxPerSecond: number }, deliveries: number) {
-      return gateOf(env, route.name).reslot({ maxPerSecond: route.maxPerSecond, deliveries });
+    reslot(route: string, maxPerSecond: number, deliveries: number) {
+      return gateOf(env, route).reslot({ maxPerSecond, deliveries });
     },
   };
 }

@@ -238,10 +238,7 @@ export async function handleMessage(
     await sleep(due - Date.now());
     // A rate-limited POST starts within LATE_MS of its slot, or takes new slots (route-gate.ts).
     while (route.maxPerSecond && Date.now() > due + LATE_MS) {
-      slot = await gates.reslot(
-        { ...route, maxPerSecond: route.maxPerSecond },
-        pending.length - position,
-      );
+      slot = await gates.reslot(route.name, route.maxPerSecond, pending.length - position);
       first = position;
       due = slot.at;
       await sleep(due - Date.now());

@@ -60,6 +60,22 @@ function closing(text: string, start: number, open: string, close: string): numb
   return at;
 }
 
+/**
+ * What each type symbol matches among the symbols of the arguments (`m` stands for a missing
+ * argument): `a` takes any value, a single one becoming an array; `j` any JSON value; `x` any.
+ */
+const SYMBOL_PATTERN: Record<string, string> = {
+  s: "[sm]",
+  n: "[nm]",
+  b: "[bm]",
+  l: "[lm]",
+  o: "[om]",
+  a: "[asnblfom]",
+  f: "f",
+  j: "[asnblom]",
+  x: "[asnblfom]",
+};
+
 /** Reads a signature once; `validate` is then called on every call. */
 export function parseSignature(definition: string): Signature {
   const params: Param[] = [];
@@ -73,37 +89,15 @@ export function parseSignature(definition: string): Signature {
   for (let at = 1; at < definition.length; at++) {
     const c = definition.charAt(at);
     if (c === ":") break;
+    const pattern = SYMBOL_PATTERN[c];
+    if (pattern !== undefined) {
+      param.pattern = pattern;
+      param.type = c;
+      if (c === "a") param.array = true;
+      next();
+      continue;
+    }
     switch (c) {
-      case "s":
-      case "n":
-      case "b":
-      case "l":
-      case "o":
-        param.pattern = `[${c}m]`;
-        param.type = c;
-        next();
-        break;
-      case "a":
-        param.pattern = "[asnblfom]";
-        param.type = c;
-        param.array = true;
-        next();
-        break;
-      case "f":
-        param.pattern = "f";
-        param.type = c;
-        next();
-        break;
-      case "j":
-        param.pattern = "[asnblom]";
-        param.type = c;
-        next();
-        break;
-      case "x":
-        param.pattern = "[asnblfom]";
-        param.type = c;
-        next();
-        break;
       case "-":
         prev.context = new RegExp(prev.pattern);
         prev.pattern += "?";
