@@ -24,6 +24,31 @@ const engine = await import("../../src/translate/index.ts");
 await import("../../src/formats/index.ts");
 const load = ms(loadStart);
 
+if (mode === "parts") {
+  // The first event again, in its three parts, each timed on its first call: where a cold
+  // translation spends its time (validation, the source's to-canonical file with the canonical
+  // check, the target's from-canonical file).
+  const { findFormat } = await import("../../src/formats/index.ts");
+  const format = (id: string) => {
+    const found = findFormat(id);
+    if (!found.ok) throw new Error(found.error.message);
+    return found.value;
+  };
+  let at = process.hrtime.bigint();
+  const events = engine.readEvents(format(source), body);
+  const validation = ms(at);
+  if (!events.ok || !events.value[0]) throw new Error("the fixture does not validate");
+  at = process.hrtime.bigint();
+  const decoded = await engine.toCanonical(format(source), events.value[0]);
+  const decoding = ms(at);
+  if (!decoded.ok || "skip" in decoded.value) throw new Error("the fixture has no canonical event");
+  at = process.hrtime.bigint();
+  await engine.fromCanonical(format(target), decoded.value);
+  const encoding = ms(at);
+  process.stdout.write(`${JSON.stringify({ mode, validation, decoding, encoding })}\n`);
+  process.exit(0);
+}
+
 const firstStart = process.hrtime.bigint();
 const first = await engine.translate(source, target, body, { trace: true, interpret });
 const firstMs = ms(firstStart);

@@ -21,14 +21,22 @@ export interface ColdRun {
   process: number;
 }
 
+/** The first event's three parts, each on its first call in a fresh process (ms). */
+export interface ColdParts {
+  validation: number;
+  decoding: number;
+  encoding: number;
+}
+
 export interface ColdResult {
   pair: string;
   fixture: string;
   compiled: ColdRun[];
   interpreted: ColdRun[];
+  parts: ColdParts[];
 }
 
-function run(mode: string, source: string, target: string, fixture: string): ColdRun {
+function child(mode: string, source: string, target: string, fixture: string): string {
   const start = process.hrtime.bigint();
   const out = execFileSync(
     process.execPath,
@@ -47,7 +55,11 @@ function run(mode: string, source: string, target: string, fixture: string): Col
   );
   const spawned = Number(process.hrtime.bigint() - start) / 1e6;
   const line = out.trim().split("\n").pop() ?? "{}";
-  return { ...(JSON.parse(line) as Omit<ColdRun, "process">), process: spawned };
+  return JSON.stringify({ ...JSON.parse(line), process: spawned });
+}
+
+function run(mode: string, source: string, target: string, fixture: string): ColdRun {
+  return JSON.parse(child(mode, source, target, fixture)) as ColdRun;
 }
 
 export function coldStart(fixtures: Fixture[], runs = 5): ColdResult {
@@ -62,14 +74,17 @@ export function coldStart(fixtures: Fixture[], runs = 5): ColdResult {
   run("compiled", source, target, file);
   const compiled: ColdRun[] = [];
   const interpreted: ColdRun[] = [];
+  const parts: ColdParts[] = [];
   for (let i = 0; i < runs; i++) {
     compiled.push(run("compiled", source, target, file));
     interpreted.push(run("interpreted", source, target, file));
+    parts.push(JSON.parse(child("parts", source, target, file)) as ColdParts);
   }
   return {
     pair: `${source} → ${target}`,
     fixture: `${pick.folder}/${pick.name}`,
     compiled,
     interpreted,
+    parts,
   };
 }

@@ -11,6 +11,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { formatIds } from "../../src/formats/index.ts";
 import { batchCosts } from "./batch.ts";
+import { bundleSize } from "./bundle.ts";
 import { coldStart } from "./cold.ts";
 import { allFixtures, root } from "./fixtures.ts";
 import { growth, SIZES } from "./growth.ts";
@@ -68,6 +69,9 @@ log("4. cold start (fresh Node processes)");
 const cold = coldStart(fixtures, quick ? 2 : 4);
 log("3. HTTP ingest in workerd");
 const http = await httpBench(fixtures, quick ? 3 : 10);
+
+log("6. bundle size (wrangler deploy --dry-run)");
+const bundle = bundleSize();
 const loadAfter = load();
 
 // ---------------------------------------------------------------------------------------------
@@ -594,6 +598,19 @@ p(
         fmt(med(coldInterpreted.map((r) => r.first)), 2),
       ],
       [
+        "first event, in parts ms: validation / to-canonical (+ canonical check) / from-canonical",
+        cold.parts.length
+          ? [
+              med(cold.parts.map((r) => r.validation)),
+              med(cold.parts.map((r) => r.decoding)),
+              med(cold.parts.map((r) => r.encoding)),
+            ]
+              .map((x) => fmt(x, 2))
+              .join(" / ")
+          : "–",
+        "–",
+      ],
+      [
         "second event ms",
         fmt(med(coldCompiled.map((r) => r.second)), 2),
         fmt(med(coldInterpreted.map((r) => r.second)), 2),
@@ -667,6 +684,40 @@ for (const dimension of ["messages", "custom attributes"] as const) {
   p();
 }
 
+// 6 --------------------------------------------------------------------------------------------
+p("## 6. Bundle size");
+p();
+if (bundle.error) p(`Not measured: ${bundle.error}`);
+else {
+  p(
+    `What \`wrangler deploy\` would upload (\`npm run build\`: \`wrangler deploy --dry-run\`, nothing uploaded), gzip -9 per module as Cloudflare counts the limit. The compiled mappings are part of it.`,
+  );
+  p();
+  p(
+    table(
+      ["", "raw KiB", "gzipped KiB"],
+      [
+        [
+          `Worker bundle (${bundle.modules} modules)`,
+          fmt(bundle.raw / 1024, 1),
+          fmt(bundle.gzipped / 1024, 1),
+        ],
+        [
+          `of which the compiled mappings (${files} files, src/translate/generated/mappings.js before bundling)`,
+          fmt(bundle.generatedRaw / 1024, 1),
+          fmt(bundle.generatedGzipped / 1024, 1),
+        ],
+        [
+          "budget (scripts/check-bundle.sh; Workers allow 3 MiB free, 10 MiB paid)",
+          "–",
+          fmt(bundle.budget / 1024, 0),
+        ],
+      ],
+    ),
+  );
+}
+p();
+
 // Targets, at the top -------------------------------------------------------------------------
 {
   const lines: string[] = ["## Targets at a glance", ""];
@@ -714,6 +765,15 @@ for (const dimension of ["messages", "custom attributes"] as const) {
       .map((c) => `${c.target} ${fmt(c.cpuMs ?? 0, 0)} ms`)
       .join(", ")}.`,
   );
+  const consumerMs = batch.consumer
+    .map((c) => c.cpuMs)
+    .filter((x): x is number => typeof x === "number");
+  const CONSUMER_MS = 10;
+  lines.push(
+    consumerMs.length === 0
+      ? "- 100-event Support Hunt batch through the consumer ≤ 10 ms: **not measured** (section 2)."
+      : `- 100-event Support Hunt batch through the consumer (translate and serialise for one route) ≤ ${CONSUMER_MS} ms: **${Math.max(...consumerMs) <= CONSUMER_MS ? "met" : "missed"}** — ${fmt(Math.min(...consumerMs), 1)}–${fmt(Math.max(...consumerMs), 1)} ms CPU over the ${consumerMs.length} targets (${fmt((summarise(consumerMs).median * 1000) / batch.events, 0)} µs per event, median target; section 2).`,
+  );
   const trivial = http.runs.find((r) => r.label === "trivial");
   const ingest = http.runs.find((r) => r.label === "ingest");
   lines.push(
@@ -728,7 +788,10 @@ for (const dimension of ["messages", "custom attributes"] as const) {
   });
   lines.push(
     `- No cost grows faster than linearly: **${superLinear.length === 0 ? "met" : "missed"}**${superLinear.length ? ` (${superLinear.map((g) => `${g.dimension} → ${g.target}`).join(", ")})` : ""} (section 5).`,
-    `- Cold start, first translated event after module load ≤ 5 ms: **${med(coldCompiled.map((r) => r.first)) <= 5 ? "met" : "missed"}** — ${fmt(med(coldCompiled.map((r) => r.first)), 2)} ms compiled (${coldCompiled[0]?.touched ?? 2} mapping files run; ${fmt(med(coldCompiled.map((r) => r.warm * 1000)), 0)} µs warm) vs ${fmt(med(coldInterpreted.map((r) => r.first)), 1)} ms interpreted; what grows with the number of mapping files is loading the generated module, ${fmt(med(coldCompiled.map((r) => r.generatedLoad)), 1)} ms for ${files} files, paid once per isolate before the first event (section 4).`,
+    `- Cold start, first translated event after module load ≤ 5 ms: **${med(coldCompiled.map((r) => r.first)) <= 5 ? "met" : "missed"}** — ${fmt(med(coldCompiled.map((r) => r.first)), 2)} ms compiled (${coldCompiled[0]?.touched ?? 2} mapping files run; ${fmt(med(coldCompiled.map((r) => r.warm * 1000)), 0)} µs warm) vs ${fmt(med(coldInterpreted.map((r) => r.first)), 1)} ms interpreted; what grows with the number of mapping files is loading the generated module, ${fmt(med(coldCompiled.map((r) => r.generatedLoad)), 1)} ms for ${files} files, paid once per isolate before the first event (section 4).${cold.parts.length ? ` The first event's parts, each on its first call: validation ${fmt(med(cold.parts.map((r) => r.validation)), 2)} ms, to-canonical ${fmt(med(cold.parts.map((r) => r.decoding)), 2)} ms, from-canonical ${fmt(med(cold.parts.map((r) => r.encoding)), 2)} ms.` : ""}`,
+    bundle.error
+      ? "- Bundle size within budget: **not measured** (section 6)."
+      : `- Bundle size within budget (${fmt(bundle.budget / 1024, 0)} KiB gzipped): **${bundle.gzipped <= bundle.budget ? "met" : "missed"}** — ${fmt(bundle.gzipped / 1024, 1)} KiB gzipped, of which the compiled mappings ${fmt(bundle.generatedGzipped / 1024, 1)} KiB (section 6).`,
     "",
   );
   out.splice(summaryAt, 0, ...lines);
