@@ -1,19 +1,19 @@
 /**
  * The compiled mappings (generated at build time by scripts/compile/ into ./generated/): which
  * mapping file has compiled code, and running it. Compiled code is used only for the exact text
- * it was compiled from (its hash is checked once per file and isolate), so a stale build can
- * never run: such a file, an edited copy or a file the compiler left out runs interpreted.
+ * it was compiled from (compared once per file and isolate), so a stale build can never run: such
+ * a file, an edited copy or a file the compiler left out runs interpreted.
  */
 import { type AppError, fail, ok, type Result } from "../errors/index.ts";
 import { type CompiledMapping, compiled as shipped } from "./generated/mappings.js";
-import { textHash } from "./hash.ts";
 import type { MappingFile } from "./mapping.ts";
 import { isMappingError, type MappingError, withMessage } from "./runtime/index.ts";
 
 export type { CompiledMapping };
 
 const registry: Record<string, CompiledMapping> = { ...shipped };
-const current = new Map<string, CompiledMapping | null>();
+/** Per path, the text last checked and its code (null: none for that text). */
+const current = new Map<string, { text: string; code: CompiledMapping | null }>();
 
 /**
  * Adds compiled mappings (the compiler's own test mappings, generated beside the shipped ones).
@@ -28,12 +28,15 @@ export function registerCompiled(table: Record<string, CompiledMapping>): void {
 export function compiledFor(file: MappingFile): CompiledMapping | undefined {
   if (file.edited) return undefined;
   let entry = current.get(file.path);
-  if (entry === undefined) {
+  // The same string object on every call of a shipped file: the comparison is then immediate.
+  if (entry === undefined || entry.text !== file.text) {
     const candidate = registry[file.path];
-    entry = candidate && candidate.hash === textHash(file.text) ? candidate : null;
+    // The whole text, not a hash of it: comparing two strings is native and costs microseconds,
+    // hashing them in JavaScript costs milliseconds on a cold isolate.
+    entry = { text: file.text, code: candidate && candidate.text === file.text ? candidate : null };
     current.set(file.path, entry);
   }
-  return entry ?? undefined;
+  return entry.code ?? undefined;
 }
 
 /**
