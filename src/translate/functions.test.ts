@@ -35,6 +35,34 @@ describe("$iso", () => {
     );
   });
 
+  it("reads the common shapes exactly as the general path does", () => {
+    // A leading space skips the fast reader of the common shapes: the general path reads it.
+    const pad = (n: number, width: number) => String(n).padStart(width, "0");
+    const time = fc
+      .record({
+        year: fc.integer({ min: 0, max: 9999 }),
+        month: fc.integer({ min: 0, max: 13 }),
+        day: fc.integer({ min: 0, max: 32 }),
+        hour: fc.integer({ min: 0, max: 25 }),
+        minute: fc.integer({ min: 0, max: 60 }),
+        second: fc.integer({ min: 0, max: 61 }),
+        fraction: fc.option(fc.stringMatching(/^[0-9]{0,8}$/)),
+        separator: fc.constantFrom("T", " ", "t", "-"),
+        zone: fc.constantFrom("", "Z", " UTC", "UTC", "z", "+00:00", " Z", "Z "),
+      })
+      .map(
+        (t) =>
+          `${pad(t.year, 4)}-${pad(t.month, 2)}-${pad(t.day, 2)}${t.separator}${pad(t.hour, 2)}:` +
+          `${pad(t.minute, 2)}:${pad(t.second, 2)}${t.fraction === null ? "" : `.${t.fraction}`}${t.zone}`,
+      );
+    fc.assert(
+      fc.property(time, (text) => {
+        expect(iso(text)).toBe(iso(` ${text}`));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it("never throws on any input", () => {
     fc.assert(
       fc.property(fc.anything(), (value) => {

@@ -1,4 +1,4 @@
-import { v5 as uuidv5 } from "uuid";
+import { parse as parseUuid, v5 as uuidv5 } from "uuid";
 
 /**
  * Functions every mapping file can call (`$iso(created_at)`, `$uuid($.id)`...).
@@ -7,6 +7,9 @@ import { v5 as uuidv5 } from "uuid";
 
 /** Namespace for envelope ids derived from source events (UUIDv5). Never change it: ids would change. */
 const EVENT_NAMESPACE = "6f1d3b1e-8c2a-5b4e-9a57-4f2d2c9e7a10";
+/** The namespace's bytes, read once (uuid would parse the text on every call). */
+const NAMESPACE_BYTES = parseUuid(EVENT_NAMESPACE);
+const utf8 = new TextEncoder();
 
 const SPACED_TIME =
   /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?\s*(UTC|Z|[+-]\d{2}:?\d{2})?$/;
@@ -26,7 +29,10 @@ export function iso(value: unknown): string | undefined {
 function toMillis(value: unknown): number | undefined {
   if (typeof value === "number")
     return Number.isFinite(value) && value > 0 ? secondsOrMillis(value) : undefined;
-  if (typeof value !== "string" || value.trim() === "") return undefined;
+  if (typeof value !== "string") return undefined;
+  const common = commonTime(value);
+  if (common !== undefined) return common;
+  if (value.trim() === "") return undefined;
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return secondsOrMillis(Number(text));
   const spaced = SPACED_TIME.exec(text);
@@ -38,6 +44,58 @@ function toMillis(value: unknown): number | undefined {
     return finite(Date.parse(`${date}T${time}${millis}${offset}`));
   }
   return finite(Date.parse(text));
+}
+
+/** The digit at `at` (0-9), or -1. */
+function digit(text: string, at: number): number {
+  const c = text.charCodeAt(at) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+}
+
+function digits(text: string, at: number, count: number): number {
+  let n = 0;
+  for (let i = 0; i < count; i++) {
+    const d = digit(text, at + i);
+    if (d < 0) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * The shapes nearly every event carries, read without regular expressions:
+ * `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, the same with a space or without `Z`, and `... UTC`; fields
+ * in the ranges where `Date.parse` (what the general path below uses) gives `Date.UTC` of them.
+ * Anything else: undefined, and the general path reads it.
+ */
+function commonTime(text: string): number | undefined {
+  const n = text.length;
+  if (n < 19 || text[4] !== "-" || text[7] !== "-" || text[13] !== ":" || text[16] !== ":")
+    return undefined;
+  if (text[10] !== "T" && text[10] !== " ") return undefined;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const day = digits(text, 8, 2);
+  const hour = digits(text, 11, 2);
+  const minute = digits(text, 14, 2);
+  const second = digits(text, 17, 2);
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 31) return undefined;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59)
+    return undefined;
+  let at = 19;
+  let millis = 0;
+  if (text[at] === ".") {
+    at++;
+    const start = at;
+    while (digit(text, at) >= 0) at++;
+    if (at === start) return undefined;
+    // The first three digits (fewer padded with zeros), as the general path keeps them.
+    for (let i = 0; i < 3; i++)
+      millis = millis * 10 + (start + i < at ? digit(text, start + i) : 0);
+  }
+  const zone = text.slice(at);
+  if (zone !== "" && zone !== "Z" && zone !== " UTC") return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis);
 }
 
 function secondsOrMillis(n: number): number | undefined {
@@ -71,7 +129,7 @@ export function spacedTime(value: unknown): string | undefined {
 export function uuid(name: unknown): string | undefined {
   // UTF-8 bytes: a lone surrogate (valid JSON, not valid Unicode) becomes U+FFFD instead of throwing.
   return typeof name === "string" && name !== ""
-    ? uuidv5(new TextEncoder().encode(name), EVENT_NAMESPACE)
+    ? uuidv5(utf8.encode(name), NAMESPACE_BYTES)
     : undefined;
 }
 

@@ -87,6 +87,7 @@ export function arith(op: string, lhs: V, rhs: V, at: number): number | undefine
 
 /** `&`: both sides as strings (`$string`), undefined as "". */
 export function concat(lhs: V, rhs: V, at: number): string {
+  if (typeof lhs === "string" && typeof rhs === "string") return lhs + rhs;
   try {
     return (
       (lhs === undefined ? "" : (string(lhs) as string)) +
@@ -137,22 +138,61 @@ export function negate(value: V, at: number): number | undefined {
 // built-in gives it, as jsonata's own `string` has.
 export function string(arg: V, prettify = false): string | undefined {
   if (arg === undefined) return undefined;
-  if (typeof arg === "string") return arg;
+  switch (typeof arg) {
+    case "string":
+      return arg;
+    case "number":
+      if (!Number.isFinite(arg)) throw { code: "D3001", value: arg } satisfies MappingError;
+      // JSON's text of a finite number is its String(): what JSON.stringify below would give.
+      return String(Number.isInteger(arg) ? arg : Number(arg.toPrecision(15)));
+    case "boolean":
+      return arg ? "true" : "false";
+  }
+  if (arg === null) return "null";
   if (isFn(arg)) return "";
-  if (typeof arg === "number" && !Number.isFinite(arg))
-    throw { code: "D3001", value: arg } satisfies MappingError;
   const value =
     Array.isArray(arg) && (arg as { outerWrapper?: boolean }).outerWrapper ? arg[0] : arg;
-  return JSON.stringify(
-    value,
-    (_key, val) => {
-      if (val !== undefined && val !== null && isNumeric(val))
-        return Number.isInteger(val) ? val : Number(val.toPrecision(15));
-      return val && isFn(val) ? "" : val;
-    },
-    prettify ? 2 : 0,
-  );
+  const space = prettify ? 2 : 0;
+  // The replacer (a call per value) changes nothing in plain JSON: skip it there.
+  if (plain(value, 0)) return JSON.stringify(value, null, space);
+  return JSON.stringify(value, replacer, space);
 }
+
+function replacer(_key: string, val: V): V {
+  if (val !== undefined && val !== null && isNumeric(val))
+    return Number.isInteger(val) ? val : Number(val.toPrecision(15));
+  return val && isFn(val) ? "" : val;
+}
+
+/**
+ * True when `replacer` would return every value of `value` unchanged: no non-integer or
+ * non-finite number, no function. Deep values (past 100 levels) are left to the replacer.
+ */
+function plain(value: V, depth: number): boolean {
+  switch (typeof value) {
+    case "number":
+      return Number.isInteger(value);
+    case "string":
+    case "boolean":
+    case "undefined":
+      return true;
+    case "object":
+      if (value === null) return true;
+      if (depth > 100) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!plain(value[i], depth + 1)) return false;
+        return true;
+      }
+      if (isFn(value) || typeof value.toJSON === "function") return false;
+      for (const key in value)
+        if (hasOwn.call(value, key) && !plain(value[key], depth + 1)) return false;
+      return true;
+    default:
+      return false;
+  }
+}
+
+const hasOwn = Object.prototype.hasOwnProperty;
 
 /**
  * An array constructor `[a, b]`: each item's value appended (a sequence or array flattened one

@@ -124,6 +124,12 @@ export function parseSignature(definition: string): Signature {
     }
   }
   const whole = new RegExp(`^${params.map((p) => `(${p.pattern})`).join("")}$`);
+  // One argument per parameter, each of a type its parameter takes as it is: the regular
+  // expression could only match one symbol per group, so the arguments pass unchanged. Not for
+  // `+` (a group may take several) nor `a` (a single value becomes an array).
+  const direct = params.some((p) => p.pattern.endsWith("+") || p.type === "a")
+    ? undefined
+    : params.map((p) => p.pattern.replace(/[[\]?]/g, ""));
 
   const mismatch = (args: V[], supplied: string): never => {
     let partial = "^";
@@ -140,6 +146,11 @@ export function parseSignature(definition: string): Signature {
   return {
     definition,
     validate(args, context) {
+      if (direct !== undefined && args.length === direct.length) {
+        let i = 0;
+        while (i < args.length && (direct[i] as string).includes(symbolOf(args[i]))) i++;
+        if (i === args.length) return args;
+      }
       let supplied = "";
       for (const arg of args) supplied += symbolOf(arg);
       const matched = whole.exec(supplied);
