@@ -121,6 +121,8 @@ interface Scope {
 /** The JavaScript function being emitted: its temporaries are declared at its start. */
 interface Fn {
   temps: string[];
+  /** True when a tail call is made in place (the lambda marks its errors: `T`). */
+  tail?: boolean;
   /** The evaluation depth `D` when it is known at compile time (the top level: 1). */
   depth?: number;
 }
@@ -509,7 +511,10 @@ export class Compiler {
     const { code, token } = this.procedure(n, c, k + 1);
     const args = this.args(n.arguments, c, k + 1);
     const all = first === undefined ? args : [first, ...args];
-    return `R.call(${code}, [${all.join(", ")}], D + ${k}, ${n.position}, ${JSON.stringify(token)}, ${c.input})`;
+    const rest = `D + ${k}, ${n.position}, ${JSON.stringify(token)}, ${c.input}`;
+    if (all.length >= 1 && all.length <= 3)
+      return `R.call${all.length}(${code}, ${all.join(", ")}, ${rest})`;
+    return `R.call(${code}, [${all.join(", ")}], ${rest})`;
   }
 
   private applyTo(n: Node, c: Ctx, k: number): string {
@@ -523,7 +528,13 @@ export class Compiler {
     return `R.pipe(${lhs}, ${func}, D + ${k}, ${n.position})`;
   }
 
-  /** A tail call in a lambda: returned as a thunk, run by the caller's trampoline. */
+  /**
+   * A tail call in a lambda. jsonata returns it as a thunk that the caller's trampoline runs; here
+   * the procedure and arguments are evaluated in place (at the same depth the thunk would use).
+   * A built-in with a fast path and the engine's functions are called at once; anything else
+   * becomes the thunk. `T` marks what follows as the tail call: its errors skip the lambda's own
+   * location, as the thunk's would.
+   */
   private thunk(n: Node, c: Ctx): string {
     const call = n.body;
     if (call.arguments.some((a: Node) => a.type === "operator" && a.value === "?"))
@@ -532,12 +543,21 @@ export class Compiler {
     if (proc.type === "path")
       throw new Unsupported("calling a field (missing `$`?)", call.position);
     const token = proc.type === "variable" ? JSON.stringify(proc.value) : "undefined";
-    const fn: Fn = { temps: [] };
-    const inner: Ctx = { ...c, fn };
-    const code = this.emit(proc, inner, 0);
-    const args = this.args(call.arguments, inner, 0);
-    const temps = fn.temps.length ? `let ${fn.temps.join(", ")}; ` : "";
-    return `new R.Thunk(() => { const D = R.state.depth + 1; ${temps}return [${code}, [${args.join(", ")}], ${proc.position}, ${token}]; })`;
+    c.fn.tail = true;
+    const direct = `${proc.value}${call.arguments.length}`;
+    if (
+      proc.type === "variable" &&
+      !proc.predicate &&
+      !proc.stages &&
+      this.isBuiltin(proc.value, c.scope) &&
+      Object.hasOwn(fx, direct)
+    ) {
+      const args = this.args(call.arguments, c, 0);
+      return `(T = true, R.fx.${direct}(${[...args, "D - 1", String(proc.position), "R.TAIL"].join(", ")}))`;
+    }
+    const code = this.emit(proc, c, 0);
+    const args = this.args(call.arguments, c, 0);
+    return `(T = true, R.tail(${code}, [${args.join(", ")}], D - 1, ${proc.position}, ${token}))`;
   }
 
   private lambda(n: Node, c: Ctx): string {
@@ -556,6 +576,9 @@ export class Compiler {
     const signature = n.signature
       ? `, ${this.pool.add("SIG", `R.parseSignature(${JSON.stringify(n.signature.definition)})`)}`
       : "";
-    return `R.lambda((${paramJs.join(", ")}) => { const D = R.state.depth + 1; ${decls.length ? `let ${decls.join(", ")}; ` : ""}return ${body}; }${signature})`;
+    const ret = fn.tail
+      ? `let T = false; try { return ${body}; } catch (e) { if (T) R.tailError(e); throw e; }`
+      : `return ${body};`;
+    return `R.lambda((${paramJs.join(", ")}) => { const D = R.state.depth + 1; ${decls.length ? `let ${decls.join(", ")}; ` : ""}${ret} }${signature})`;
   }
 }

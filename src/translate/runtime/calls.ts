@@ -4,6 +4,7 @@
  * engine's plain functions; tail calls as thunks run by a trampoline (so a tail-recursive mapping
  * loops without growing the stack); and the positions jsonata gives to errors raised inside.
  */
+import { mappingFunctions } from "../functions.ts";
 import { state, type V } from "./core.ts";
 import type { MappingError } from "./errors.ts";
 import type { Signature } from "./signature.ts";
@@ -52,6 +53,42 @@ function locate(error: V, proc: V): void {
   error.position = proc.position || error.position;
 }
 
+/**
+ * Errors raised by a tail call that a lambda made in place (see `tail`): in jsonata the call
+ * runs after the lambda returned, so the lambda's own application does not locate them.
+ */
+const untold = new WeakSet<object>();
+
+/** Marks an error raised by a tail call made in place. Generated lambdas call it. */
+export function tailError(error: V): void {
+  if (error !== null && typeof error === "object") untold.add(error);
+}
+
+/** What jsonata's applyInner does with an error a lambda (or any function) raised. */
+function invoked(error: V, proc: V): void {
+  if (error !== null && typeof error === "object" && untold.delete(error)) return;
+  locate(error, proc);
+}
+
+/** What jsonata's evaluateFunction does with an error from a call. */
+function fill(error: V, at: number, token: string): void {
+  if (error !== null && typeof error === "object") {
+    if (!error.position) error.position = at;
+    if (!error.token) error.token = token;
+  }
+}
+
+/**
+ * The engine's functions (src/translate/functions.ts): they never throw and ignore `this`, so
+ * calling one directly is what jsonata's apply would do.
+ */
+const total = new Set<unknown>(Object.values(mappingFunctions));
+
+/** A compiled lambda without a signature: its arguments pass as they are. */
+function plainLambda(proc: V): boolean {
+  return typeof proc === "function" && proc.lambda === true && proc.signature === undefined;
+}
+
 /** One application, without the trampoline (jsonata's applyInner). */
 function applyOnce(proc: V, args: V[], input: V, depth: number): V {
   state.depth = depth;
@@ -62,7 +99,7 @@ function applyOnce(proc: V, args: V[], input: V, depth: number): V {
     if (typeof proc === "function") return proc.apply(input, args);
     throw { code: "T1006" } satisfies MappingError;
   } catch (error) {
-    locate(error, proc);
+    invoked(error, proc);
     throw error;
   }
 }
@@ -95,6 +132,25 @@ export function apply(proc: V, args: V[], input: V, depth: number): V {
 }
 
 /**
+ * `apply(fn, hofArgs(fn, a, b, c), undefined, depth)` as a higher-order built-in calls its
+ * function: a lambda without a signature is called in place (it ignores arguments past its
+ * parameters, as `hofArgs` would have left them out).
+ */
+export function applyEach(fn: V, a: V, b: V, c: V, depth: number): V {
+  if (!plainLambda(fn) || typeof fn.arity === "number")
+    return apply(fn, hofArgs(fn, a, b, c), undefined, depth);
+  state.depth = depth;
+  let result: V;
+  try {
+    result = fn(a, b, c);
+  } catch (error) {
+    invoked(error, fn);
+    throw error;
+  }
+  return result instanceof Thunk ? trampoline(result, undefined, depth) : result;
+}
+
+/**
  * A function call in a mapping (`$f(a, b)`): the call's position `at` and the callee's name
  * `token` end up on any error raised inside, as in the interpreter.
  */
@@ -106,13 +162,116 @@ export function call(proc: V, args: V[], depth: number, at: number, token: strin
   try {
     return trampoline(applyOnce(proc, args, input, depth), input, depth);
   } catch (error) {
-    if (error !== null && typeof error === "object") {
-      const e = error as { position?: number; token?: string };
-      if (!e.position) e.position = at;
-      if (!e.token) e.token = token;
-    }
+    fill(error, at, token);
     throw error;
   }
+}
+
+/** The result of a lambda called in place: a tail call it returned runs here, as in `call`. */
+function settle(result: V, input: V, depth: number, at: number, token: string): V {
+  if (!(result instanceof Thunk)) return result;
+  try {
+    return trampoline(result, input, depth);
+  } catch (error) {
+    fill(error, at, token);
+    throw error;
+  }
+}
+
+/**
+ * `call` with one argument, without its array: a lambda without a signature and the engine's
+ * functions are called in place (the same steps as `call`); anything else goes to `call`.
+ * @example R.call1(v_id, x, D + 2, 437, "id", I)
+ */
+export function call1(proc: V, a: V, depth: number, at: number, token: string, input: V): V {
+  if (plainLambda(proc)) {
+    proc.token = token;
+    proc.position = at;
+    state.depth = depth;
+    let result: V;
+    try {
+      result = proc(a);
+    } catch (error) {
+      invoked(error, proc);
+      fill(error, at, token);
+      throw error;
+    }
+    return settle(result, input, depth, at, token);
+  }
+  if (total.has(proc)) {
+    state.depth = depth;
+    return proc(a);
+  }
+  return call(proc, [a], depth, at, token, input);
+}
+
+/** `call` with two arguments (see `call1`). */
+export function call2(proc: V, a: V, b: V, depth: number, at: number, token: string, input: V): V {
+  if (plainLambda(proc)) {
+    proc.token = token;
+    proc.position = at;
+    state.depth = depth;
+    let result: V;
+    try {
+      result = proc(a, b);
+    } catch (error) {
+      invoked(error, proc);
+      fill(error, at, token);
+      throw error;
+    }
+    return settle(result, input, depth, at, token);
+  }
+  if (total.has(proc)) {
+    state.depth = depth;
+    return proc(a, b);
+  }
+  return call(proc, [a, b], depth, at, token, input);
+}
+
+/** `call` with three arguments (see `call1`). */
+export function call3(
+  proc: V,
+  a: V,
+  b: V,
+  c: V,
+  depth: number,
+  at: number,
+  token: string,
+  input: V,
+): V {
+  if (plainLambda(proc)) {
+    proc.token = token;
+    proc.position = at;
+    state.depth = depth;
+    let result: V;
+    try {
+      result = proc(a, b, c);
+    } catch (error) {
+      invoked(error, proc);
+      fill(error, at, token);
+      throw error;
+    }
+    return settle(result, input, depth, at, token);
+  }
+  if (total.has(proc)) {
+    state.depth = depth;
+    return proc(a, b, c);
+  }
+  return call(proc, [a, b, c], depth, at, token, input);
+}
+
+/**
+ * A tail call a lambda makes in place (its procedure and arguments already evaluated, inside
+ * the lambda): an engine function is called now; anything else becomes the thunk jsonata makes,
+ * run by the trampoline of whoever applied the lambda. `depth` is that caller's.
+ * @example return (T = true, R.tail(B["stringId"], [v_x_723], D - 1, 453, "stringId"))
+ */
+export function tail(proc: V, args: V[], depth: number, at: number, token: string | undefined): V {
+  if (total.has(proc)) {
+    state.depth = depth;
+    return proc(...args);
+  }
+  return new Thunk(() => [proc, args, at, token]);
 }
 
 /** Arguments a higher-order built-in passes: as many as the function declares (at least one). */

@@ -5,14 +5,22 @@
  * signature (and fails) exactly as jsonata does.
  */
 import { builtins } from "./builtins.ts";
-import { call } from "./calls.ts";
+import { call, Thunk } from "./calls.ts";
 import { append, isFn, lookup, norm, state, type V } from "./core.ts";
 import { string } from "./operators.ts";
 
 const impl = (name: string) =>
   (builtins[name] as { implementation: (...a: V[]) => V }).implementation;
+/**
+ * The `input` a lambda passes for a tail call it makes in place: a call the fast path cannot
+ * make becomes the thunk jsonata would have made (its caller's trampoline knows the input).
+ */
+export const TAIL: unique symbol = Symbol("tail call");
+
 const generic = (name: string, args: V[], depth: number, at: number, input: V): V =>
-  call(builtins[name], args, depth, at, name, input);
+  input === TAIL
+    ? new Thunk(() => [builtins[name], args, at, name])
+    : call(builtins[name], args, depth, at, name, input);
 
 /** An error raised inside a built-in names the call, as jsonata's apply does. */
 function located(error: V, at: number, name: string): V {
@@ -48,8 +56,20 @@ const trim = impl("trim");
 /** Fast paths by name and argument count: `(...args, depth, at, input)`. */
 export const fx = {
   exists1: (a: V) => a !== undefined,
-  type1: (a: V) => type(a),
-  not1: (a: V) => not(a),
+  type1: (a: V, _depth: number, at: number) => {
+    try {
+      return type(a);
+    } catch (error) {
+      throw located(error, at, "type");
+    }
+  },
+  not1: (a: V, _depth: number, at: number) => {
+    try {
+      return not(a);
+    } catch (error) {
+      throw located(error, at, "not");
+    }
+  },
   string1: (a: V, _depth: number, at: number) => {
     try {
       return string(a);
@@ -58,7 +78,13 @@ export const fx = {
     }
   },
   count1: (a: V) => count(Array.isArray(a) || a === undefined ? a : [a]),
-  keys1: (a: V) => keys(a),
+  keys1: (a: V, _depth: number, at: number) => {
+    try {
+      return keys(a);
+    } catch (error) {
+      throw located(error, at, "keys");
+    }
+  },
   append2: (a: V, b: V, _depth: number, at: number) => {
     try {
       return append(a, b);
@@ -103,30 +129,47 @@ export const fx = {
       throw located(error, at, "number");
     }
   },
-  replace3: (a: V, b: V, c: V, depth: number, at: number, input: V) =>
-    str(a) && typeof b === "string" && typeof c === "string"
-      ? replace(a, b, c)
-      : generic("replace", [a, b, c], depth, at, input),
+  replace3: (a: V, b: V, c: V, depth: number, at: number, input: V) => {
+    if (!(str(a) && typeof b === "string" && typeof c === "string"))
+      return generic("replace", [a, b, c], depth, at, input);
+    try {
+      return replace(a, b, c);
+    } catch (error) {
+      throw located(error, at, "replace");
+    }
+  },
   split2: (a: V, b: V, depth: number, at: number, input: V) =>
     str(a) && typeof b === "string" ? split(a, b) : generic("split", [a, b], depth, at, input),
   sift2: (a: V, f: V, depth: number, at: number, input: V) => {
     if ((a === undefined || obj(a)) && typeof f === "function" && !f.signature) {
       state.depth = depth;
-      return sift(a, f);
+      try {
+        return sift(a, f);
+      } catch (error) {
+        throw located(error, at, "sift");
+      }
     }
     return generic("sift", [a, f], depth, at, input);
   },
   each2: (a: V, f: V, depth: number, at: number, input: V) => {
     if ((a === undefined || obj(a)) && typeof f === "function" && !f.signature) {
       state.depth = depth;
-      return each(a, f);
+      try {
+        return each(a, f);
+      } catch (error) {
+        throw located(error, at, "each");
+      }
     }
     return generic("each", [a, f], depth, at, input);
   },
   map2: (a: V, f: V, depth: number, at: number, input: V) => {
     if (Array.isArray(a) && typeof f === "function" && !f.signature) {
       state.depth = depth;
-      return map(a, f);
+      try {
+        return map(a, f);
+      } catch (error) {
+        throw located(error, at, "map");
+      }
     }
     return generic("map", [a, f], depth, at, input);
   },

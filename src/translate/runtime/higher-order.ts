@@ -2,7 +2,7 @@
  * The higher-order built-ins of compiled mappings: $map, $filter, $sift, $each, $sort, calling
  * the functions they are given as jsonata's `apply` does.
  */
-import { apply, hofArgs } from "./calls.ts";
+import { apply, applyEach } from "./calls.ts";
 import { boolean, isNumeric, push, seq, state, type V } from "./core.ts";
 import type { MappingError } from "./errors.ts";
 import { setKey } from "./operators.ts";
@@ -12,7 +12,7 @@ export function map(arr: V, func: V): V {
   const depth = state.depth;
   const result = seq();
   for (let i = 0; i < arr.length; i++) {
-    const res = apply(func, hofArgs(func, arr[i], i, arr), undefined, depth);
+    const res = applyEach(func, arr[i], i, arr, depth);
     if (res !== undefined) push(result, res);
   }
   return result;
@@ -23,7 +23,7 @@ export function filter(arr: V, func: V): V {
   const depth = state.depth;
   const result = seq();
   for (let i = 0; i < arr.length; i++) {
-    if (boolean(apply(func, hofArgs(func, arr[i], i, arr), undefined, depth))) push(result, arr[i]);
+    if (boolean(applyEach(func, arr[i], i, arr, depth))) push(result, arr[i]);
   }
   return result;
 }
@@ -38,7 +38,7 @@ export function sift(arg: V, func: V): V {
   let any = false;
   for (const key of keysOf(arg)) {
     const entry = arg[key];
-    if (boolean(apply(func, hofArgs(func, entry, key, arg), undefined, depth))) {
+    if (boolean(applyEach(func, entry, key, arg, depth))) {
       setKey(result, key, entry);
       any = true;
     }
@@ -50,7 +50,7 @@ export function each(obj: V, func: V): V {
   const depth = state.depth;
   const result = seq();
   for (const key of keysOf(obj)) {
-    const value = apply(func, hofArgs(func, obj[key], key, obj), undefined, depth);
+    const value = applyEach(func, obj[key], key, obj, depth);
     if (value !== undefined) push(result, value);
   }
   return result;

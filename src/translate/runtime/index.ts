@@ -3,7 +3,20 @@
  * `scripts/compile/`) imports. See scripts/compile/README.md for how a mapping becomes code.
  */
 export { builtins, regex } from "./builtins.ts";
-export { apply, call, isBuiltin, isLambda, lambda, pipe, Thunk } from "./calls.ts";
+export {
+  apply,
+  call,
+  call1,
+  call2,
+  call3,
+  isBuiltin,
+  isLambda,
+  lambda,
+  pipe,
+  Thunk,
+  tail,
+  tailError,
+} from "./calls.ts";
 export {
   append,
   boolean,
@@ -30,7 +43,7 @@ export {
   wrapInput,
 } from "./core.ts";
 export { isMappingError, type MappingError, withMessage } from "./errors.ts";
-export { fx } from "./fast.ts";
+export { fx, TAIL } from "./fast.ts";
 export {
   and,
   arith,
