@@ -1,13 +1,17 @@
 /**
- * `npm run compile`: compiles every mapping file to JavaScript (src/translate/generated/). Run by
- * itself from `npm ci` (prepare), wrangler's build (`npm start`, `npm run deploy`), the test
- * setup and the scripts that translate; a file the compiler cannot handle is listed and runs on
- * the interpreter.
+ * `npm run compile`: compiles every mapping file to JavaScript (src/translate/generated/) and
+ * writes the fast validators of the zod schemas (src/fastcheck/generated/). Run by itself from
+ * `npm ci` (prepare), wrangler's build (`npm start`, `npm run deploy`), the test setup and the
+ * scripts that translate; a file the compiler cannot handle is listed and runs on the interpreter.
  */
 import { generateAll } from "./generate.ts";
+import { generateValidators } from "./validators.ts";
 
 const result = await generateAll();
 for (const line of result.interpreted) console.warn(line);
 console.log(
   `compiled ${result.compiled.length} mapping files${result.interpreted.length ? `; ${result.interpreted.length} run interpreted` : ""}.`,
 );
+const validators = await generateValidators();
+for (const line of validators.partial) console.warn(line);
+console.log(`generated ${validators.count} schema validators.`);

@@ -1,5 +1,6 @@
 import { CanonicalEvent } from "../canonical/index.ts";
 import { fail, formatPath, ok, type Result } from "../errors/index.ts";
+import { safeParse } from "../fastcheck/index.ts";
 import { detectFormat, findFormat, lookalike } from "../formats/index.ts";
 import type { FormatDefinition, WireEvent } from "../formats/types.ts";
 import type { MappingFile } from "./mapping.ts";
@@ -109,7 +110,7 @@ export function readEvents(
   body: unknown,
   suggest: Suggest = suggestWebhook,
 ): Result<WireEvent[]> {
-  const parsed = format.schema.safeParse(body);
+  const parsed = safeParse(format.schema, body);
   if (!parsed.success) {
     const other = lookalike(format, body);
     const { issues } = parsed.error;
@@ -199,7 +200,7 @@ function toCanonicalNow(
   return andThen(runMapping(format, file, event.payload, options, trace), (output) => {
     if (!output.ok) return output;
     if (isSkip(output.value)) return ok(output.value);
-    const canonical = CanonicalEvent.safeParse(output.value);
+    const canonical = safeParse(CanonicalEvent, output.value);
     if (!canonical.success) return fail(contractBroken(file, canonical.error.issues));
     return ok(canonical.data);
   });

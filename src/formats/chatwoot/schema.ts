@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dispatchCheck } from "../../fastcheck/dispatch.ts";
 
 /**
  * The Chatwoot wire format, shared by Chatwoot, MessageHub, Hoory and OneHash Chat.
@@ -225,22 +226,20 @@ function payloadSchema(body: { event: string; message_type?: unknown }): z.ZodTy
   return Object.hasOwn(payloadByEvent, base) ? payloadByEvent[base] : undefined;
 }
 
+/** A body: its `event` names the payload schema the whole body must also pass (`payloadSchema`). */
 export const chatwootBody = z
   .looseObject({
     event: z.string({ error: 'must be the event name, a string such as "message_created"' }),
   })
-  .superRefine((body, ctx) => {
-    const schema = payloadSchema(body);
-    if (!schema) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["event"],
-        message: `unknown event "${body.event.slice(0, 100)}"; expected one of ${knownEvents.join(", ")} (optionally prefixed with "automation_event.")`,
-      });
-      return;
-    }
-    const result = schema.safeParse(body);
-    if (!result.success)
-      for (const issue of result.error.issues)
-        ctx.addIssue({ ...issue, code: "custom", message: issue.message });
-  });
+  .check(
+    dispatchCheck<{ event: string; message_type?: unknown }>({
+      pick: payloadSchema,
+      all: () => [conversationEvent, ...Object.values(payloadByEvent)],
+      unknown: (body, ctx) =>
+        ctx.addIssue({
+          code: "custom",
+          path: ["event"],
+          message: `unknown event "${body.event.slice(0, 100)}"; expected one of ${knownEvents.join(", ")} (optionally prefixed with "automation_event.")`,
+        }),
+    }),
+  );

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { dispatchCheck } from "../../fastcheck/dispatch.ts";
 
 /**
  * The dotted-topic wire format (Web1on1 / ChatShipper): an envelope
@@ -234,11 +235,14 @@ export const dottedBody = z
     },
     { error: "must be a dotted-topic envelope {id, event, timestamp, data}" },
   )
-  .superRefine((body, ctx) => {
-    const topic = parseTopic(body.event);
-    if (!topic) return;
-    const result = dataSchema(topic).safeParse(body.data);
-    if (!result.success)
-      for (const issue of result.error.issues)
-        ctx.addIssue({ code: "custom", path: ["data", ...issue.path], message: issue.message });
-  });
+  .check(
+    dispatchCheck<{ event: string }>({
+      // An unknown topic is reported by `event`'s own check.
+      pick: (body) => {
+        const topic = parseTopic(body.event);
+        return topic && dataSchema(topic);
+      },
+      all: () => allTopics.map((topic) => dataSchema(parseTopic(topic) as Topic)),
+      at: ["data"],
+    }),
+  );
