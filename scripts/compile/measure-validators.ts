@@ -46,7 +46,9 @@ if (process.argv.includes("--cold-child")) {
   if (!events.ok || !result.ok) throw new Error("the fixture does not translate");
   process.stdout.write(JSON.stringify({ firstRead, firstTranslate }));
 } else if (process.argv.includes("--cold")) {
-  console.log("source        first readEvents µs   first translate µs (→ dotted, after readEvents)");
+  console.log(
+    "source        first readEvents µs   first translate µs (→ dotted, after readEvents)",
+  );
   for (const { source, fixture } of representative(allFixtures())) {
     const file = join("test/fixtures", fixture.folder, fixture.name, "source.json");
     const runs = Array.from({ length: 5 }, () =>
