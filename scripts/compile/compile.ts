@@ -173,6 +173,29 @@ function hasLambda(node: Node): boolean {
   return Object.entries(node).some(([key, value]) => key !== "signature" && hasLambda(value));
 }
 
+/** A path of field names, maybe after a variable (`a.b`, `$v.a`): pure, never fails. */
+function fieldPath(n: Node): boolean {
+  if (n.type !== "path" || n.keepSingletonArray || n.tuple || n.predicate || n.stages) return false;
+  return n.steps.every(
+    (s: Node, i: number) =>
+      (s.type === "name" || (i === 0 && s.type === "variable" && s.value !== "")) &&
+      !s.stages &&
+      !s.predicate &&
+      !s.focus &&
+      !s.index &&
+      !s.tuple &&
+      !s.ancestor &&
+      !s.group &&
+      !s.keepArray,
+  );
+}
+
+/** The same expression (positions aside). */
+function sameNode(a: Node, b: Node): boolean {
+  const strip = (_key: string, value: unknown) => (_key === "position" ? undefined : value);
+  return JSON.stringify(a, strip) === JSON.stringify(b, strip);
+}
+
 function literal(value: unknown): string {
   if (value === undefined) return "undefined";
   if (typeof value === "number") {
@@ -252,6 +275,8 @@ export class Compiler {
       case "unary":
         return this.unary(n, c, k);
       case "condition": {
+        const once = this.once(n, c, k);
+        if (once !== undefined) return once;
         const cond = this.emit(n.condition, c, k + 1);
         const then = this.emit(n.then, c, k + 1);
         const otherwise = n.else === undefined ? "undefined" : this.emit(n.else, c, k + 1);
@@ -274,6 +299,39 @@ export class Compiler {
       default:
         throw new Unsupported(`${n.type} expressions`, n.position);
     }
+  }
+
+  /**
+   * `x ?? y` (jsonata: `$exists(x) ? x : y`, x parsed twice) and `x ? x : y`, where x is a path of
+   * field names (pure, and the same value both times): x is evaluated once, at the depth of its
+   * first evaluation.
+   */
+  private once(n: Node, c: Ctx, k: number): string | undefined {
+    if (n.else === undefined || !fieldPath(n.then)) return undefined;
+    const cond = n.condition;
+    const tmp = fresh("t");
+    const otherwise = () => this.emit(n.else, c, k + 1);
+    if (
+      cond.type === "function" &&
+      !cond.predicate &&
+      cond.procedure.type === "variable" &&
+      cond.procedure.value === "exists" &&
+      !cond.procedure.predicate &&
+      !cond.procedure.stages &&
+      cond.arguments.length === 1 &&
+      this.isBuiltin("exists", c.scope) &&
+      sameNode(cond.arguments[0], n.then)
+    ) {
+      c.fn.temps.push(tmp);
+      const value = this.emit(cond.arguments[0], c, k + 2);
+      return `((${tmp} = ${value}) !== undefined ? ${tmp} : ${otherwise()})`;
+    }
+    if (sameNode(cond, n.then)) {
+      c.fn.temps.push(tmp);
+      const value = this.emit(cond, c, k + 1);
+      return `(R.truthy(${tmp} = ${value}) ? ${tmp} : ${otherwise()})`;
+    }
+    return undefined;
   }
 
   private resolveLocal(name: string, scope: Scope): string | undefined {

@@ -106,9 +106,9 @@ export function lookup(input: V, key: string): V {
     }
     return result;
   }
-  if (input !== null && typeof input === "object" && hasOwn.call(input, key) && !isFn(input))
-    return input[key];
-  return undefined;
+  if (input === null || typeof input !== "object") return undefined;
+  const value = input[key];
+  return value !== undefined && hasOwn.call(input, key) && !isFn(input) ? value : undefined;
 }
 
 /**
@@ -165,9 +165,10 @@ export function names(input: V, keys: readonly string[]): V {
   const last = keys.length - 1;
   for (let i = 0; i <= last; i++) {
     const key = keys[i] as string;
-    if (v === null || typeof v !== "object" || !hasOwn.call(v, key) || isFn(v)) return undefined;
+    if (v === null || typeof v !== "object") return undefined;
     let r = v[key];
-    if (r === undefined) return undefined;
+    // Read first: most misses end here, before the own-key and function checks.
+    if (r === undefined || !hasOwn.call(v, key) || isFn(v)) return undefined;
     if (Array.isArray(r)) {
       r = norm(r);
       if (r === undefined) return undefined;

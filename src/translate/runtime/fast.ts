@@ -32,6 +32,12 @@ function located(error: V, at: number, name: string): V {
 }
 
 const str = (v: V) => v === undefined || typeof v === "string";
+/** A non-empty array of strings (what `a<s>` takes as it is). */
+function strings(a: V): boolean {
+  if (!Array.isArray(a) || a.length === 0) return false;
+  for (let i = 0; i < a.length; i++) if (typeof a[i] !== "string") return false;
+  return true;
+}
 const obj = (v: V) => v !== null && typeof v === "object" && !Array.isArray(v) && !isFn(v);
 
 const count = impl("count");
@@ -101,13 +107,17 @@ export const fx = {
     return generic("merge", [a], depth, at, input);
   },
   join1: (a: V, depth: number, at: number, input: V) =>
-    Array.isArray(a) && a.length > 0 && a.every((s: V) => typeof s === "string")
-      ? join(a)
-      : generic("join", [a], depth, at, input),
+    a === undefined || typeof a === "string"
+      ? a // the signature makes a string a one-item array: joined, itself
+      : strings(a)
+        ? join(a)
+        : generic("join", [a], depth, at, input),
   join2: (a: V, b: V, depth: number, at: number, input: V) =>
-    Array.isArray(a) && a.length > 0 && a.every((s: V) => typeof s === "string") && str(b)
-      ? join(a, b)
-      : generic("join", [a, b], depth, at, input),
+    (a === undefined || typeof a === "string") && str(b)
+      ? a
+      : strings(a) && str(b)
+        ? join(a, b)
+        : generic("join", [a, b], depth, at, input),
   contains2: (a: V, b: V, depth: number, at: number, input: V) =>
     str(a) && str(b) ? contains(a, b) : generic("contains", [a, b], depth, at, input),
   substringBefore2: (a: V, b: V, depth: number, at: number, input: V) =>
