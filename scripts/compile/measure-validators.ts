@@ -10,9 +10,9 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CanonicalEvent } from "../../src/canonical/index.ts";
-import { safeParse } from "../../src/fastcheck/index.ts";
 import { findFormat, formatIds } from "../../src/formats/index.ts";
 import { readEvents, translate } from "../../src/translate/index.ts";
+import { safeParse } from "../../src/translate/validators.ts";
 import { allFixtures, representative } from "../bench/fixtures.ts";
 
 const now = () => Number(process.hrtime.bigint()) / 1e3;

@@ -5,10 +5,10 @@
  * a validator answers zod's output for a valid value and leaves everything else to zod.
  */
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
-import { type Check, type Description, describe, type Node } from "../../src/fastcheck/describe.ts";
-import type { Dispatch } from "../../src/fastcheck/dispatch.ts";
+import { type Check, deepKey, describe, type Node } from "../../src/fastcheck/describe.ts";
+import { dispatchOf } from "../../src/fastcheck/dispatch.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 
@@ -100,15 +100,35 @@ class Emitter {
     return name;
   }
 
-  /** A factory `(r, run) => validator` for one described schema. */
-  factory(description: Description): string {
+  private readonly factories = new Map<string, string>();
+
+  /**
+   * The name of a module function `(s) => validator` for a schema: it reads the schema's live
+   * checks from `s` and makes the validators of the schemas its dispatches name.
+   */
+  factory(schema: unknown): string {
+    const key = deepKey(schema);
+    const existing = this.factories.get(key);
+    if (existing) return existing;
+    const name = this.name("s");
+    this.factories.set(key, name);
+    const description = describe(schema);
+    const setup = description.refs.map(({ path }, i) => `  const r${i} = s${path};`);
+    description.refs.forEach(({ check }, i) => {
+      const rule = dispatchOf(check);
+      if (!rule) return;
+      const named = rule.names.map((n) => `${JSON.stringify(n)}: ${this.factory(rule.schema(n))}`);
+      setup.push(`  const d${i} = dispatcher(r${i}, { ${named.join(", ")} });`);
+    });
     const local: string[] = [];
-    const scope = new Scope(this, local);
-    const compiled = scope.compile(description.node);
+    const compiled = new Scope(this, local).compile(description.node);
     const entry = "fn" in compiled ? compiled.fn : `(v) => (${compiled.pred("v")} ? v : FAIL)`;
-    return local.length
-      ? `(r, run) => {\n${local.join("\n")}\n  return ${entry};\n}`
-      : `() => ${entry}`;
+    // Without live checks the factory takes no schema, and a dispatch need not build one (dotted).
+    const param = setup.length ? "s" : "";
+    this.lines.push(
+      `function ${name}(${param}) {\n${[...setup, ...local].join("\n")}\n  return ${entry};\n}`,
+    );
+    return name;
   }
 
   pureFunction(node: Node, body: (name: string) => string): string {
@@ -378,11 +398,9 @@ class Scope {
         if (scalar || node.t === "array") continue; // already applied
         lines.push(`if (!(${inlineCheck(check, "o", this.emitter)})) return FAIL;`);
       } else if (check.c === "live") {
-        lines.push(`{ const c = live(r[${check.ref}], o); if (c !== undefined) return c; }`);
+        lines.push(`{ const c = live(r${check.ref}, o); if (c !== undefined) return c; }`);
       } else if (check.c === "dispatch") {
-        lines.push(
-          `{ const c = dispatch(r[${check.ref}], o, run); if (c !== undefined) return c; }`,
-        );
+        lines.push(`{ const c = d${check.ref}(o); if (c !== undefined) return c; }`);
       } else lines.push("return UNSURE;");
     }
     lines.push("return o;");
@@ -436,60 +454,56 @@ function inlineCheck(check: Check, x: string, emitter: Emitter): string {
 export interface ValidatorsResult {
   /** Schemas with a validator. */
   count: number;
-  /** `export: what` for each schema whose validator leaves a part to zod. */
+  /** `module:export: what` for each schema whose validator leaves a part to zod. */
   partial: string[];
 }
 
-/** Generates the validators of every exported schema (and every schema a dispatch can pick). */
+/**
+ * Generates the validators of every zod schema the schema modules export (and of every schema
+ * their dispatches name) into `out`, which imports those modules: `roots` pairs each exported
+ * schema object with its validator factory and the `deepKey` it was made from.
+ */
 export async function generateValidators(
-  out = "src/fastcheck/generated/validators.js",
+  out = "src/translate/generated/validators.js",
 ): Promise<ValidatorsResult> {
-  const queue: Array<{ name: string; schema: unknown }> = [];
-  for (const path of await schemaModules()) {
-    const module = (await import(pathToFileURL(join(root, path)).href)) as Record<string, unknown>;
-    for (const [name, value] of Object.entries(module))
-      if (isZod(value)) queue.push({ name: `${path}:${name}`, schema: value });
-  }
   const emitter = new Emitter();
-  const factories = new Map<string, string>();
+  const imports: string[] = [];
+  const roots: string[] = [];
   const partial: string[] = [];
-  const seen = new Set<unknown>();
-  while (queue.length) {
-    const { name, schema } = queue.shift() as { name: string; schema: unknown };
-    if (seen.has(schema)) continue;
-    seen.add(schema);
-    const description = describe(schema);
-    const missing = unsupported(description.node);
-    if (missing.length) partial.push(`${name}: ${[...new Set(missing)].join(", ")} left to zod`);
-    description.refs.forEach((ref) => {
-      if (!isZod(ref) && typeof (ref as Dispatch<unknown>).all === "function") {
-        let i = 0;
-        for (const picked of (ref as Dispatch<unknown>).all())
-          queue.push({ name: `${name} dispatch ${i++}`, schema: picked });
-      }
-    });
-    if (!factories.has(description.key))
-      factories.set(description.key, emitter.factory(description));
+  for (const [m, path] of (await schemaModules()).entries()) {
+    const module = (await import(pathToFileURL(join(root, path)).href)) as Record<string, unknown>;
+    imports.push(
+      `import * as m${m} from ${JSON.stringify(relative(dirname(join(root, out)), join(root, path)))};`,
+    );
+    for (const [name, schema] of Object.entries(module)) {
+      if (!isZod(schema)) continue;
+      const missing = [...new Set(unsupported(describe(schema).node))];
+      if (missing.length) partial.push(`${path}:${name}: ${missing.join(", ")} left to zod`);
+      roots.push(
+        `  [m${m}.${name}, ${JSON.stringify(`${path}:${name}`)}, ${JSON.stringify(deepKey(schema))}, ${emitter.factory(schema)}],`,
+      );
+    }
   }
   const js = `// Generated by scripts/compile/validators.ts from the zod schemas: do not edit (npm run compile rewrites it).
-import { dispatch, FAIL, live, plain, UNSURE } from "../helpers.ts";
+import { dispatcher, FAIL, live, plain, UNSURE } from "../../fastcheck/helpers.ts";
+${imports.join("\n")}
 
 ${emitter.lines.join("\n")}
 
-/** Validator factories by the hash of the schema description they were made from. */
-export const validators = {
-${[...factories].map(([key, factory]) => `  ${JSON.stringify(key)}: ${factory},`).join("\n")}
-};
+/** Every exported schema: [schema, "module:export", deepKey it was generated from, factory]. */
+export const roots = [
+${roots.join("\n")}
+];
 `;
   const dts = `// Generated by scripts/compile/validators.ts: do not edit.
-import type { Run } from "../helpers.ts";
-export declare const validators: Record<string, (refs: unknown[], run: Run) => (value: unknown) => unknown>;
+import type { Factory } from "../../fastcheck/helpers.ts";
+export declare const roots: Array<[schema: unknown, name: string, key: string, factory: Factory]>;
 `;
   const file = join(root, out);
   await mkdir(dirname(file), { recursive: true });
   await writeIfChanged(file, js);
   await writeIfChanged(file.replace(/\.js$/, ".d.ts"), dts);
-  return { count: factories.size, partial };
+  return { count: roots.length, partial };
 }
 
 async function writeIfChanged(file: string, text: string): Promise<void> {

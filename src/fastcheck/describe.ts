@@ -3,8 +3,8 @@ import { dispatchOf } from "./dispatch.ts";
 /**
  * A zod 4 schema described as plain data: what a value must be for `safeParse` to succeed and
  * what it returns. The build-time generator (scripts/compile/validators.ts) writes a validator
- * from a description; at run time the description's hash finds that validator for a schema, so a
- * validator generated from another version of a schema can never be used for it.
+ * from a description, and records its `deepKey`; `staleValidators()` compares it with the
+ * schema's current one (a schema edited since the build).
  *
  * Checks the description cannot see through (a `.refine`, a `.superRefine`) are `live`: the
  * validator runs the schema's own check function, found in `refs` by index.
@@ -52,9 +52,12 @@ export type Check =
 
 export interface Description {
   node: Node;
-  /** Live zod check objects and dispatches, in the order the description first meets them. */
-  refs: unknown[];
-  /** Hash of `node` (refs are numbered in it): the name of the validator generated for it. */
+  /**
+   * The zod check objects of `live` and `dispatch` checks, in the order the description first
+   * meets them, with where each is (`._zod.def.shape["a"]._zod.def.checks[0]`, from the schema).
+   */
+  refs: Array<{ check: unknown; path: string }>;
+  /** Hash of `node` (refs are numbered in it). */
   key: string;
 }
 
@@ -79,25 +82,24 @@ const isZod = (value: unknown): value is ZodLike =>
  * @example describe(z.string().min(1)).node // { t: "string", checks: [{ c: "min_length", n: 1 }] }
  */
 export function describe(schema: unknown): Description {
-  const refs: unknown[] = [];
+  const refs: Description["refs"] = [];
   const refIndex = new Map<unknown, number>();
-  const ref = (value: unknown): number => {
-    let index = refIndex.get(value);
+  const ref = (check: unknown, path: string): number => {
+    let index = refIndex.get(check);
     if (index === undefined) {
       index = refs.length;
-      refs.push(value);
-      refIndex.set(value, index);
+      refs.push({ check, path });
+      refIndex.set(check, index);
     }
     return index;
   };
   const visiting = new Set<unknown>();
 
-  const checksOf = (schema: ZodLike, type: string): Check[] => {
-    const all = [
-      ...(schema._zod.traits.has("$ZodCheck") ? [schema] : []),
-      ...(schema._zod.def.checks ?? []),
-    ];
-    return all.map((check): Check => {
+  const checksOf = (schema: ZodLike, type: string, path: string): Check[] => {
+    const self = schema._zod.traits.has("$ZodCheck");
+    const all = [...(self ? [schema] : []), ...(schema._zod.def.checks ?? [])];
+    return all.map((check, i): Check => {
+      const at = self && i === 0 ? path : `${path}._zod.def.checks[${self ? i - 1 : i}]`;
       const def = check._zod.def;
       const lengthy = type === "string" || type === "array";
       // Only the checks a validator can inline for this type are described; others run live.
@@ -132,13 +134,13 @@ export function describe(schema: unknown): Description {
           return { c: "unsupported", what: "overwrite" };
         case "custom": {
           const dispatch = dispatchOf(check);
-          if (dispatch) return { c: "dispatch", ref: ref(dispatch), at: [...(dispatch.at ?? [])] };
+          if (dispatch) return { c: "dispatch", ref: ref(check, at), at: [...(dispatch.at ?? [])] };
           break;
         }
       }
       if (typeof check._zod.check !== "function")
         return { c: "unsupported", what: `check ${String(def.check)}` };
-      return { c: "live", ref: ref(check) };
+      return { c: "live", ref: ref(check, at) };
     });
   };
 
@@ -157,21 +159,22 @@ export function describe(schema: unknown): Description {
     return list;
   };
 
-  const walk = (schema: unknown): Node => {
+  const walk = (schema: unknown, path: string): Node => {
     if (!isZod(schema)) return { t: "unsupported", what: "not a zod schema" };
     if (visiting.has(schema)) return { t: "unsupported", what: "recursive schema" };
     visiting.add(schema);
     try {
-      const shape = shapeOf(schema);
-      const checks = shape.t === "unsupported" ? [] : checksOf(schema, shape.t);
+      const shape = shapeOf(schema, path);
+      const checks = shape.t === "unsupported" ? [] : checksOf(schema, shape.t, path);
       return checks.length ? { ...shape, checks } : shape;
     } finally {
       visiting.delete(schema);
     }
   };
 
-  const shapeOf = (schema: ZodLike): Shape => {
+  const shapeOf = (schema: ZodLike, path: string): Shape => {
     const def = schema._zod.def;
+    const at = (step: string) => `${path}._zod.def.${step}`;
     if (def.coerce) return { t: "unsupported", what: `coerced ${def.type}` };
     switch (def.type) {
       case "unknown":
@@ -194,7 +197,7 @@ export function describe(schema: unknown): Description {
             key,
             optionalIn: shape[key]?._zod.optin === "optional",
             optionalOut: shape[key]?._zod.optout === "optional",
-            node: walk(shape[key]),
+            node: walk(shape[key], at(`shape[${JSON.stringify(key)}]`)),
           }),
         );
         const catchall = def.catchall as ZodLike | undefined;
@@ -203,27 +206,27 @@ export function describe(schema: unknown): Description {
             ? "strip"
             : catchall._zod.def.type === "never"
               ? "never"
-              : walk(catchall);
+              : walk(catchall, at("catchall"));
         if (typeof rest === "object" && (catchall?._zod.optin || catchall?._zod.optout))
           return { t: "unsupported", what: "optional catchall" };
         return { t: "object", keys, rest };
       }
       case "array":
-        return { t: "array", element: walk(def.element) };
+        return { t: "array", element: walk(def.element, at("element")) };
       case "record": {
         const key = def.keyType as ZodLike;
         if (key._zod.def.type !== "string" || key._zod.def.checks?.length || key._zod.def.coerce)
           return { t: "unsupported", what: "record key other than z.string()" };
-        return { t: "record", value: walk(def.valueType) };
+        return { t: "record", value: walk(def.valueType, at("valueType")) };
       }
       case "union": {
         const options = def.options as ZodLike[];
         if (typeof def.discriminator === "string") {
           if (def.unionFallback) return { t: "unsupported", what: "union fallback" };
           const key = def.discriminator;
-          const described = options.map((option) => {
+          const described = options.map((option, i) => {
             const values = literals(option._zod.propValues?.[key] ?? []);
-            return values?.length ? { values, node: walk(option) } : undefined;
+            return values?.length ? { values, node: walk(option, at(`options[${i}]`)) } : undefined;
           });
           if (described.some((option) => option === undefined))
             return { t: "unsupported", what: "discriminator values" };
@@ -234,28 +237,48 @@ export function describe(schema: unknown): Description {
           };
         }
         if (def.inclusive === false) return { t: "unsupported", what: "exclusive union" };
-        return { t: "union", options: options.map(walk) };
+        return {
+          t: "union",
+          options: options.map((option, i) => walk(option, at(`options[${i}]`))),
+        };
       }
       case "optional":
         if (schema._zod.traits.has("$ZodExactOptional"))
           return { t: "unsupported", what: "exact optional" };
         return {
           t: "optional",
-          inner: walk(def.innerType),
+          inner: walk(def.innerType, at("innerType")),
           innerOptional: (def.innerType as ZodLike)._zod.optin === "optional",
         };
       case "nullable":
-        return { t: "nullable", inner: walk(def.innerType) };
+        return { t: "nullable", inner: walk(def.innerType, at("innerType")) };
       case "pipe":
         if (schema._zod.traits.has("$ZodCodec")) return { t: "unsupported", what: "codec" };
-        return { t: "pipe", in: walk(def.in), out: walk(def.out) };
+        return { t: "pipe", in: walk(def.in, at("in")), out: walk(def.out, at("out")) };
       default:
         return { t: "unsupported", what: def.type };
     }
   };
 
-  const node = walk(schema);
+  const node = walk(schema, "");
   return { node, refs, key: hash(JSON.stringify(node)) };
+}
+
+/**
+ * The key of a schema and of every schema its dispatches can name, recursively: what a generated
+ * validator was made from. Costly (a walk of the whole schema): for checks, not the request path.
+ *
+ * @example deepKey(chatwootBody) === recorded // the validator is up to date
+ */
+export function deepKey(schema: unknown): string {
+  const { key, refs } = describe(schema);
+  const named = refs.flatMap(({ check }) => {
+    const dispatch = dispatchOf(check);
+    return dispatch
+      ? dispatch.names.map((name) => `${name}=${deepKey(dispatch.schema(name))}`)
+      : [];
+  });
+  return named.length ? hash(`${key}|${named.join("|")}`) : key;
 }
 
 const patternOnly = new Set(["regex", "datetime", "date", "time"]);

@@ -2,15 +2,17 @@
  * What the generated validators (./generated/validators.js) call. A validator returns the value
  * zod's `safeParse` would return as `data`, `FAIL` when zod would fail for certain, or `UNSURE`.
  */
-import { type Dispatch, partAt } from "./dispatch.ts";
+import { dispatchOf, partAt } from "./dispatch.ts";
 
 /** zod would fail: a union tries its next option; the caller runs zod for the issues. */
 export const FAIL: unique symbol = Symbol("fail");
 /** The validator cannot tell (a check it cannot run, a schema it was not generated for): run zod. */
 export const UNSURE: unique symbol = Symbol("unsure");
 
-/** Runs a schema's validator, `UNSURE` when there is none (given to validators by the runtime). */
-export type Run = (schema: unknown, value: unknown) => unknown;
+/** A generated validator: zod's output, `FAIL` or `UNSURE`. */
+export type Validator = (value: unknown) => unknown;
+/** Makes the validator of a schema from the schema object (its live checks are read from it). */
+export type Factory = (schema: unknown) => Validator;
 
 interface ZodCheck {
   _zod: {
@@ -28,17 +30,31 @@ export function live(check: unknown, value: unknown): typeof FAIL | typeof UNSUR
   return payload.issues.length ? FAIL : undefined;
 }
 
-/** A `dispatchCheck` on a value that passed its object schema: undefined if it passes. */
-export function dispatch(
-  rule: unknown,
-  value: unknown,
-  run: Run,
-): typeof FAIL | typeof UNSURE | undefined {
-  const { pick, at } = rule as Dispatch<unknown>;
-  const schema = pick(value);
-  if (!schema) return UNSURE;
-  const result = run(schema, partAt(value, at ?? []));
-  return result === FAIL || result === UNSURE ? result : undefined;
+/**
+ * The fast path of a `dispatchCheck` (`check`): given the validator factories of the schemas it
+ * names, a function of a value that passed the object schema holding the check: undefined when
+ * the named schema accepts it.
+ */
+export function dispatcher(
+  check: unknown,
+  factories: Record<string, Factory>,
+): (value: unknown) => typeof FAIL | typeof UNSURE | undefined {
+  const rule = dispatchOf(check);
+  if (!rule) return () => UNSURE;
+  const made = new Map<string, Validator>();
+  return (value) => {
+    const name = rule.pick(value);
+    if (name === undefined || !Object.hasOwn(factories, name)) return UNSURE;
+    let validator = made.get(name);
+    if (!validator) {
+      const factory = factories[name] as Factory;
+      // A factory without a parameter reads nothing from its schema: do not build it.
+      validator = factory.length ? factory(rule.schema(name)) : factory(undefined);
+      made.set(name, validator);
+    }
+    const result = validator(partAt(value, rule.at ?? []));
+    return result === FAIL || result === UNSURE ? result : undefined;
+  };
 }
 
 /** zod's `isPlainObject` (what `z.record` accepts), as zod 4 writes it. */

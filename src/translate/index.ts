@@ -1,6 +1,5 @@
 import { CanonicalEvent } from "../canonical/index.ts";
 import { fail, formatPath, ok, type Result } from "../errors/index.ts";
-import { safeParse } from "../fastcheck/index.ts";
 import { detectFormat, findFormat, lookalike } from "../formats/index.ts";
 import type { FormatDefinition, WireEvent } from "../formats/types.ts";
 import type { MappingFile } from "./mapping.ts";
@@ -13,6 +12,7 @@ import {
   type Skip,
 } from "./outputs.ts";
 import { andThen, type Maybe, runMapping } from "./run.ts";
+import { safeParse } from "./validators.ts";
 
 export type { Delivery, Skip };
 

@@ -215,26 +215,33 @@ export function baseEvent(name: string): string {
 }
 
 /**
- * The schema for one body. An automation rule's webhook carries the conversation whatever its rule
- * event, so `automation_event.message_created` without a message_type is a conversation payload.
+ * The name of a body's payload schema (a key of `payloads`). An automation rule's webhook carries
+ * the conversation whatever its rule event, so `automation_event.message_created` without a
+ * message_type is a conversation payload.
  */
-function payloadSchema(body: { event: string; message_type?: unknown }): z.ZodType | undefined {
+function payloadName(body: { event: string; message_type?: unknown }): string | undefined {
   const base = baseEvent(body.event);
   if (base !== body.event && base.startsWith("message_") && body.message_type === undefined)
-    return conversationEvent;
+    return "automation_conversation";
   // Own keys only: an event named "valueOf" or "__proto__" must not reach Object.prototype.
-  return Object.hasOwn(payloadByEvent, base) ? payloadByEvent[base] : undefined;
+  return Object.hasOwn(payloadByEvent, base) ? base : undefined;
 }
 
-/** A body: its `event` names the payload schema the whole body must also pass (`payloadSchema`). */
+const payloads: Record<string, z.ZodType> = {
+  ...payloadByEvent,
+  automation_conversation: conversationEvent,
+};
+
+/** A body: its `event` names the payload schema the whole body must also pass (`payloadName`). */
 export const chatwootBody = z
   .looseObject({
     event: z.string({ error: 'must be the event name, a string such as "message_created"' }),
   })
   .check(
     dispatchCheck<{ event: string; message_type?: unknown }>({
-      pick: payloadSchema,
-      all: () => [conversationEvent, ...Object.values(payloadByEvent)],
+      pick: payloadName,
+      names: Object.keys(payloads),
+      schema: (name) => payloads[name] as z.ZodType,
       unknown: (body, ctx) =>
         ctx.addIssue({
           code: "custom",

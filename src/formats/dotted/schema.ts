@@ -179,26 +179,28 @@ const resource = z.looseObject(
 
 const links = z.record(z.string(), z.unknown(), { error: "must be an object of URLs" }).nullish();
 
+/** The name of what `data` must hold for a topic: "message", "user" or the resource ("bot"...). */
+const dataName = (topic: Topic): string =>
+  topic.kind === "resource" ? topic.resource : topic.kind;
+
+const dataNames = ["message", "user", ...Object.keys(resourceActions)];
+
 const dataSchemas = new Map<string, z.ZodType>();
 
-/** What `data` must hold for each kind of topic (built once per kind: zod schemas are costly to make). */
-function dataSchema(topic: Topic): z.ZodType {
-  const name =
-    topic.kind === "message" || topic.kind === "user" ? topic.kind : `:${topic.resource}`;
+/** What `data` must hold, by `dataName` (built once per name: zod schemas are costly to make). */
+function dataSchema(name: string): z.ZodType {
   let schema = dataSchemas.get(name);
   if (!schema) {
-    schema = makeDataSchema(topic);
+    schema = makeDataSchema(name);
     dataSchemas.set(name, schema);
   }
   return schema;
 }
 
-function makeDataSchema(topic: Topic): z.ZodType {
-  if (topic.kind === "message") return z.looseObject({ message, conversation, links });
-  if (topic.kind === "user")
-    return z.looseObject({ user: resource, channel: resource.nullish(), links });
-  const key = topic.resource;
-  return z.looseObject({ [key]: key === "conversation" ? conversation : resource, links });
+function makeDataSchema(name: string): z.ZodType {
+  if (name === "message") return z.looseObject({ message, conversation, links });
+  if (name === "user") return z.looseObject({ user: resource, channel: resource.nullish(), links });
+  return z.looseObject({ [name]: name === "conversation" ? conversation : resource, links });
 }
 
 const activity = z.looseObject(
@@ -240,9 +242,10 @@ export const dottedBody = z
       // An unknown topic is reported by `event`'s own check.
       pick: (body) => {
         const topic = parseTopic(body.event);
-        return topic && dataSchema(topic);
+        return topic && dataName(topic);
       },
-      all: () => allTopics.map((topic) => dataSchema(parseTopic(topic) as Topic)),
+      names: dataNames,
+      schema: dataSchema,
       at: ["data"],
     }),
   );
