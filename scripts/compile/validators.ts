@@ -292,14 +292,14 @@ class Scope {
       }
       case "record": {
         const value = this.compile(node.value);
+        // zod reads Reflect.ownKeys and keeps the enumerable ones: Object.keys, in the same order,
+        // when there is no symbol key.
         lines.push(
           "if (!plain(v)) return FAIL;",
+          "if (Object.getOwnPropertySymbols(v).length) return UNSURE;",
           "const o = {};",
-          "for (const k of Reflect.ownKeys(v)) {",
-        );
-        lines.push(
-          'if (typeof k !== "string") return UNSURE;',
-          'if (k === "__proto__" || !Object.prototype.propertyIsEnumerable.call(v, k)) continue;',
+          "for (const k of Object.keys(v)) {",
+          'if (k === "__proto__") continue;',
         );
         if ("pred" in value)
           lines.push("const x = v[k];", `if (!(${value.pred("x")})) return FAIL;`, "o[k] = x;");

@@ -77,8 +77,20 @@ export type Topic =
 const isOneOf = <T extends string>(list: readonly T[], value: string | undefined): value is T =>
   value !== undefined && (list as readonly string[]).includes(value);
 
+/** The platform's topics read so far (a few hundred at most: others are not kept). */
+const topics = new Map<string, Topic>();
+
 /** Reads a dotted topic; undefined when it is not one the platform sends. */
 export function parseTopic(event: string): Topic | undefined {
+  let topic = topics.get(event);
+  if (!topic) {
+    topic = readTopic(event);
+    if (topic) topics.set(event, topic);
+  }
+  return topic;
+}
+
+function readTopic(event: string): Topic | undefined {
   const parts = event.split(".");
   const [head, action, conversationType, messageType] = parts;
   if (head === "message") {
