@@ -8,6 +8,19 @@
  */
 import jsonata from "jsonata";
 import { fx } from "../../src/translate/runtime/fast.ts";
+import {
+  BUILTINS,
+  constant,
+  fieldPath,
+  frameBinds,
+  hasLambda,
+  literal,
+  OTHER_BUILTINS,
+  plainNode,
+  sameNode,
+} from "./ast.ts";
+
+export { BUILTINS };
 
 // biome-ignore lint/suspicious/noExplicitAny: jsonata's AST is untyped
 type Node = any;
@@ -21,79 +34,6 @@ export class Unsupported extends Error {
     super(message);
   }
 }
-
-/** The built-ins the runtime implements (src/translate/runtime/builtins.ts). */
-export const BUILTINS = new Set([
-  "sum",
-  "count",
-  "string",
-  "substring",
-  "substringBefore",
-  "substringAfter",
-  "lowercase",
-  "uppercase",
-  "length",
-  "trim",
-  "contains",
-  "replace",
-  "split",
-  "join",
-  "number",
-  "boolean",
-  "not",
-  "map",
-  "filter",
-  "sift",
-  "keys",
-  "lookup",
-  "append",
-  "exists",
-  "merge",
-  "reverse",
-  "each",
-  "type",
-  "sort",
-]);
-
-/** jsonata built-ins the runtime does not implement: a mapping naming one is not compiled. */
-const OTHER_BUILTINS = new Set([
-  "max",
-  "min",
-  "average",
-  "pad",
-  "match",
-  "formatNumber",
-  "formatBase",
-  "formatInteger",
-  "parseInteger",
-  "floor",
-  "ceil",
-  "round",
-  "abs",
-  "sqrt",
-  "power",
-  "random",
-  "zip",
-  "single",
-  "reduce",
-  "spread",
-  "error",
-  "assert",
-  "shuffle",
-  "distinct",
-  "base64encode",
-  "base64decode",
-  "encodeUrlComponent",
-  "encodeUrl",
-  "decodeUrlComponent",
-  "decodeUrl",
-  "eval",
-  "toMillis",
-  "fromMillis",
-  "clone",
-  "now",
-  "millis",
-]);
 
 const LIMIT = 250;
 
@@ -143,66 +83,10 @@ function jsName(name: string): string {
   return `v_${name.replace(/[^A-Za-z0-9_]/g, "_")}_${++counter}`;
 }
 
-/** The variables a frame assigns: binds in its expressions, not inside nested blocks or lambdas. */
-function frameBinds(node: Node, out: Set<string>): void {
-  if (node === null || typeof node !== "object") return;
-  if (Array.isArray(node)) {
-    for (const item of node) frameBinds(item, out);
-    return;
-  }
-  if (node.type === "block") return;
-  if (node.type === "lambda" && !node.thunk) return;
-  if (node.type === "bind") out.add(node.lhs.value);
-  for (const [key, value] of Object.entries(node)) {
-    if (key === "position" || key === "signature") continue;
-    frameBinds(value, out);
-  }
-}
-
 function newScope(parent: Scope | undefined, names: Iterable<string>): Scope {
   const vars = new Map<string, string>();
   for (const name of names) vars.set(name, jsName(name));
   return { vars, assigned: new Set(), parent };
-}
-
-/** True when a lambda is defined inside (it would capture the context of one evaluation). */
-function hasLambda(node: Node): boolean {
-  if (node === null || typeof node !== "object") return false;
-  if (Array.isArray(node)) return node.some(hasLambda);
-  if (node.type === "lambda" && !node.thunk) return true;
-  return Object.entries(node).some(([key, value]) => key !== "signature" && hasLambda(value));
-}
-
-/** A path of field names, maybe after a variable (`a.b`, `$v.a`): pure, never fails. */
-function fieldPath(n: Node): boolean {
-  if (n.type !== "path" || n.keepSingletonArray || n.tuple || n.predicate || n.stages) return false;
-  return n.steps.every(
-    (s: Node, i: number) =>
-      (s.type === "name" || (i === 0 && s.type === "variable" && s.value !== "")) &&
-      !s.stages &&
-      !s.predicate &&
-      !s.focus &&
-      !s.index &&
-      !s.tuple &&
-      !s.ancestor &&
-      !s.group &&
-      !s.keepArray,
-  );
-}
-
-/** The same expression (positions aside). */
-function sameNode(a: Node, b: Node): boolean {
-  const strip = (_key: string, value: unknown) => (_key === "position" ? undefined : value);
-  return JSON.stringify(a, strip) === JSON.stringify(b, strip);
-}
-
-function literal(value: unknown): string {
-  if (value === undefined) return "undefined";
-  if (typeof value === "number") {
-    if (Object.is(value, -0)) return "-0";
-    return Number.isFinite(value) ? String(value) : value > 0 ? "Infinity" : "-Infinity";
-  }
-  return JSON.stringify(value);
 }
 
 export class Compiler {
@@ -280,7 +164,9 @@ export class Compiler {
         const cond = this.emit(n.condition, c, k + 1);
         const then = this.emit(n.then, c, k + 1);
         const otherwise = n.else === undefined ? "undefined" : this.emit(n.else, c, k + 1);
-        return `(R.truthy(${cond}) ? ${then} : ${otherwise})`;
+        // true, false or undefined: JavaScript's truth is jsonata's there.
+        const test = this.booleanValued(n.condition, c) ? cond : `R.truthy(${cond})`;
+        return `(${test} ? ${then} : ${otherwise})`;
       }
       case "block":
         return this.block(n, c, k);
@@ -413,8 +299,34 @@ export class Compiler {
     return code;
   }
 
+  /** True when a node's value is always true, false or undefined. */
+  private booleanValued(n: Node, c: Ctx): boolean {
+    if (!plainNode(n)) return false;
+    if (n.type === "binary")
+      return ["=", "!=", "<", "<=", ">", ">=", "and", "or", "in"].includes(n.value);
+    return (
+      n.type === "function" &&
+      n.procedure.type === "variable" &&
+      plainNode(n.procedure) &&
+      (n.procedure.value === "exists" || n.procedure.value === "not") &&
+      n.arguments.length === 1 &&
+      this.isBuiltin(n.procedure.value, c.scope)
+    );
+  }
+
   private binary(n: Node, c: Ctx, k: number): string {
     const op: string = n.value;
+    if ((op === "=" || op === "!=") && (constant(n.lhs) || constant(n.rhs))) {
+      // A comparison with a literal string, number, boolean or null: jsonata's deep equality is
+      // `===` there. The literal's own depth check is the other side's (same depth, nothing
+      // observable between them).
+      const [other, value] = constant(n.rhs) ? [n.lhs, n.rhs] : [n.rhs, n.lhs];
+      const code = this.emit(other, c, k + 1);
+      if (op === "=") return `(${code} === ${literal(value.value)})`;
+      const tmp = fresh("t");
+      c.fn.temps.push(tmp);
+      return `((${tmp} = ${code}) !== undefined && ${tmp} !== ${literal(value.value)})`;
+    }
     const lhs = this.emit(n.lhs, c, k + 1);
     const rhs = this.emit(n.rhs, c, k + 1);
     switch (op) {
