@@ -63,6 +63,24 @@ describe("$iso", () => {
     );
   });
 
+  it("gives back a time already written as it writes them only when it is a real day", () => {
+    const pad = (n: number, width: number) => String(n).padStart(width, "0");
+    const time = fc
+      .tuple(
+        fc.integer({ min: 990, max: 2401 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 27, max: 31 }),
+        fc.integer({ min: 0, max: 999 }),
+      )
+      .map(([y, m, d, ms]) => `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}T23:59:59.${pad(ms, 3)}Z`);
+    fc.assert(
+      fc.property(time, (text) => {
+        expect(iso(text)).toBe(iso(` ${text}`));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it("never throws on any input", () => {
     fc.assert(
       fc.property(fc.anything(), (value) => {

@@ -22,8 +22,25 @@ const SPACED_TIME =
  * @example $iso(1781950520) = "2026-06-20T10:15:20.000Z"
  */
 export function iso(value: unknown): string | undefined {
+  if (typeof value === "string" && isIsoUtc(value)) return value;
   const ms = toMillis(value);
   return ms === undefined ? undefined : new Date(ms).toISOString();
+}
+
+/**
+ * Already what `iso` writes (`YYYY-MM-DDTHH:MM:SS.sssZ`, a real calendar day, year 1000 or
+ * later): `toISOString` would give the same text back.
+ */
+function isIsoUtc(text: string): boolean {
+  if (text.length !== 24 || text[19] !== "." || text[23] !== "Z" || text[10] !== "T") return false;
+  if (digits(text, 20, 3) < 0) return false;
+  const ms = commonTime(text);
+  if (ms === undefined) return false;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 2);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return digits(text, 8, 2) <= days;
 }
 
 function toMillis(value: unknown): number | undefined {

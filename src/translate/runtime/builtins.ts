@@ -71,10 +71,18 @@ function keys(arg: V): Seq {
   return result;
 }
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
 function merge(arg: V): V {
   if (arg === undefined) return undefined;
   const result: Record<string, V> = {};
-  for (const obj of arg) for (const key of keysOf(obj)) setKey(result, key, obj[key]);
+  for (const obj of arg) {
+    // Object.assign copies the same keys in the same order, but would set the prototype for
+    // an own "__proto__": such an object goes key by key.
+    if (obj !== null && typeof obj === "object" && !hasOwn.call(obj, "__proto__"))
+      Object.assign(result, obj);
+    else for (const key of keysOf(obj)) setKey(result, key, obj[key]);
+  }
   return result;
 }
 

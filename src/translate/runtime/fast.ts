@@ -32,6 +32,13 @@ function located(error: V, at: number, name: string): V {
 }
 
 const str = (v: V) => v === undefined || typeof v === "string";
+/** A non-empty array of objects (what `a<o>` takes as it is). */
+function objects(a: V): boolean {
+  if (!Array.isArray(a) || a.length === 0) return false;
+  for (let i = 0; i < a.length; i++) if (!obj(a[i])) return false;
+  return true;
+}
+
 /** A non-empty array of strings (what `a<s>` takes as it is). */
 function strings(a: V): boolean {
   if (!Array.isArray(a) || a.length === 0) return false;
@@ -103,7 +110,7 @@ export const fx = {
   merge1: (a: V, depth: number, at: number, input: V) => {
     if (a === undefined) return undefined;
     if (obj(a)) return merge([a]);
-    if (Array.isArray(a) && a.length > 0 && a.every(obj)) return merge(a);
+    if (objects(a)) return merge(a);
     return generic("merge", [a], depth, at, input);
   },
   join1: (a: V, depth: number, at: number, input: V) =>
