@@ -54,7 +54,13 @@ export class Scope {
 
   compile(node: Node): Compiled {
     const pred = this.predicate(node);
-    if (pred) return { pred };
+    if (pred) {
+      // A long test (a nullish id: string or integer) is written once, as a module function.
+      const text = pred("x");
+      if (text.length < 48) return { pred };
+      const name = this.emitter.constant(`(x) => ${text}`);
+      return { pred: (x) => `${name}(${x})` };
+    }
     const isPure = pure(node);
     const body = (name: string) => `function ${name}(v) {\n${this.body(node)}\n}`;
     if (isPure) return { fn: this.emitter.pureFunction(node, body) };
