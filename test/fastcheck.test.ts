@@ -25,6 +25,8 @@ const schemaOf = (format: string): z.ZodType => {
   return found.value.schema;
 };
 
+// The tests below get 30 s each (they take a second or two; a loaded machine is slower).
+
 /** The validator is unsure, or sure and right: zod succeeds with the same output, key order included. */
 function agrees(schema: z.ZodType, value: unknown): boolean {
   const quick = quickParse(schema, value);
@@ -58,13 +60,13 @@ describe("every fixture", () => {
         true,
       );
     }
-  });
+  }, 30_000);
 
   it("translates to canonical events the canonical validator accepts with zod's output", () => {
     expect(canonical.length).toBeGreaterThan(fixtures.length / 2);
     for (const { name, event } of canonical)
       expect(agrees(CanonicalEvent, event), `${name}: not sure`).toBe(true);
-  });
+  }, 30_000);
 
   it("every format's schema has a validator", () => {
     for (const id of formatIds) expect(hasValidator(schemaOf(id)), id).toBe(true);
@@ -128,7 +130,7 @@ describe("mutated fixtures", () => {
         { numRuns: 25, seed: 7 },
       );
     }
-  });
+  }, 30_000);
 
   it("reordered keys, extra keys, undefined values, __proto__ keys: unsure or zod's output", () => {
     let sure = 0;
@@ -143,7 +145,7 @@ describe("mutated fixtures", () => {
     }
     // Most of these stay valid: the validator must answer them, not hand them all to zod.
     expect(sure).toBeGreaterThan(sample.length * 5);
-  });
+  }, 30_000);
 
   it("canonical events, mutated and reshaped: unsure or zod's output", () => {
     const events =
@@ -159,7 +161,7 @@ describe("mutated fixtures", () => {
         { numRuns: 20, seed: 13 },
       );
     }
-  });
+  }, 30_000);
 });
 
 describe("random values", () => {
@@ -171,7 +173,7 @@ describe("random values", () => {
       }),
       { numRuns: 300, seed: 3 },
     );
-  });
+  }, 30_000);
 });
 
 describe("failures", () => {
@@ -189,7 +191,7 @@ describe("failures", () => {
         { numRuns: 5, seed: 17 },
       );
     }
-  });
+  }, 30_000);
 });
 
 describe("drift", () => {
