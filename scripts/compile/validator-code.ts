@@ -16,7 +16,16 @@ export interface Module {
   pureFunction(node: Node, body: (name: string) => string): string;
 }
 
-type Compiled = { pred: (x: string) => string } | { fn: string };
+/**
+ * A node as code: a test of a variable whose value is the output (`pred`), or a function returning
+ * the output, FAIL or UNSURE (`fn`), skipped when `skip` holds (an optional's undefined, a
+ * nullable's null: the value is the output).
+ */
+type Compiled = { pred: (x: string) => string } | { fn: string; skip?: (x: string) => string };
+
+/** The call of a compiled function on a variable (or `undefined`), its skip test first. */
+export const call = (compiled: { fn: string; skip?: (x: string) => string }, x: string): string =>
+  compiled.skip ? `(${compiled.skip(x)} ? ${x} : ${compiled.fn}(${x}))` : `${compiled.fn}(${x})`;
 
 const pure = (node: Node): boolean => {
   if (node.checks?.some((check) => check.c === "live" || check.c === "dispatch")) return false;
@@ -60,6 +69,20 @@ export class Scope {
       if (text.length < 48) return { pred };
       const name = this.emitter.constant(`(x) => ${text}`);
       return { pred: (x) => `${name}(${x})` };
+    }
+    const wrapper =
+      ((node.t === "optional" && !node.innerOptional) || node.t === "nullable") &&
+      !node.checks?.length;
+    if (wrapper) {
+      const inner = this.compile(node.inner);
+      if ("fn" in inner) {
+        const own = (x: string) => (node.t === "optional" ? `${x} === undefined` : `${x} === null`);
+        const innerSkip = inner.skip;
+        return {
+          fn: inner.fn,
+          skip: innerSkip ? (x) => `${own(x)} || ${innerSkip(x)}` : own,
+        };
+      }
     }
     const isPure = pure(node);
     const body = (name: string) => `function ${name}(v) {\n${this.body(node)}\n}`;
@@ -136,7 +159,7 @@ export class Scope {
           const present =
             "pred" in child
               ? `x = v[${k}]; if (!(${child.pred("x")})) return FAIL; o[${k}] = x;`
-              : `y = ${child.fn}(v[${k}]); if (y === FAIL || y === UNSURE) return y; o[${k}] = y;`;
+              : `x = v[${k}]; y = ${call(child, "x")}; if (y === FAIL || y === UNSURE) return y; o[${k}] = y;`;
           // zod's handlePropertyResult: a required key must be present; an absent optional key
           // is left out, unless its schema gives a value for undefined (a default).
           const leftOut =
@@ -166,7 +189,8 @@ export class Scope {
               lines.push("x = v[k];", `if (!(${rest.pred("x")})) return FAIL;`, "o[k] = x;");
             else
               lines.push(
-                `y = ${rest.fn}(v[k]);`,
+                "x = v[k];",
+                `y = ${call(rest, "x")};`,
                 "if (y === FAIL || y === UNSURE) return y;",
                 "o[k] = y;",
               );
@@ -190,7 +214,8 @@ export class Scope {
           lines.push("const x = v[i];", `if (!(${element.pred("x")})) return FAIL;`, "o[i] = x;");
         else
           lines.push(
-            `const y = ${element.fn}(v[i]);`,
+            "const x = v[i];",
+            `const y = ${call(element, "x")};`,
             "if (y === FAIL || y === UNSURE) return y;",
             "o[i] = y;",
           );
@@ -212,7 +237,8 @@ export class Scope {
           lines.push("const x = v[k];", `if (!(${value.pred("x")})) return FAIL;`, "o[k] = x;");
         else
           lines.push(
-            `const y = ${value.fn}(v[k]);`,
+            "const x = v[k];",
+            `const y = ${call(value, "x")};`,
             "if (y === FAIL || y === UNSURE) return y;",
             "o[k] = y;",
           );
@@ -224,7 +250,7 @@ export class Scope {
         for (const option of node.options) {
           const compiled = this.compile(option);
           if ("pred" in compiled) lines.push(`if (${compiled.pred("v")}) o = v; else`);
-          else lines.push(`if ((o = ${compiled.fn}(v)) !== FAIL) {} else`);
+          else lines.push(`if ((o = ${call(compiled, "v")}) !== FAIL) {} else`);
         }
         lines.push("return FAIL;", "if (o === UNSURE) return UNSURE;");
         break;
@@ -239,7 +265,7 @@ export class Scope {
           const compiled = this.compile(option.node);
           for (const value of option.values) lines.push(`case ${JSON.stringify(value)}:`);
           if ("pred" in compiled) lines.push(`o = ${compiled.pred("v")} ? v : FAIL; break;`);
-          else lines.push(`o = ${compiled.fn}(v); break;`);
+          else lines.push(`o = ${call(compiled, "v")}; break;`);
         }
         lines.push("default: return FAIL;", "}", "if (o === FAIL || o === UNSURE) return o;");
         break;
@@ -318,7 +344,7 @@ export class Scope {
   private apply(compiled: Compiled, value: string, target: string): string {
     return "pred" in compiled
       ? `${target} = (${compiled.pred(value)}) ? ${value} : FAIL;`
-      : `${target} = ${compiled.fn}(${value});`;
+      : `${target} = ${call(compiled, value)};`;
   }
 }
 

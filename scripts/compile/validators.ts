@@ -10,7 +10,7 @@ import { dirname, join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { deepKey, describe, type Node } from "../../src/fastcheck/describe.ts";
 import { dispatchOf } from "../../src/fastcheck/dispatch.ts";
-import { type Module, Scope } from "./validator-code.ts";
+import { call, type Module, Scope } from "./validator-code.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 
@@ -96,7 +96,12 @@ class Emitter implements Module {
     });
     const local: string[] = [];
     const compiled = new Scope(this, local).compile(description.node);
-    const entry = "fn" in compiled ? compiled.fn : `(v) => (${compiled.pred("v")} ? v : FAIL)`;
+    const entry =
+      "pred" in compiled
+        ? `(v) => (${compiled.pred("v")} ? v : FAIL)`
+        : compiled.skip
+          ? `(v) => ${call(compiled, "v")}`
+          : compiled.fn;
     // Without live checks the factory takes no schema, and a dispatch need not build one (dotted).
     const param = setup.length ? "s" : "";
     this.lines.push(
