@@ -8,6 +8,7 @@ import { readEvents, translateEvent } from "../../src/translate/index.ts";
 import { dedupeKeys } from "../../src/verify/index.ts";
 import type { Fixture } from "./fixtures.ts";
 import { type Summary, summarise } from "./stats.ts";
+import { STEADY_MS } from "./translation.ts";
 
 export interface BatchResult {
   events: number;
@@ -109,6 +110,8 @@ export async function batchCosts(fixtures: Fixture[]): Promise<BatchResult> {
       const run = async () => {
         for (const e of events) await translateEvent(source, target, e);
       };
+      const warmUntil = Date.now() + STEADY_MS;
+      while (Date.now() < warmUntil) await run();
       consumer.push({ target: targetId, ...(await cpuTimed(run, 8)) });
     } catch (error) {
       consumer.push({ target: targetId, note: `error: ${String(error).slice(0, 120)}` });

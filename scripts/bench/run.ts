@@ -19,7 +19,7 @@ import { httpBench } from "./http.ts";
 import { nodeCounts } from "./nodes.ts";
 import { profile } from "./profile.ts";
 import { fmt, pct, type Summary, summarise, table } from "./stats.ts";
-import { floorCosts, interpreterCosts, pairCosts, sweep } from "./translation.ts";
+import { floorCosts, interpreterCosts, pairCosts, STEADY_MS, sweep } from "./translation.ts";
 import { workerdBench } from "./workerd.ts";
 
 const quick = process.argv.includes("--quick");
@@ -119,7 +119,7 @@ const summaryAt = out.length;
 p("## 1. Translation cost per event");
 p();
 p(
-  `One representative event per source format (a plain inbound text message), into every target. In-process Node (V8, same engine as workerd), mappings compiled to JavaScript (scripts/compile/; warm-up first), and beside them the same translation with every mapping on the JSONata interpreter (\`translate(..., { interpret: true })\`, as edited mappings run), up to ${quick ? 100 : 1000} samples or ${quick ? 0.1 : 0.5} s per cell (whichever comes first; 0.25 s for each part), each call timed with \`process.hrtime\`. Microseconds.`,
+  `One representative event per source format (a plain inbound text message), into every target. In-process Node (V8, same engine as workerd), mappings compiled to JavaScript (scripts/compile/; each pair first runs for ${STEADY_MS} ms, so that V8 has optimized the generated functions: the steady state a Worker isolate reaches within its first few hundred events; section 4 has the cold calls), and beside them the same translation with every mapping on the JSONata interpreter (\`translate(..., { interpret: true })\`, as edited mappings run), up to ${quick ? 100 : 1000} samples or ${quick ? 0.1 : 0.5} s per cell (whichever comes first; 0.25 s for each part), each call timed with \`process.hrtime\`. Microseconds.`,
 );
 p();
 p("- **validation**: `readEvents` — the source schema (zod) and the split into events.");
@@ -485,7 +485,7 @@ p(
 );
 p();
 p(
-  "**Consumer path (Node).** `translateEvent` for each of the 100 events into one target (what the queue consumer does per route), mappings warm, in-process Node as in section 1.",
+  `**Consumer path (Node).** \`translateEvent\` for each of the 100 events into one target (what the queue consumer does per route), in-process Node as in section 1, after ${STEADY_MS} ms of the same batch as warm-up (steady state). CPU is the process's user + system time, which includes V8's background compiler threads.`,
 );
 p();
 p(
