@@ -122,9 +122,14 @@ p(
   `One representative event per source format (a plain inbound text message), into every target. In-process Node (V8, same engine as workerd), mappings compiled to JavaScript (scripts/compile/; each pair first runs for ${STEADY_MS} ms, so that V8 has optimized the generated functions: the steady state a Worker isolate reaches within its first few hundred events; section 4 has the cold calls), and beside them the same translation with every mapping on the JSONata interpreter (\`translate(..., { interpret: true })\`, as edited mappings run), up to ${quick ? 100 : 1000} samples or ${quick ? 0.1 : 0.5} s per cell (whichever comes first; 0.25 s for each part), each call timed with \`process.hrtime\`. Microseconds.`,
 );
 p();
-p("- **validation**: `readEvents` — the source schema (zod) and the split into events.");
-p("- **decoding**: `toCanonical` — the to-canonical mapping plus the canonical zod validation.");
-p("- **canonical schema**: the canonical zod validation alone (part of decoding).");
+p(
+  "- **validation**: `readEvents` — the source body check and the split into events. Checks run the validators generated from the zod schemas at build time (scripts/compile/validators.ts); zod itself runs only when they are not sure (an invalid body: zod's messages).",
+);
+p("- **decoding**: `toCanonical` — the to-canonical mapping plus the canonical check.");
+p("- **canonical schema**: the canonical check alone (part of decoding).");
+p(
+  "- **zod**: the same two checks (source body + canonical) on zod alone, as they ran before the generated validators.",
+);
 p("- **encoding**: `fromCanonical` — the from-canonical mapping.");
 p("- **total**: `translate()` end to end (all three, plus the wrapper). Target: median ≤ 100 µs.");
 p(
@@ -142,6 +147,7 @@ const rows = pairs.map((r) => {
     r.validation ? `${fmt(r.validation.median)} / ${fmt(r.validation.p99)}` : "–",
     r.decoding ? `${fmt(r.decoding.median)} / ${fmt(r.decoding.p99)}` : "–",
     r.canonicalSchema ? fmt(r.canonicalSchema.median) : "–",
+    r.zod ? fmt(r.zod.median) : "–",
     r.encoding ? `${fmt(r.encoding.median)} / ${fmt(r.encoding.p99)}` : "–",
     r.total ? `**${fmt(r.total.median)}** / ${fmt(r.total.p99)}` : "–",
     r.best !== undefined ? fmt(r.best) : "–",
@@ -160,6 +166,7 @@ p(
       "validation µs (median / p99)",
       "decoding µs",
       "canonical schema µs",
+      "zod µs (both checks)",
       "encoding µs",
       "total µs (compiled)",
       "best µs",
@@ -235,7 +242,7 @@ if (wd.floors) {
   );
   p();
 }
-p("### Why the 100 µs target is missed: the interpreter floor");
+p("### The interpreter's floor: why the Worker runs the mappings compiled");
 p();
 p(
   `The JSONata 2.x evaluator is asynchronous: every AST node is evaluated through \`await\`, so each node costs a promise and a microtask even when no function is async. Measured in this run, outside the engine:`,
@@ -273,27 +280,41 @@ p(
 );
 p();
 p(
-  "On the interpreter, a one-field expression already costs a sizeable part of the 100 µs budget, and a real mapping (100–180 lines: reading every documented shape, building `extra`) costs several times the budget on its own; a translation runs two of them plus two zod validations. This is why the Worker runs the mappings compiled (section 1). The guardrails cost only the difference between the last two rows. The CPU profile below is of the compiled path: the generated code and its runtime (engine), zod (with the functions zod generates at run time, counted under Node built-ins / native as anonymous code), little garbage collection; jsonata hardly appears.",
+  "On the interpreter, a one-field expression already costs a sizeable part of the 100 µs budget, and a real mapping (100–180 lines: reading every documented shape, building `extra`) costs several times the budget on its own; a translation runs two of them plus two zod validations. This is why the Worker runs the mappings compiled (section 1). The guardrails cost only the difference between the last two rows. The CPU profile further below is of the compiled path, what the Worker runs.",
 );
 p();
 p("### How many expression nodes a translation evaluates");
 p();
 p(
-  "JSONata's `__evaluate_entry` hook counted every node each representative pair evaluates (both mapping files, and the library functions they call, counted under the library). Dividing the pair's median time (table above) by its node count gives the cost per node: roughly constant, so a translation costs about its node count times that. Reaching 100 µs at this rate would allow well under a hundred nodes for reading a platform's payload and writing another's.",
+  "JSONata's `__evaluate_entry` hook counted every node each representative pair evaluates (both mapping files, and the library functions they call, counted under the library). Dividing the pair's median time (section 1's table) by its node count gives the cost per node, on the interpreter and compiled: roughly constant for each, so a translation costs about its node count times that. At the interpreter's rate, 100 µs would allow well under a hundred nodes for reading a platform's payload and writing another's; compiled, the same nodes cost a small fraction of that.",
 );
 p();
 {
   const rows = nodes.map((n) => {
-    const timed = pairs.find((x) => x.source === n.source && x.target === n.target)?.total?.median;
+    const pair = pairs.find((x) => x.source === n.source && x.target === n.target);
+    const timed = pair?.total?.median;
+    const interpreted = pair?.interpreted?.median;
     return {
       ...n,
       timed,
+      interpreted,
       perNode: timed !== undefined && n.nodes > 0 ? timed / n.nodes : undefined,
+      perNodeInterpreted:
+        interpreted !== undefined && n.nodes > 0 ? interpreted / n.nodes : undefined,
     };
   });
   p(
     table(
-      ["source", "target", "nodes", "per file", "total µs (median)", "µs per node"],
+      [
+        "source",
+        "target",
+        "nodes",
+        "per file",
+        "compiled µs (median)",
+        "ns per node, compiled",
+        "interpreted µs (median)",
+        "ns per node, interpreted",
+      ],
       rows.map((r) => [
         r.source,
         r.target,
@@ -302,16 +323,23 @@ p();
           .map((f) => `${f.path.replace(/^mappings\//, "").replace(/\.jsonata$/, "")} ${f.nodes}`)
           .join(", "),
         r.timed === undefined ? "–" : fmt(r.timed),
-        r.perNode === undefined ? "–" : fmt(r.perNode, 2),
+        r.perNode === undefined ? "–" : fmt(r.perNode * 1000, 0),
+        r.interpreted === undefined ? "–" : fmt(r.interpreted),
+        r.perNodeInterpreted === undefined ? "–" : fmt(r.perNodeInterpreted * 1000, 0),
       ]),
     ),
   );
   const perNode = rows.map((r) => r.perNode).filter((x): x is number => x !== undefined);
+  const perNodeInterpreted = rows
+    .map((r) => r.perNodeInterpreted)
+    .filter((x): x is number => x !== undefined);
   if (perNode.length > 0) {
     const counts = rows.map((r) => r.nodes);
+    const ns = (xs: number[]) =>
+      `median ${fmt(summarise(xs).median * 1000, 0)} ns (${fmt(Math.min(...xs) * 1000, 0)} to ${fmt(Math.max(...xs) * 1000, 0)})`;
     p();
     p(
-      `Nodes per pair: ${Math.min(...counts)} to ${Math.max(...counts)}; µs per node: median ${fmt(summarise(perNode).median, 2)} (${fmt(Math.min(...perNode), 2)} to ${fmt(Math.max(...perNode), 2)}).`,
+      `Nodes per pair: ${Math.min(...counts)} to ${Math.max(...counts)}; per node compiled: ${ns(perNode)}${perNodeInterpreted.length ? `; interpreted: ${ns(perNodeInterpreted)}` : ""} (the whole translation divided by the nodes, so validation and the engine's own work are included).`,
     );
   }
 }
@@ -729,7 +757,7 @@ p();
   const bests = measured.map((r) => r.best ?? Number.NaN).filter((x) => !Number.isNaN(x));
   const part = (f: (r: (typeof measured)[number]) => number | undefined) =>
     measured.map(f).filter((x): x is number => typeof x === "number" && !Number.isNaN(x));
-  const zodShares = measured
+  const checkShares = measured
     .filter((r) => r.validation && r.decoding && r.encoding && r.canonicalSchema)
     .map(
       (r) =>
@@ -741,7 +769,7 @@ p();
     "",
     `- Compiled vs interpreted mappings, same run: median pair ${fmt(summarise(medians).median)} µs compiled vs ${interpretedMedians.length ? fmt(summarise(interpretedMedians).median) : "?"} µs interpreted, ×${speedups.length ? summarise(speedups).median.toFixed(1) : "?"} faster (×${speedups.length ? Math.min(...speedups).toFixed(1) : "?"}–×${speedups.length ? Math.max(...speedups).toFixed(1) : "?"} over ${speedups.length} pairs).`,
     `- Translation per event, median ≤ 100 µs for every pair: **${met === measured.length ? "met" : "missed"}** — ${met}/${measured.length} pairs within; median pair ${fmt(summarise(medians).median)} µs, worst ${fmt(worst)} µs (×${(worst / TARGET_US).toFixed(1)} the target). Least disturbed batches (best column): median pair ${fmt(summarise(bests).median)} µs, ${bests.filter((b) => b <= TARGET_US).length}/${bests.length} pairs ≤ 100 µs.`,
-    `- Where a compiled pair's time goes (medians over pairs, section 1): source schema (zod) ${fmt(summarise(part((r) => r.validation?.median)).median)} µs, canonical schema (zod) ${fmt(summarise(part((r) => r.canonicalSchema?.median)).median)} µs, both mappings ${fmt(summarise(part((r) => (r.decoding?.median ?? 0) - (r.canonicalSchema?.median ?? 0) + (r.encoding?.median ?? 0))).median)} µs: the two zod validations are ${pct(summarise(zodShares).median)} of the parts. The profile (section 1, CPU profile) shows the same split.`,
+    `- Where a compiled pair's time goes (medians over pairs, section 1): validation and split ${fmt(summarise(part((r) => r.validation?.median)).median)} µs, canonical check ${fmt(summarise(part((r) => r.canonicalSchema?.median)).median)} µs (the generated validators; the same two checks on zod alone: ${fmt(summarise(part((r) => r.zod?.median)).median)} µs), both mappings ${fmt(summarise(part((r) => (r.decoding?.median ?? 0) - (r.canonicalSchema?.median ?? 0) + (r.encoding?.median ?? 0))).median)} µs: the checks are ${pct(summarise(checkShares).median)} of the parts. The CPU profile (section 1) shows where the mappings' time goes.`,
   );
   const f = floors.filter((x) => x.floor && x.engine);
   if (f.length > 0)

@@ -4,6 +4,7 @@ import { CanonicalEvent } from "../../src/canonical/index.ts";
 import { findFormat, formatIds } from "../../src/formats/index.ts";
 import type { FormatDefinition, WireEvent } from "../../src/formats/types.ts";
 import { fromCanonical, readEvents, toCanonical, translate } from "../../src/translate/index.ts";
+import { safeParse } from "../../src/translate/validators.ts";
 import { type Fixture, representative } from "./fixtures.ts";
 import { floors } from "./floor.ts";
 import { bestBatch, measure, measureSync, type Summary } from "./stats.ts";
@@ -14,8 +15,10 @@ export interface PairResult {
   fixture: string;
   validation?: Summary;
   decoding?: Summary;
-  /** The canonical zod check alone (part of decoding). */
+  /** The canonical check alone (part of decoding): the generated validator, zod on failure. */
   canonicalSchema?: Summary;
+  /** The source body schema and the canonical schema on zod alone (no generated validator). */
+  zod?: Summary;
   encoding?: Summary;
   total?: Summary;
   /** `translate()`: the lowest mean of 30 batches of 10 calls (µs), see bestBatch. */
@@ -82,7 +85,12 @@ export async function pairCosts(
         const part = { iterations, warmup: 200, budgetMs: budgetMs / 2 };
         result.validation = measureSync(() => readEvents(src, fixture.body), part);
         result.decoding = await measure(() => toCanonical(src, event), part);
-        result.canonicalSchema = measureSync(() => CanonicalEvent.safeParse(canonical), part);
+        result.canonicalSchema = measureSync(() => safeParse(CanonicalEvent, canonical), part);
+        // The same two checks on zod alone, as before the generated validators (issue 14).
+        result.zod = measureSync(() => {
+          src.schema.safeParse(fixture.body);
+          CanonicalEvent.safeParse(canonical);
+        }, part);
         result.encoding = await measure(() => fromCanonical(target, canonical), part);
         result.total = await measure(() => translate(source, targetId, fixture.body), {
           iterations,
