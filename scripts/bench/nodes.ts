@@ -58,7 +58,8 @@ export async function nodeCounts(
   try {
     for (const [source, target, body] of runs) {
       counts.clear();
-      const result = await translate(source, target, body);
+      // On the interpreter: compiled code evaluates no jsonata nodes, so the hook would never fire.
+      const result = await translate(source, target, body, { interpret: true });
       if (!result.ok) continue;
       const perFile = [...counts].map(([path, nodes]) => ({ path, nodes }));
       out.push({
