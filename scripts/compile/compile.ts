@@ -116,7 +116,31 @@ export class Compiler {
   private check(c: Ctx, k: number, code: string): string {
     const depth = c.fn.depth;
     if (depth !== undefined) return depth > LIMIT - k ? "R.deep()" : code;
-    return `(D > ${LIMIT - k} ? R.deep() : ${code})`;
+    // When the first thing the code evaluates is a check of a deeper node (stricter), with
+    // nothing run before it, this check could never be the one that throws, and both throw the
+    // same error: it is left out.
+    const first = this.leadingCheck(code);
+    if (first !== undefined && first <= LIMIT - k) return code;
+    const checked = `(D > ${LIMIT - k} ? R.deep() : ${code})`;
+    this.checks.add(checked);
+    return checked;
+  }
+
+  /** Code that `check` wrapped: exactly one check around its node's value. */
+  private readonly checks = new Set<string>();
+
+  /**
+   * The threshold of the depth check that `code` evaluates before anything else, if any: the code
+   * is a check, or a runtime call (`R.f(...)`, `R.fx.f(...)`) whose first argument is one
+   * (JavaScript evaluates the callee, a module export, then the first argument).
+   */
+  private leadingCheck(code: string): number | undefined {
+    if (this.checks.has(code)) return Number(/^\(D > (\d+) /.exec(code)?.[1]);
+    const call = /^R\.(?:fx\.)?\w+\(/.exec(code);
+    if (!call) return undefined;
+    const start = call[0].length;
+    const end = argumentEnd(code, start);
+    return end === undefined ? undefined : this.leadingCheck(code.slice(start, end));
   }
 
   /** A node's value as jsonata's evaluate returns it, at static depth `k` below `D`. */
@@ -415,10 +439,10 @@ export class Compiler {
       const target =
         key === "__proto__"
           ? `R.setKey(${obj}, "__proto__", ${tmp})`
-          : `(${obj}[${JSON.stringify(key)}] = ${tmp})`;
+          : `(${obj}${/^[A-Za-z_$][\w$]*$/.test(key as string) ? `.${key}` : `[${JSON.stringify(key)}]`} = ${tmp})`;
       return `((${tmp} = ${value}) !== undefined && ${target})`;
     });
-    const data = `Array.isArray(${c.input}) ? R.groupData(${c.input}) : ${c.input}`;
+    const data = `R.ctx(${c.input})`;
     if (captured)
       return this.check(
         c,
@@ -551,4 +575,24 @@ export class Compiler {
       : `return ${body};`;
     return `R.lambda((${paramJs.join(", ")}) => { const D = R.state.depth + 1; ${decls.length ? `let ${decls.join(", ")}; ` : ""}${ret} }${signature})`;
   }
+}
+
+/**
+ * Where the argument starting at `from` ends (the index of the `,` or `)` after it), reading the
+ * generated code's brackets and string literals (JSON-quoted; the code has no regex or template
+ * literals: patterns are pooled constants).
+ */
+function argumentEnd(code: string, from: number): number | undefined {
+  let depth = 0;
+  for (let i = from; i < code.length; i++) {
+    const ch = code[i];
+    if (ch === '"') {
+      for (i++; i < code.length && code[i] !== '"'; i++) if (code[i] === "\\") i++;
+    } else if (ch === "(" || ch === "[" || ch === "{") depth++;
+    else if (ch === ")" || ch === "]" || ch === "}") {
+      if (depth === 0) return ch === ")" ? i : undefined;
+      depth--;
+    } else if (ch === "," && depth === 0) return i;
+  }
+  return undefined;
 }

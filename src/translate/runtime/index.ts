@@ -50,6 +50,7 @@ export {
   array,
   compare,
   concat,
+  ctx,
   eq,
   group,
   groupData,

@@ -296,3 +296,13 @@ export function groupData(items: V[]): V {
   for (let i = 1; i < items.length; i++) data = append(data, items[i]);
   return data;
 }
+
+/**
+ * The context an object constructor with literal keys evaluates its values on: an array's items
+ * grouped (`groupData`), anything else as it is. One call instead of the same test written out at
+ * every object in the generated code.
+ * @example R.ctx(I)
+ */
+export function ctx(input: V): V {
+  return Array.isArray(input) ? groupData(input) : input;
+}
