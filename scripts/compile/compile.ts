@@ -65,6 +65,8 @@ interface Fn {
   tail?: boolean;
   /** The evaluation depth `D` when it is known at compile time (the top level: 1). */
   depth?: number;
+  /** Object temporaries (context, object, value) free for the next object built. */
+  spare?: [string, string, string][];
 }
 
 interface Ctx {
@@ -426,13 +428,14 @@ export class Compiler {
     keys.forEach((key, i) => {
       order[key as string] = i;
     });
-    const ctx = fresh("c");
-    const obj = fresh("o");
-    const tmp = fresh("t");
     // A lambda in a value captures the context: then it gets a binding of its own (a parameter),
     // not a temporary of the enclosing function that a later evaluation would overwrite.
     const captured = pairs.some(([, value]) => hasLambda(value));
-    if (!captured) c.fn.temps.push(ctx, obj, tmp);
+    // Otherwise the three temporaries are only live while this object is built: an object built
+    // after it (a sibling, never one inside it) reuses them, so a function declares a few.
+    const spare = captured ? undefined : c.fn.spare?.pop();
+    const [ctx, obj, tmp] = spare ?? [fresh("c"), fresh("o"), fresh("t")];
+    if (!captured && !spare) c.fn.temps.push(ctx, obj, tmp);
     const inner: Ctx = { ...c, input: ctx, top: false };
     const sets = Object.keys(order).map((key) => {
       const value = this.emit((pairs[order[key] as number] as Node[])[1], inner, k + 1);
@@ -442,6 +445,10 @@ export class Compiler {
           : `(${obj}${/^[A-Za-z_$][\w$]*$/.test(key as string) ? `.${key}` : `[${JSON.stringify(key)}]`} = ${tmp})`;
       return `((${tmp} = ${value}) !== undefined && ${target})`;
     });
+    if (!captured) {
+      c.fn.spare ??= [];
+      c.fn.spare.push([ctx, obj, tmp]);
+    }
     const data = `R.ctx(${c.input})`;
     if (captured)
       return this.check(
