@@ -5,6 +5,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { root } from "./fixtures.ts";
 
+/** The mapping file whose compiled code is on a line of the generated module (0-based line). */
+function generatedFile(line: number): string | undefined {
+  generatedLines ??= readFileSync(join(root, "src/translate/generated/mappings.js"), "utf8").split(
+    "\n",
+  );
+  for (let i = Math.min(line, generatedLines.length - 1); i >= 0; i--) {
+    const entry = /^ {2}"(mappings\/[^"]+)": \{/.exec(generatedLines[i] ?? "");
+    if (entry) return entry[1];
+  }
+  return undefined;
+}
+let generatedLines: string[] | undefined;
+
 interface Node {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
@@ -72,7 +85,14 @@ export function profile(seconds = 4): ProfileSummary {
       const { functionName, url, lineNumber } = node.callFrame;
       const name = functionName || "(anonymous)";
       const short = url.replace(/^file:\/\//, "").replace(`${root}`, "");
-      const where = short ? `${short.replace(/^.*node_modules\//, "")}:${lineNumber + 1}` : "";
+      const mapping = short.endsWith("generated/mappings.js")
+        ? generatedFile(lineNumber)
+        : undefined;
+      const where = mapping
+        ? `${mapping} (compiled)`
+        : short
+          ? `${short.replace(/^.*node_modules\//, "")}:${lineNumber + 1}`
+          : "";
       const key = `${name}@${where}`;
       const entry = self.get(key) ?? { name, where, area: area(url, name), us: 0 };
       entry.us += dt;
