@@ -487,20 +487,26 @@ export class Compiler {
     return { code: this.emit(proc, c, k), token };
   }
 
+  /** The runtime's fast path (`R.fx.<name><count>`) for a call of a built-in by name, if it has one. */
+  private fastBuiltin(proc: Node, count: number, c: Ctx): string | undefined {
+    const direct = `${proc.value}${count}`;
+    return proc.type === "variable" &&
+      !proc.predicate &&
+      !proc.stages &&
+      this.isBuiltin(proc.value, c.scope) &&
+      Object.hasOwn(fx, direct)
+      ? direct
+      : undefined;
+  }
+
   /** `$f(a, b)`; with `first`, the value piped in by `~>` goes first. */
   private call(n: Node, c: Ctx, k: number, first: string | undefined): string {
     if (n.type === "partial") throw new Unsupported("partial application", n.position);
     if (n.arguments.some((a: Node) => a.type === "operator" && a.value === "?"))
       throw new Unsupported("partial application", n.position);
     const proc = n.procedure;
-    const direct = `${proc.value}${n.arguments.length + (first === undefined ? 0 : 1)}`;
-    if (
-      proc.type === "variable" &&
-      !proc.predicate &&
-      !proc.stages &&
-      this.isBuiltin(proc.value, c.scope) &&
-      Object.hasOwn(fx, direct)
-    ) {
+    const direct = this.fastBuiltin(proc, n.arguments.length + (first === undefined ? 0 : 1), c);
+    if (direct) {
       const args = this.args(n.arguments, c, k + 1);
       const all = first === undefined ? args : [first, ...args];
       return this.check(
@@ -545,14 +551,8 @@ export class Compiler {
       throw new Unsupported("calling a field (missing `$`?)", call.position);
     const token = proc.type === "variable" ? JSON.stringify(proc.value) : "undefined";
     c.fn.tail = true;
-    const direct = `${proc.value}${call.arguments.length}`;
-    if (
-      proc.type === "variable" &&
-      !proc.predicate &&
-      !proc.stages &&
-      this.isBuiltin(proc.value, c.scope) &&
-      Object.hasOwn(fx, direct)
-    ) {
+    const direct = this.fastBuiltin(proc, call.arguments.length, c);
+    if (direct) {
       const args = this.args(call.arguments, c, 0);
       return `(T = true, R.fx.${direct}(${[...args, "D - 1", String(proc.position), "R.TAIL"].join(", ")}))`;
     }

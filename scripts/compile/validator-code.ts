@@ -27,6 +27,18 @@ type Compiled = { pred: (x: string) => string } | { fn: string; skip?: (x: strin
 export const call = (compiled: { fn: string; skip?: (x: string) => string }, x: string): string =>
   compiled.skip ? `(${compiled.skip(x)} ? ${x} : ${compiled.fn}(${x}))` : `${compiled.fn}(${x})`;
 
+/** The body of a loop over an array's items or a record's values: `v[key]` checked into `o[key]`. */
+function itemLines(item: Compiled, key: string): string[] {
+  if ("pred" in item)
+    return [`const x = v[${key}];`, `if (!(${item.pred("x")})) return FAIL;`, `o[${key}] = x;`];
+  return [
+    `const x = v[${key}];`,
+    `const y = ${call(item, "x")};`,
+    "if (y === FAIL || y === UNSURE) return y;",
+    `o[${key}] = y;`,
+  ];
+}
+
 const pure = (node: Node): boolean => {
   if (node.checks?.some((check) => check.c === "live" || check.c === "dispatch")) return false;
   switch (node.t) {
@@ -210,15 +222,7 @@ export class Scope {
           "const o = new Array(n);",
           "for (let i = 0; i < n; i++) {",
         );
-        if ("pred" in element)
-          lines.push("const x = v[i];", `if (!(${element.pred("x")})) return FAIL;`, "o[i] = x;");
-        else
-          lines.push(
-            "const x = v[i];",
-            `const y = ${call(element, "x")};`,
-            "if (y === FAIL || y === UNSURE) return y;",
-            "o[i] = y;",
-          );
+        lines.push(...itemLines(element, "i"));
         lines.push("}");
         break;
       }
@@ -233,15 +237,7 @@ export class Scope {
           "for (const k of Object.keys(v)) {",
           'if (k === "__proto__") continue;',
         );
-        if ("pred" in value)
-          lines.push("const x = v[k];", `if (!(${value.pred("x")})) return FAIL;`, "o[k] = x;");
-        else
-          lines.push(
-            "const x = v[k];",
-            `const y = ${call(value, "x")};`,
-            "if (y === FAIL || y === UNSURE) return y;",
-            "o[k] = y;",
-          );
+        lines.push(...itemLines(value, "k"));
         lines.push("}");
         break;
       }

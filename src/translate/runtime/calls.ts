@@ -167,6 +167,21 @@ export function call(proc: V, args: V[], depth: number, at: number, token: strin
   }
 }
 
+/** A lambda about to be called in place: where it is called from, at which depth (as `call`). */
+function enter(proc: V, depth: number, at: number, token: string): V {
+  proc.token = token;
+  proc.position = at;
+  state.depth = depth;
+  return proc;
+}
+
+/** An error from a lambda called in place, located as `call` locates it. */
+function failed(error: V, proc: V, at: number, token: string): V {
+  invoked(error, proc);
+  fill(error, at, token);
+  return error;
+}
+
 /** The result of a lambda called in place: a tail call it returned runs here, as in `call`. */
 function settle(result: V, input: V, depth: number, at: number, token: string): V {
   if (!(result instanceof Thunk)) return result;
@@ -185,16 +200,11 @@ function settle(result: V, input: V, depth: number, at: number, token: string): 
  */
 export function call1(proc: V, a: V, depth: number, at: number, token: string, input: V): V {
   if (plainLambda(proc)) {
-    proc.token = token;
-    proc.position = at;
-    state.depth = depth;
     let result: V;
     try {
-      result = proc(a);
+      result = enter(proc, depth, at, token)(a);
     } catch (error) {
-      invoked(error, proc);
-      fill(error, at, token);
-      throw error;
+      throw failed(error, proc, at, token);
     }
     return settle(result, input, depth, at, token);
   }
@@ -208,16 +218,11 @@ export function call1(proc: V, a: V, depth: number, at: number, token: string, i
 /** `call` with two arguments (see `call1`). */
 export function call2(proc: V, a: V, b: V, depth: number, at: number, token: string, input: V): V {
   if (plainLambda(proc)) {
-    proc.token = token;
-    proc.position = at;
-    state.depth = depth;
     let result: V;
     try {
-      result = proc(a, b);
+      result = enter(proc, depth, at, token)(a, b);
     } catch (error) {
-      invoked(error, proc);
-      fill(error, at, token);
-      throw error;
+      throw failed(error, proc, at, token);
     }
     return settle(result, input, depth, at, token);
   }
@@ -240,16 +245,11 @@ export function call3(
   input: V,
 ): V {
   if (plainLambda(proc)) {
-    proc.token = token;
-    proc.position = at;
-    state.depth = depth;
     let result: V;
     try {
-      result = proc(a, b, c);
+      result = enter(proc, depth, at, token)(a, b, c);
     } catch (error) {
-      invoked(error, proc);
-      fill(error, at, token);
-      throw error;
+      throw failed(error, proc, at, token);
     }
     return settle(result, input, depth, at, token);
   }
