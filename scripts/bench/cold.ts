@@ -36,7 +36,8 @@ export interface ColdResult {
   parts: ColdParts[];
 }
 
-function child(mode: string, source: string, target: string, fixture: string): string {
+/** One fresh process of cold-child.ts in `mode`: what it printed, with its spawn-to-exit time. */
+function child<T>(mode: string, source: string, target: string, fixture: string): T {
   const start = process.hrtime.bigint();
   const out = execFileSync(
     process.execPath,
@@ -55,11 +56,7 @@ function child(mode: string, source: string, target: string, fixture: string): s
   );
   const spawned = Number(process.hrtime.bigint() - start) / 1e6;
   const line = out.trim().split("\n").pop() ?? "{}";
-  return JSON.stringify({ ...JSON.parse(line), process: spawned });
-}
-
-function run(mode: string, source: string, target: string, fixture: string): ColdRun {
-  return JSON.parse(child(mode, source, target, fixture)) as ColdRun;
+  return { ...JSON.parse(line), process: spawned } as T;
 }
 
 export function coldStart(fixtures: Fixture[], runs = 5): ColdResult {
@@ -71,14 +68,14 @@ export function coldStart(fixtures: Fixture[], runs = 5): ColdResult {
   const source = "supporthunt";
   const target = "dotted";
   // One throwaway run so tsx's transform cache is warm for every measured run.
-  run("compiled", source, target, file);
+  child<ColdRun>("compiled", source, target, file);
   const compiled: ColdRun[] = [];
   const interpreted: ColdRun[] = [];
   const parts: ColdParts[] = [];
   for (let i = 0; i < runs; i++) {
-    compiled.push(run("compiled", source, target, file));
-    interpreted.push(run("interpreted", source, target, file));
-    parts.push(JSON.parse(child("parts", source, target, file)) as ColdParts);
+    compiled.push(child<ColdRun>("compiled", source, target, file));
+    interpreted.push(child<ColdRun>("interpreted", source, target, file));
+    parts.push(child<ColdParts>("parts", source, target, file));
   }
   return {
     pair: `${source} → ${target}`,
