@@ -87,3 +87,30 @@ describe("replies and story replies", () => {
     expect(checked).toBeGreaterThanOrEqual(12);
   });
 });
+
+describe("rich content", () => {
+  it("reaches dotted (text only, per its document) with every title, choice and link readable", () => {
+    let checked = 0;
+    for (const o of outcomes) {
+      const i = o.canonical.message?.interactive;
+      // a dotted source's text is its own; other interactive types have no choices to list
+      if (!i || o.fixture.startsWith("dotted/")) continue;
+      const shown = [
+        ...(i.items ?? []).flatMap((item) => [
+          item.title,
+          ...(item.options ?? []).map((x) => x.title),
+        ]),
+        ...(i.options ?? []).map((x) => x.title),
+      ].filter((t): t is string => typeof t === "string" && t !== "");
+      const links = [...(i.items ?? []).flatMap((item) => item.options ?? []), ...(i.options ?? [])]
+        .map((x) => x.value)
+        .filter((v): v is string => typeof v === "string" && /^https?:\/\//.test(v));
+      if (shown.length === 0) continue;
+      checked++;
+      const [dotted] = o.out.dotted;
+      const text: string = (dotted?.body as Json).data.message.text;
+      for (const t of [...shown, ...links]) expect(text, `${o.fixture} → dotted`).toContain(t);
+    }
+    expect(checked).toBeGreaterThanOrEqual(8);
+  });
+});
