@@ -95,7 +95,8 @@ describe("Chatwoot-family translation", () => {
       const [delivery] = out.deliveries;
       const sent = delivery?.body as Json;
       // A macro's webhook carries the conversation: Chatwoot's own event for it is conversation_updated.
-      const event = body.event === "macro.executed" ? "conversation_updated" : baseEvent(body.event);
+      const event =
+        body.event === "macro.executed" ? "conversation_updated" : baseEvent(body.event);
       expect(delivery?.event).toBe(event);
       expect(sent.event).toBe(delivery?.event);
       if ("message_type" in body) {
