@@ -39,7 +39,9 @@ const fromCanonical: Partial<Record<EventKind, MappingFile>> = {
 /** An object with an integer `update_id` and one update object beside it. */
 function isTelegramUpdate(body: unknown): boolean {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return false;
-  return Number.isInteger((body as { update_id?: unknown }).update_id) && updateKind(body) !== undefined;
+  return (
+    Number.isInteger((body as { update_id?: unknown }).update_id) && updateKind(body) !== undefined
+  );
 }
 
 /**
