@@ -74,7 +74,7 @@ export const receiveRoute = createRoute({
   tags: ["webhooks"],
   summary: "Receive a platform's webhook: verify, validate, store and queue for delivery",
   description:
-    "Answers at once; a queue consumer translates every event for every route taking this source and POSTs it. Verified when `WEBHOOK_SECRET_<SOURCE>` is set: Chatwoot family `X-Chatwoot-Signature` + `X-Chatwoot-Timestamp`; dotted `X-Hub-Signature`; Support Hunt the token (`Authorization: Bearer`, `X-Webhook-Token`, `?token=` or a `token` field). A Support Hunt test POST (the token and no events) answers the token as text/plain. Repeats within 24 hours answer 200 and are not delivered again.",
+    "Answers at once; a queue consumer translates every event for every route taking this source and POSTs it. Verified when `WEBHOOK_SECRET_<SOURCE>` is set: Chatwoot family `X-Chatwoot-Signature` + `X-Chatwoot-Timestamp`; dotted `X-Hub-Signature`; Support Hunt the token (`Authorization: Bearer`, `X-Webhook-Token`, `?token=` or a `token` field); Telegram `X-Telegram-Bot-Api-Secret-Token` (the setWebhook `secret_token`). A Support Hunt test POST (the token and no events) answers the token as text/plain. Repeats within 24 hours answer 200 and are not delivered again.",
   middleware: [limitBody()] as const,
   request: {
     params: z.object({ source: formatParam("source") }),
