@@ -7,7 +7,12 @@ import { telegram } from "./telegram/index.ts";
 import type { FormatDefinition } from "./types.ts";
 
 /** Every supported format. Detection (`auto`) tries them in this order. */
-export const formats: readonly FormatDefinition[] = [supporthunt, dotted, ...chatwootFamily, telegram];
+export const formats: readonly FormatDefinition[] = [
+  supporthunt,
+  dotted,
+  ...chatwootFamily,
+  telegram,
+];
 
 const byId = new Map(formats.map((format) => [format.id, format]));
 

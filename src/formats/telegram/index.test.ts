@@ -177,13 +177,15 @@ describe("canonical to telegram", () => {
         ],
       }),
     );
-    const bodies = out.ok ? out.value.deliveries.map((d) => d.body as Record<string, never>) : [];
+    const bodies = out.ok
+      ? out.value.deliveries.map((d) => d.body as { update_id: number; message: object })
+      : [];
     expect(
       bodies.map((b) =>
         Object.keys(b.message).filter((k) => ["text", "venue", "photo"].includes(k)),
       ),
     ).toEqual([["text"], ["venue"], ["photo"]]);
-    const ids = bodies.map((b) => b.update_id as number);
+    const ids = bodies.map((b) => b.update_id);
     expect(ids[1]).toBe((ids[0] as number) + 1);
     expect(ids[2]).toBe((ids[0] as number) + 2);
     expect(Number.isSafeInteger(ids[0])).toBe(true);
