@@ -60,6 +60,7 @@ describe("telegram schema and detection", () => {
 
   it.each([
     [{ update_id: 1 }],
+    [{ update_id: 1, event: { id: 1 } }],
     [{ update_id: "1", message: {} }],
     [{ update_id: 1.5, message: {} }],
     [{ message: { message_id: 1 } }],
@@ -86,6 +87,7 @@ describe("telegram schema and detection", () => {
 
   it("requires an update object beside update_id, and accepts kinds it does not translate", async () => {
     expect(issues({ update_id: 5 })).toEqual([""]);
+    expect(issues({ update_id: 5, message_created: { id: 1 } })).toEqual([""]);
     const inline = {
       update_id: 5,
       inline_query: { id: "1", from: textUpdate.message.from, query: "x", offset: "" },

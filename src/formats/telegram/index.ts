@@ -7,7 +7,7 @@ import type { EventKind } from "../../canonical/index.ts";
 import { type MappingFile, mapping } from "../../translate/mapping.ts";
 import type { FormatDefinition } from "../types.ts";
 import { telegramConversation } from "./conversation.ts";
-import { telegramUpdate, updateKind, updateKinds } from "./schema.ts";
+import { allUpdateKinds, isUpdateKind, telegramUpdate, updateKind, updateKinds } from "./schema.ts";
 import { telegramTransport } from "./transport.ts";
 
 const dir = "mappings/telegram";
@@ -40,7 +40,7 @@ const fromCanonical: Partial<Record<EventKind, MappingFile>> = {
 function isTelegramUpdate(body: unknown): boolean {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return false;
   return (
-    Number.isInteger((body as { update_id?: unknown }).update_id) && updateKind(body) !== undefined
+    Number.isInteger((body as { update_id?: unknown }).update_id) && isUpdateKind(updateKind(body))
   );
 }
 
@@ -63,6 +63,6 @@ export const telegram: FormatDefinition = {
   detect: isTelegramUpdate,
   toCanonical,
   fromCanonical,
-  accepts: [...updateKinds],
+  accepts: [...allUpdateKinds],
   emits: [...updateKinds],
 };

@@ -3,9 +3,10 @@ import { z } from "zod";
 /**
  * The Telegram Bot API `Update`, as a webhook POSTs it: `{"update_id": <integer>, <kind>: {...}}`
  * with exactly one kind (`message`, `edited_message`, `channel_post`, `edited_channel_post`,
- * `callback_query`, `my_chat_member`, or one of the many others the Bot API defines). The kinds
- * the mappings read are typed here, field by field as the Bot API reference defines them; the
- * others are accepted as objects (and reported skipped by translation). Unknown keys are kept.
+ * `callback_query`, `my_chat_member`, or one of the others the Bot API defines). The kinds the
+ * mappings read are typed here, field by field as the Bot API reference defines them; the Bot
+ * API's other kinds are accepted as objects (and reported skipped by translation); an object
+ * under any other key is not an Update. Unknown fields are kept.
  *
  * Ids are integers on the wire. A string id is accepted too: an Update this service writes for an
  * event from a platform with string ids (dotted) carries them as strings rather than inventing
@@ -182,7 +183,7 @@ export const chatMemberUpdated = z.looseObject(
   { error: "must be a ChatMemberUpdated {chat, from, date, old_chat_member, new_chat_member}" },
 );
 
-/** The update kinds the mappings translate; any other kind is accepted and reported skipped. */
+/** The update kinds the mappings translate; the other kinds of the Bot API are reported skipped. */
 export const updateKinds = [
   "message",
   "edited_message",
@@ -191,6 +192,41 @@ export const updateKinds = [
   "callback_query",
   "my_chat_member",
 ] as const;
+
+/**
+ * Every update kind the Bot API defines (test/fixtures/telegram/types.ts checks the list against
+ * `@grammyjs/types`). A body whose object is under another key is not an Update: 400.
+ */
+export const allUpdateKinds = [
+  ...updateKinds,
+  "business_connection",
+  "business_message",
+  "edited_business_message",
+  "deleted_business_messages",
+  "guest_message",
+  "stopped_message_generation",
+  "message_reaction",
+  "message_reaction_count",
+  "inline_query",
+  "chosen_inline_result",
+  "shipping_query",
+  "pre_checkout_query",
+  "purchased_paid_media",
+  "poll",
+  "poll_answer",
+  "chat_member",
+  "chat_join_request",
+  "chat_boost",
+  "removed_chat_boost",
+  "managed_bot",
+  "subscription",
+] as const;
+
+const known = new Set<string>(allUpdateKinds);
+
+/** True for a key the Bot API defines as an update kind. */
+export const isUpdateKind = (key: string | undefined): boolean =>
+  key !== undefined && known.has(key);
 
 /** The kind of an update: its one key besides `update_id` whose value is an object. */
 export function updateKind(body: unknown): string | undefined {
@@ -219,10 +255,11 @@ export const telegramUpdate = z
     { error: 'must be a Telegram Update {"update_id": ..., "message": {...}}' },
   )
   .superRefine((body, ctx) => {
-    if (updateKind(body) === undefined)
+    const kind = updateKind(body);
+    if (!isUpdateKind(kind))
       ctx.addIssue({
         code: "custom",
-        message: `an Update carries one object besides update_id: ${updateKinds.join(", ")} or another kind the Bot API defines`,
+        message: `${kind === undefined ? "no update object" : `unknown update kind "${kind.slice(0, 100)}"`}: an Update carries one object besides update_id, under one of ${allUpdateKinds.join(", ")}`,
       });
   });
 
