@@ -88,13 +88,13 @@ export async function batchCosts(fixtures: Fixture[]): Promise<BatchResult> {
   const withKeys = async () => {
     const events = readEvents(source, JSON.parse(text));
     if (!events.ok) throw new Error(events.error.message);
-    const keyed = await dedupeKeys(source, inbound, events.value);
+    const keyed = await dedupeKeys(source, inbound, events.value, { signed: false });
     return keyed.map(({ wire, key }) => [key, JSON.stringify(wire.payload)]);
   };
   const requestWithKeys = await cpuTimed(withKeys, 200);
   const split = readEvents(source, inbound.body);
   if (!split.ok) throw new Error(split.error.message);
-  const keysOnly = await cpuTimed(() => dedupeKeys(source, inbound, split.value), 200);
+  const keysOnly = await cpuTimed(() => dedupeKeys(source, inbound, split.value, { signed: false }), 200);
 
   const parsed = readEvents(source, JSON.parse(text));
   if (!parsed.ok) throw new Error(parsed.error.message);

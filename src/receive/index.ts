@@ -198,7 +198,7 @@ defineRoute(webhookRoutes, receiveRoute, async (c) => {
     });
   }
 
-  const keyed = await dedupeKeys(source, request, events.value);
+  const keyed = await dedupeKeys(source, request, events.value, { signed: secrets.length > 0 });
   try {
     const result = await enqueue(c.env, source.id, keyed, routes);
     log("info", "webhook accepted", {
