@@ -94,7 +94,10 @@ export async function batchCosts(fixtures: Fixture[]): Promise<BatchResult> {
   const requestWithKeys = await cpuTimed(withKeys, 200);
   const split = readEvents(source, inbound.body);
   if (!split.ok) throw new Error(split.error.message);
-  const keysOnly = await cpuTimed(() => dedupeKeys(source, inbound, split.value, { signed: false }), 200);
+  const keysOnly = await cpuTimed(
+    () => dedupeKeys(source, inbound, split.value, { signed: false }),
+    200,
+  );
 
   const parsed = readEvents(source, JSON.parse(text));
   if (!parsed.ok) throw new Error(parsed.error.message);
