@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import type { Env } from "../config/env.ts";
 import { loadConfig, routesFor } from "../config/index.ts";
 import { log } from "../config/log.ts";
+import { refusedMessage } from "../config/sources.ts";
 import { EnqueueError, enqueue } from "../enqueue/index.ts";
 import { type AppError, toResponseBody } from "../errors/index.ts";
 import { findFormat } from "../formats/index.ts";
@@ -133,6 +134,18 @@ defineRoute(webhookRoutes, receiveRoute, async (c) => {
         message:
           "The service is not configured correctly, so nothing is accepted; retry later (its operator is told why).",
       },
+      503,
+    );
+  }
+  const access = config.config.sources.access[source.id];
+  if (access?.kind === "refused") {
+    log("warn", "webhook refused: unsigned source in a deployed environment", {
+      requestId: c.get("requestId"),
+      source: source.id,
+      reason: access.reason,
+    });
+    return c.json(
+      { error: "invalid_config", message: refusedMessage(source.id, source.name) },
       503,
     );
   }
