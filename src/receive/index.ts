@@ -35,7 +35,8 @@ const reply = (c: Ctx, handshake: HandshakeReply) =>
 /**
  * `POST /webhooks/:source`: the sender's path, which never waits on a destination.
  *
- *   unknown source → 404 · broken config or no route for the source → 503 · body over 1 MiB → 413
+ *   unknown source → 404 · broken config, an unsigned source in a deployed environment
+ *   (src/config/sources.ts) or no route for the source → 503 · body over 1 MiB → 413
  *   → read JSON (415/400) → verify when `WEBHOOK_SECRET_<SOURCE>` is set (401)
  *   → handshake (Support Hunt test POST: 200, the token as text/plain)
  *   → validate and split into events (400; nothing queued) → dedupe (24 h) → store + queue
@@ -75,7 +76,7 @@ export const receiveRoute = createRoute({
   tags: ["webhooks"],
   summary: "Receive a platform's webhook: verify, validate, store and queue for delivery",
   description:
-    "Answers at once; a queue consumer translates every event for every route taking this source and POSTs it. Verified when `WEBHOOK_SECRET_<SOURCE>` is set: Chatwoot family `X-Chatwoot-Signature` + `X-Chatwoot-Timestamp`; dotted `X-Hub-Signature`; Support Hunt the token (`Authorization: Bearer`, `X-Webhook-Token`, `?token=` or a `token` field). A Support Hunt test POST (the token and no events) answers the token as text/plain. Repeats within 24 hours answer 200 and are not delivered again.",
+    "Answers at once; a queue consumer translates every event for every route taking this source and POSTs it. Verified when `WEBHOOK_SECRET_<SOURCE>` is set: Chatwoot family `X-Chatwoot-Signature` + `X-Chatwoot-Timestamp`; dotted `X-Hub-Signature`; Support Hunt the token (`Authorization: Bearer`, `X-Webhook-Token`, `?token=` or a `token` field). A deployed environment (`ENVIRONMENT` set) refuses a source without a secret with 503 `invalid_config` unless `WEBHOOK_UNSIGNED_<SOURCE>` is true. A Support Hunt test POST (the token and no events) answers the token as text/plain. Repeats within 24 hours answer 200 and are not delivered again; a verified request sent again (the same signed timestamp and body, or dotted body) is a repeat whatever its delivery id.",
   middleware: [limitBody()] as const,
   request: {
     params: z.object({ source: formatParam("source") }),
