@@ -5,7 +5,7 @@
 import { findFormat, formatIds } from "../../src/formats/index.ts";
 import type { FormatDefinition, InboundRequest } from "../../src/formats/types.ts";
 import { readEvents, translateEvent } from "../../src/translate/index.ts";
-import { dedupeKeys } from "../../src/verify/index.ts";
+import { dedupeKeys } from "../../src/verify/keys.ts";
 import type { Fixture } from "./fixtures.ts";
 import { type Summary, summarise } from "./stats.ts";
 import { STEADY_MS } from "./translation.ts";

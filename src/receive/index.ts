@@ -19,7 +19,8 @@ import {
 } from "../openapi/schemas.ts";
 import { readEvents } from "../translate/index.ts";
 import { limitBody, readJsonBody } from "../validate/index.ts";
-import { dedupeKeys, sourceSecrets, transportOf } from "../verify/index.ts";
+import { sourceSecrets, transportOf } from "../verify/index.ts";
+import { dedupeKeys } from "../verify/keys.ts";
 
 type Ctx = Context<{ Bindings: Env }>;
 

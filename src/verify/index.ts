@@ -35,5 +35,3 @@ export function sourceSecrets(env: Record<string, unknown>, formatId: string): s
     .map((part) => part.trim())
     .filter((part) => part !== "");
 }
-
-export { conversationOf, dedupeKeys } from "./keys.ts";

@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
 import { findFormat } from "../../src/formats/index.ts";
 import type { FormatDefinition, InboundRequest } from "../../src/formats/types.ts";
-import { conversationOf, dedupeKeys } from "../../src/verify/index.ts";
+import { conversationOf, dedupeKeys } from "../../src/verify/keys.ts";
 import {
   call,
   chatwootSigned,

@@ -11,7 +11,7 @@ import { expect, inject, it } from "vitest";
 import { findFormat } from "../../../src/formats/index.ts";
 import type { FormatDefinition, InboundRequest } from "../../../src/formats/types.ts";
 import { readEvents, translate } from "../../../src/translate/index.ts";
-import { dedupeKeys } from "../../../src/verify/index.ts";
+import { dedupeKeys } from "../../../src/verify/keys.ts";
 import { floors } from "../floor.ts";
 import type { WorkerdInput, WorkerdMeta } from "./input.ts";
 import {
