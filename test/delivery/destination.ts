@@ -12,7 +12,7 @@
  *                            `big`: 500 with a 100 MB body, streamed as fast as the Worker reads;
  *                            `trickle`: 500, then one byte every 200 ms (at most 5 minutes). Both
  *                            record `sent` (body bytes written) and `ended` (the Worker hung up,
- *                            or the body was all sent)
+ *                            or the body was all sent); `bigheaders`: 500 with 1 MB of headers
  *   POST /snippet/<name>, GET /snippets, GET /secret/<tool>   README snippets, secret tools (readme-snippets.ts)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -101,6 +101,14 @@ export default async function setup(project: TestProject) {
       }
       if (step === "hang") {
         hanging.add(res);
+        return;
+      }
+      if (step === "bigheaders") {
+        // 64 headers of 16 KB each (1 MB): more than any HTTP client takes.
+        const headers = Object.fromEntries(
+          Array.from({ length: 64 }, (_, i) => [`x-big-${i}`, "x".repeat(16 * 1024)]),
+        );
+        res.writeHead(500, headers).end("big headers");
         return;
       }
       const record = received.get(key)?.at(-1);

@@ -118,4 +118,18 @@ describe("a destination's answer is read a few KB at most", () => {
     const [answer] = await settled(slow.key, 1);
     expect(answer?.sent ?? 0).toBeLessThan(100);
   });
+
+  it("a 500 with 1 MB of headers is a failed attempt, retried; the other route delivers", async () => {
+    const heavy = destination("bigheaders");
+    const fine = destination("200");
+    const env = routedTo(heavy.url, fine.url);
+    const messages = await accept(env, ["broken", "working"]);
+    const result = await consume(env, messages);
+    expect(result.retryMessages).toHaveLength(1);
+    expect(await received(fine.key)).toHaveLength(1);
+    const broken = messages.find((m) => m.route === "broken");
+    const [error] = await attemptErrors(env, broken?.event ?? "", "broken");
+    expect(error?.length ?? 0).toBeLessThanOrEqual(220);
+    expect((await call(env, "/health")).status).toBe(200);
+  });
 });
