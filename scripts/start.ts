@@ -7,12 +7,14 @@
  *   ADMIN_TOKEN=xyz npm start      another local admin token (or set ADMIN_TOKEN in .dev.vars)
  *
  * Other arguments are passed to `wrangler dev` as they are (`--ip 0.0.0.0`, `--persist-to dir`).
- * Local state (stored events, dedupe keys, dead letters) persists in `.wrangler/state` between
- * runs: `npm run reset` clears it.
+ * Local state (stored events, dedupe keys, dead letters) persists in `.wrangler/state` (or the
+ * `--persist-to` directory) between runs: `npm run reset` clears it. While it runs, a lock file in
+ * that directory (scripts/local-state.ts) tells `npm run reset` to refuse.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { lockFile, readLock, stateDir } from "./local-state.ts";
 
 /** The local admin token when none is given: local only, printed at start, documented in the README. */
 export const DEV_ADMIN_TOKEN = "dev-admin-token";
@@ -47,13 +49,28 @@ const vars = {
   ...(adminToken ? { ADMIN_TOKEN: adminToken } : {}),
 };
 
+const state = stateDir(passed);
+const token = adminToken ?? "<ADMIN_TOKEN of .dev.vars>";
 console.log(`
   Webhook translator, local: ${base}
-  Deliveries go, translated into dotted, to the built-in sink: ${base}/dev/sink
-  Admin token: ${adminToken ?? "ADMIN_TOKEN from .dev.vars"}${adminToken ? `   (in the terminal you curl from: export ADMIN_TOKEN=${adminToken})` : ""}
+  In the terminal you run the docs' commands from:
+
+    export BASE=${base} ADMIN_TOKEN=${token}
+
+  Console:    ${base}/console  (admin token: ${adminToken ?? "ADMIN_TOKEN from .dev.vars"})
+  Sink:       ${base}/dev/sink  (every event goes there, translated into dotted)
   Playground: ${base}/playground
-  Local state persists in .wrangler/state (a repeated sample is a duplicate): npm run reset clears it.
+  Local state: ${state} (a repeated sample is a duplicate); stop this, then npm run reset clears it.
+  An edited mapping file is picked up by itself, about 12 s after you save it.
 `);
+
+// The lock file `npm run reset` checks; removed when this process ends.
+const lock = lockFile(state);
+mkdirSync(state, { recursive: true });
+writeFileSync(lock, `${JSON.stringify({ pid: process.pid, port: Number(port), url: base })}\n`);
+process.on("exit", () => {
+  if (readLock(state)?.pid === process.pid) rmSync(lock, { force: true });
+});
 
 const wrangler = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
 const child = spawn(
