@@ -5,6 +5,7 @@
  *   npm start                      http://localhost:8787, deliveries to http://localhost:8787/dev/sink
  *   npm start -- --port 8788       the same on 8788 (the sink URL follows the port)
  *   ADMIN_TOKEN=xyz npm start      another local admin token (or set ADMIN_TOKEN in .dev.vars)
+ *   npm start -- --sink-status 410 the sink answers 410 to every delivery (to try dead letters)
  *
  * Other arguments are passed to `wrangler dev` as they are (`--ip 0.0.0.0`, `--persist-to dir`).
  * Local state (stored events, dedupe keys, dead letters) persists in `.wrangler/state` (or the
@@ -21,15 +22,21 @@ export const DEV_ADMIN_TOKEN = "dev-admin-token";
 
 const args = process.argv.slice(2);
 let port = "8787";
+let sinkStatus: string | undefined;
 const passed: string[] = [];
 for (let i = 0; i < args.length; i++) {
   const arg = args[i] as string;
   if (arg === "--port" || arg === "-p") port = args[++i] ?? "";
   else if (arg.startsWith("--port=")) port = arg.slice("--port=".length);
+  else if (arg === "--sink-status") sinkStatus = args[++i] ?? "";
   else passed.push(arg);
 }
 if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65_535) {
   console.error(`npm start: --port needs a port number from 1 to 65535, not "${port}".`);
+  process.exit(2);
+}
+if (sinkStatus !== undefined && !/^[2-5]\d\d$/.test(sinkStatus)) {
+  console.error(`npm start: --sink-status needs an HTTP status from 200 to 599, not "${sinkStatus}".`);
   process.exit(2);
 }
 
@@ -44,7 +51,8 @@ const vars = {
   PLAYGROUND: "true",
   DEV_SINK: "true",
   TARGET_FORMAT: "dotted",
-  DESTINATION_URL: `${base}/dev/sink`,
+  // /dev/sink/status/<code> records the delivery and answers that status.
+  DESTINATION_URL: `${base}/dev/sink${sinkStatus ? `/status/${sinkStatus}` : ""}`,
   RETRY_BASE_SECONDS: "1",
   ...(adminToken ? { ADMIN_TOKEN: adminToken } : {}),
 };
@@ -58,7 +66,7 @@ console.log(`
     export BASE=${base} ADMIN_TOKEN=${token}
 
   Console:    ${base}/console  (admin token: ${adminToken ?? "ADMIN_TOKEN from .dev.vars"})
-  Sink:       ${base}/dev/sink  (every event goes there, translated into dotted)
+  Sink:       ${base}/dev/sink  (every event goes there, translated into dotted${sinkStatus ? `; answered ${sinkStatus}` : ""})
   Playground: ${base}/playground
   Local state: ${state} (a repeated sample is a duplicate); stop this, then npm run reset clears it.
   An edited mapping file is picked up by itself, about 12 s after you save it.

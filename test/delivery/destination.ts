@@ -9,12 +9,12 @@
  *                            <text> gets <status> instead of its step (no step is used up)
  *   GET  /received/<key>     every request recorded for <key>: [{path, headers, body, at, status}]
  *                            (`at`: when it arrived, epoch ms; `status`: the answer, 0 for none)
- *   POST /snippet/<name>, GET /snippets, GET /secret/<tool>   README snippets, secret tools (readme-snippets.ts)
+ *   POST /snippet/<name>, GET /snippets, GET /secret/<tool>   the docs' verify snippets, secret tools (verify-snippets.ts)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
-import { makeSecret, runSnippet, snippetNames } from "./readme-snippets.ts";
+import { makeSecret, runSnippet, snippetNames } from "./verify-snippets.ts";
 
 interface Recorded {
   path: string;
