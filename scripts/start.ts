@@ -36,7 +36,9 @@ if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65_535) {
   process.exit(2);
 }
 if (sinkStatus !== undefined && !/^[2-5]\d\d$/.test(sinkStatus)) {
-  console.error(`npm start: --sink-status needs an HTTP status from 200 to 599, not "${sinkStatus}".`);
+  console.error(
+    `npm start: --sink-status needs an HTTP status from 200 to 599, not "${sinkStatus}".`,
+  );
   process.exit(2);
 }
 

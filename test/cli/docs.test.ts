@@ -106,34 +106,41 @@ const pages = docPages(root);
 describe("the docs, run as written", () => {
   for (const page of pages) {
     const blocks = docBlocks(readFileSync(join(root, page), "utf8"), page);
-    it.skipIf(blocks.length === 0)(`${page}: ${blocks.length} blocks`, async (context) => {
-      if (absent.length > 0) return context.skip();
-      // Each page starts with the variables the start banner prints, as in a new terminal.
-      writeFileSync(envFile, `export BASE=http://localhost:${port} ADMIN_TOKEN=dev-admin-token\n`);
-      // Files the reader is asked to save, wherever the page shows them, come first.
-      for (const block of blocks) {
-        if (block.kind !== "file") continue;
-        writeFileSync(join(root, block.file), block.code);
-        written.add(block.file);
-      }
-      for (const block of blocks) {
-        if (block.kind === "file") continue;
-        if (block.kind === "start") {
-          await ensureWorker(block.args).catch((error: Error) => {
-            const tail = readFileSync(log, "utf8").slice(-3000);
-            throw new Error(`${where(block)}: npm start failed: ${error.message}\n${tail}`);
-          });
-        } else {
-          const { code, out } = await runBlock(block);
-          if (code !== 0) {
-            const why = code === -1 ? `did not finish within ${BLOCK_SECONDS} s` : `exit ${code}`;
-            throw new Error(
-              `${where(block)} failed (${why}):\n${block.code}\n--- output ---\n${out.slice(-3000)}`,
-            );
+    it.skipIf(blocks.length === 0)(
+      `${page}: ${blocks.length} blocks`,
+      async (context) => {
+        if (absent.length > 0) return context.skip();
+        // Each page starts with the variables the start banner prints, as in a new terminal.
+        writeFileSync(
+          envFile,
+          `export BASE=http://localhost:${port} ADMIN_TOKEN=dev-admin-token\n`,
+        );
+        // Files the reader is asked to save, wherever the page shows them, come first.
+        for (const block of blocks) {
+          if (block.kind !== "file") continue;
+          writeFileSync(join(root, block.file), block.code);
+          written.add(block.file);
+        }
+        for (const block of blocks) {
+          if (block.kind === "file") continue;
+          if (block.kind === "start") {
+            await ensureWorker(block.args).catch((error: Error) => {
+              const tail = readFileSync(log, "utf8").slice(-3000);
+              throw new Error(`${where(block)}: npm start failed: ${error.message}\n${tail}`);
+            });
+          } else {
+            const { code, out } = await runBlock(block);
+            if (code !== 0) {
+              const why = code === -1 ? `did not finish within ${BLOCK_SECONDS} s` : `exit ${code}`;
+              throw new Error(
+                `${where(block)} failed (${why}):\n${block.code}\n--- output ---\n${out.slice(-3000)}`,
+              );
+            }
           }
         }
-      }
-    }, 600_000);
+      },
+      600_000,
+    );
   }
 
   it("finds the runnable blocks of every page", () => {
