@@ -4,7 +4,8 @@
  *
  *   npm start                      http://localhost:8787, deliveries to http://localhost:8787/dev/sink
  *   npm start -- --port 8788       the same on 8788 (the sink URL follows the port)
- *   ADMIN_TOKEN=xyz npm start      another local admin token (or set ADMIN_TOKEN in .dev.vars)
+ *   ADMIN_TOKEN=xyz npm start      another local admin token (or set ADMIN_TOKEN in .dev.vars);
+ *                                  DESTINATION_SECRET likewise (the sink's deliveries are signed)
  *   npm start -- --sink-status 410 the sink answers 410 to every delivery (to try dead letters)
  *
  * Other arguments are passed to `wrangler dev` as they are (`--ip 0.0.0.0`, `--persist-to dir`).
@@ -20,6 +21,12 @@ import { lockFile, readLock, stateDir } from "./local-state.ts";
 
 /** The local admin token when none is given: local only, printed at start, documented in the README. */
 export const DEV_ADMIN_TOKEN = "dev-admin-token";
+/**
+ * The local destination secret when none is given: the sink's deliveries are signed with it, so
+ * that a consumer's verification can be tried on them (docs/verifying.md). Local only, printed at
+ * start; made by `npm run secret`.
+ */
+export const DEV_DESTINATION_SECRET = "whsec_1nVhAVKXjXkZ97KQQTpcLxVgF86nH+Cr+myv8nJNokk=";
 
 const args = process.argv.slice(2);
 let port = "8787";
@@ -43,11 +50,15 @@ if (sinkStatus !== undefined && !/^[2-5]\d\d$/.test(sinkStatus)) {
   process.exit(2);
 }
 
-/** ADMIN_TOKEN from the environment, else from .dev.vars (wrangler reads it), else the dev token. */
-const fromDevVars = existsSync(".dev.vars")
-  ? /^\s*ADMIN_TOKEN\s*=/m.test(readFileSync(".dev.vars", "utf8"))
-  : false;
-const adminToken = process.env.ADMIN_TOKEN || (fromDevVars ? undefined : DEV_ADMIN_TOKEN);
+/** A variable from the environment, else none when .dev.vars sets it (wrangler reads it), else `local`. */
+function localValue(name: string, local: string): string | undefined {
+  const inDevVars =
+    existsSync(".dev.vars") &&
+    new RegExp(`^\\s*${name}\\s*=`, "m").test(readFileSync(".dev.vars", "utf8"));
+  return process.env[name] || (inDevVars ? undefined : local);
+}
+const adminToken = localValue("ADMIN_TOKEN", DEV_ADMIN_TOKEN);
+const destinationSecret = localValue("DESTINATION_SECRET", DEV_DESTINATION_SECRET);
 
 const base = `http://localhost:${port}`;
 const vars = {
@@ -58,6 +69,7 @@ const vars = {
   DESTINATION_URL: `${base}/dev/sink${sinkStatus ? `/status/${sinkStatus}` : ""}`,
   RETRY_BASE_SECONDS: "1",
   ...(adminToken ? { ADMIN_TOKEN: adminToken } : {}),
+  ...(destinationSecret ? { DESTINATION_SECRET: destinationSecret } : {}),
 };
 
 const state = stateDir(passed);
@@ -70,6 +82,7 @@ console.log(`
 
   Console:    ${base}/console  (admin token: ${adminToken ?? "ADMIN_TOKEN from .dev.vars"})
   Sink:       ${base}/dev/sink  (every event goes there, translated into dotted${sinkStatus ? `; answered ${sinkStatus}` : ""})
+              signed with DESTINATION_SECRET=${destinationSecret ?? "<DESTINATION_SECRET of .dev.vars>"}
   Playground: ${base}/playground
   Local state: ${state} (a repeated sample is a duplicate); stop this, then npm run reset clears it.
   An edited mapping file is picked up by itself, about 12 s after you save it.
