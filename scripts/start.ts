@@ -19,7 +19,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { lockFile, readLock, stateDir } from "./local-state.ts";
 
-/** The local admin token when none is given: local only, printed at start, documented in the README. */
+/** The local admin token when none is given: local only, printed at start, documented in docs/getting-started.md. */
 export const DEV_ADMIN_TOKEN = "dev-admin-token";
 /**
  * The local destination secret when none is given: the sink's deliveries are signed with it, so
