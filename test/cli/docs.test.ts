@@ -59,14 +59,16 @@ afterAll(async () => {
   await worker?.stop();
   for (const file of written) rmSync(join(root, file), { force: true });
   rmSync(work, { recursive: true, force: true });
-});
+}, 60_000);
 
 /** Starts the Worker with `args` (as `npm start -- <args>`), unless it already runs with them. */
 async function ensureWorker(args: string[]) {
   if (worker && JSON.stringify(args) === JSON.stringify(workerArgs)) return;
   await worker?.stop();
   worker = undefined;
-  worker = await startWorker({ state, args, port, env: { ADMIN_TOKEN: "" }, log });
+  // npm start's own defaults (the token and secret the docs show), whatever this shell has.
+  const env = { ADMIN_TOKEN: "", DESTINATION_SECRET: "" };
+  worker = await startWorker({ state, args, port, env, log });
   workerArgs = args;
 }
 
@@ -83,7 +85,6 @@ function runBlock(block: Block & { kind: "run" }): Promise<{ code: number | null
   return new Promise((done) => {
     const child = spawn("bash", ["-c", script], {
       cwd: root,
-      env: { ...process.env, CI: process.env.CI ?? "" },
       timeout: BLOCK_SECONDS * 1000,
     });
     let out = "";
