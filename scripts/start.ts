@@ -73,16 +73,25 @@ const vars = {
 };
 
 const state = stateDir(passed);
-const token = adminToken ?? "<ADMIN_TOKEN of .dev.vars>";
+const exportLine = adminToken
+  ? `export BASE=${base} ADMIN_TOKEN=${adminToken}`
+  : `export BASE=${base} ADMIN_TOKEN=<the ADMIN_TOKEN of .dev.vars>`;
+// A --var that names the destination replaces the sink as where events go.
+const ownDestination = passed.some((arg) =>
+  /^(DESTINATION_URL|TARGET_FORMAT|ROUTES)[:=]/.test(arg),
+);
+const sinkUse = ownDestination
+  ? "your --var decides where events go"
+  : `every event goes there, translated into dotted${sinkStatus ? `; answered ${sinkStatus}` : ""}`;
 console.log(`
   Webhook translator, local: ${base}
   In the terminal you run the docs' commands from:
 
-    export BASE=${base} ADMIN_TOKEN=${token}
+    ${exportLine}
 
   Console:    ${base}/console  (admin token: ${adminToken ?? "ADMIN_TOKEN from .dev.vars"})
-  Sink:       ${base}/dev/sink  (every event goes there, translated into dotted${sinkStatus ? `; answered ${sinkStatus}` : ""})
-              signed with DESTINATION_SECRET=${destinationSecret ?? "<DESTINATION_SECRET of .dev.vars>"}
+  Sink:       ${base}/dev/sink  (${sinkUse})
+              signed with DESTINATION_SECRET=${destinationSecret ?? "<the DESTINATION_SECRET of .dev.vars>"}
   Playground: ${base}/playground
   Local state: ${state} (a repeated sample is a duplicate); stop this, then npm run reset clears it.
   An edited mapping file is picked up by itself, about 12 s after you save it.
