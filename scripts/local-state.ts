@@ -80,10 +80,11 @@ export function portAnswers(port: number): Promise<boolean> {
  */
 export async function runningWorker(
   state: string,
-): Promise<(Lock & { processAlive: boolean }) | undefined> {
+): Promise<(Lock & { processAlive: boolean; portAnswers: boolean }) | undefined> {
   const lock = readLock(state);
   if (!lock) return undefined;
   const processAlive = alive(lock.pid);
-  if (processAlive || (await portAnswers(lock.port))) return { ...lock, processAlive };
+  const answers = await portAnswers(lock.port);
+  if (processAlive || answers) return { ...lock, processAlive, portAnswers: answers };
   return undefined;
 }

@@ -6,7 +6,7 @@
  * in memory and write it back. The tables are created again on the next request.
  */
 import { existsSync, rmSync } from "node:fs";
-import { runningWorker, stateDir } from "./local-state.ts";
+import { lockFile, runningWorker, stateDir } from "./local-state.ts";
 
 const state = stateDir(process.argv.slice(2));
 const holder = await runningWorker(state);
@@ -14,8 +14,14 @@ if (holder) {
   const who = holder.processAlive
     ? `npm start (pid ${holder.pid}) is running on ${holder.url}`
     : `a Worker still answers on ${holder.url} (npm start, pid ${holder.pid}, has gone: its workerd was left behind)`;
+  // A live pid whose port is silent may be npm start still starting, or another process that
+  // reused the pid of one that died without removing its lock file.
+  const unsure =
+    holder.processAlive && !holder.portAnswers
+      ? ` If pid ${holder.pid} is not npm start, delete ${lockFile(state)} and run npm run reset again.`
+      : "";
   console.error(
-    `npm run reset: nothing deleted. ${who} and uses ${state}. Stop it first (Ctrl-C in its terminal${holder.processAlive ? `, or kill ${holder.pid}` : ""}), then run npm run reset again.`,
+    `npm run reset: nothing deleted. ${who} and uses ${state}. Stop it first (Ctrl-C in its terminal${holder.processAlive ? `, or kill ${holder.pid}` : ""}), then run npm run reset again.${unsure}`,
   );
   process.exit(1);
 }
