@@ -52,7 +52,7 @@ export async function startWorker(options: {
     out?.end();
   };
   try {
-    await waitForWorker(base, worker, Date.now() + 90_000);
+    await waitForWorker(base, worker, Date.now() + 120_000);
   } catch (error) {
     await stop();
     throw error;
@@ -94,5 +94,5 @@ async function waitForWorker(url: string, worker: ChildProcess, deadline: number
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`npm start did not answer on ${url} within 90 s`);
+  throw new Error(`npm start did not answer on ${url} within 120 s`);
 }
