@@ -95,6 +95,9 @@ console.log(`
   Playground: ${base}/playground
   Local state: ${state} (a repeated sample is a duplicate); stop this, then npm run reset clears it.
   An edited mapping file is picked up by itself, about 12 s after you save it.
+  Unsigned webhooks are accepted here from every source without a WEBHOOK_SECRET_<SOURCE>. Deployed
+  (ENVIRONMENT set by each [env.*] of wrangler.toml) such a source is refused with 503 unless
+  WEBHOOK_UNSIGNED_<SOURCE>=true: see SECURITY.md "Unsigned sources".
 `);
 
 // The lock file `npm run reset` checks; removed when this process ends.
