@@ -67,6 +67,8 @@ defineRoute(
           ...state,
           ...(route.maxPerSecond ? { maxPerSecond: route.maxPerSecond } : {}),
           ...(route.ordered ? { ordered: true } : {}),
+          ...(route.headers ? { headers: Object.keys(route.headers) } : {}),
+          ...(route.where !== undefined ? { where: route.where } : {}),
           counts: counts.get(route.name) ?? {},
         };
       }),

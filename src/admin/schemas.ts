@@ -102,6 +102,14 @@ export const RouteView = z
     waiting: z.number().optional().openapi({
       description: "An ordered route: events waiting behind their conversation's head",
     }),
+    headers: z.array(z.string()).optional().openapi({
+      description: "The names of the route's own headers (their values are never shown)",
+      example: ["Authorization"],
+    }),
+    where: z.string().optional().openapi({
+      description: "The route's JSONata predicate over the canonical event",
+      example: "inbox.id = 7",
+    }),
     counts: z.record(z.string(), z.number()).openapi({
       description: "Deliveries by status, changed in the last 24 hours",
       example: { delivered: 120, retrying: 2, dead: 1 },

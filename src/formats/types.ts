@@ -102,6 +102,13 @@ export interface Transport {
   handshake?(request: InboundRequest): HandshakeReply | undefined;
   /** What makes an event a repeat of one received before (deduplicated for 24 hours). */
   dedupeKey(request: InboundRequest, event: WireEvent, index: number): Promise<string>;
+  /**
+   * The headers `outboundHeaders` may set (its ids, signature, token), lower case. A route's own
+   * `headers` may not set them (refused when the configuration loads). Leave out a header the
+   * target's protocol takes from configuration instead (such as a secret token the consumer
+   * chose when registering the webhook): a route may then set it in `headers`.
+   */
+  reservedHeaders?: readonly string[];
   /** Headers of a delivery in this format: ids always, the native signature when there is a secret. */
   outboundHeaders(
     message: OutboundMessage,

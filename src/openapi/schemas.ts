@@ -192,6 +192,14 @@ export const Health = z
           url: z.string().openapi({ description: "Without query string or credentials" }),
           events: z.array(z.string()).optional(),
           cloudevents: z.enum(["binary", "structured"]).optional(),
+          headers: z
+            .array(z.string())
+            .optional()
+            .openapi({ description: "Names of the route's own headers (values never shown)" }),
+          where: z.string().optional(),
+          whereCompiled: z.boolean().optional().openapi({
+            description: "The build compiled this `where` (else it runs on the interpreter)",
+          }),
           signed: z.boolean(),
         }),
       )

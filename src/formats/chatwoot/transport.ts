@@ -61,6 +61,8 @@ export const chatwootTransport: Transport = {
     return `body:${await sha256Hex(request.text)}`;
   },
 
+  reservedHeaders: ["x-chatwoot-delivery", "x-chatwoot-timestamp", "x-chatwoot-signature"],
+
   async outboundHeaders(message, secret) {
     const headers: Record<string, string> = {
       "X-Chatwoot-Delivery": message.id,
