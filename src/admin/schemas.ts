@@ -102,10 +102,13 @@ export const RouteView = z
     waiting: z.number().optional().openapi({
       description: "An ordered route: events waiting behind their conversation's head",
     }),
-    headers: z.array(z.string()).optional().openapi({
-      description: "The names of the route's own headers (their values are never shown)",
-      example: ["Authorization"],
-    }),
+    headers: z
+      .array(z.string())
+      .optional()
+      .openapi({
+        description: "The names of the route's own headers (their values are never shown)",
+        example: ["Authorization"],
+      }),
     where: z.string().optional().openapi({
       description: "The route's JSONata predicate over the canonical event",
       example: "inbox.id = 7",
@@ -170,17 +173,27 @@ export const EventsQuery = z.object({
   cursor: textQuery("The `next` value of the previous page"),
 });
 
-const DeliveryView = z.object({
-  route: z.string(),
-  target: z
-    .string()
-    .optional()
-    .openapi({ description: "The route's target format; absent when the route was removed" }),
-  status: z.string().openapi({ description: "One of the delivery statuses (see DeliveryStatus)" }),
-  attempts: z.number(),
-  lastStatus: z.number().optional().openapi({ description: "HTTP status of the last attempt" }),
-  deliveredAt: iso("When it was delivered").optional(),
-});
+const DeliveryView = z
+  .object({
+    route: z.string(),
+    target: z
+      .string()
+      .optional()
+      .openapi({ description: "The route's target format; absent when the route was removed" }),
+    status: z
+      .string()
+      .openapi({ description: "One of the delivery statuses (see DeliveryStatus)" }),
+    attempts: z.number().openapi({ description: "Attempts made so far" }),
+    lastStatus: z.number().optional().openapi({ description: "HTTP status of the last attempt" }),
+    lastError: z.string().optional().openapi({
+      description:
+        "Why it is not delivered: the last failure, or the reason it was filtered or skipped",
+    }),
+    deliveredAt: iso("When it was delivered").optional(),
+  })
+  .openapi("EventDelivery", {
+    description: "One route's delivery of an event: the same fields in /events and /events/{id}",
+  });
 
 export const EventView = z
   .object({
@@ -215,12 +228,10 @@ export const EventDetail = z
     event: z.string(),
     receivedAt: iso("When the Worker accepted it"),
     payload: z.unknown().openapi({ description: "The source event as received" }),
-    routes: z.array(
-      z.object({
-        route: z.string(),
-        target: z.string().optional(),
-        status: z.string().optional(),
-        attempts: z.array(AttemptView),
+    deliveries: z.array(
+      DeliveryView.extend({
+        status: z.string().optional().openapi({ description: "Absent: no delivery row (yet)" }),
+        history: z.array(AttemptView).openapi({ description: "Every attempt, oldest first" }),
         translation: z.unknown().optional().openapi({
           description:
             "What the current mappings make of it for this route: `{deliveries: [{event, body}], skipped}` or `{error}`",

@@ -239,9 +239,9 @@ async function openEvent(id) {
   $("#detail-payload").textContent = JSON.stringify(event.payload, null, 2);
   const routes = $("#detail-routes");
   routes.replaceChildren();
-  for (const route of event.routes) {
+  for (const route of event.deliveries) {
     const attempts = el("tbody");
-    for (const a of route.attempts) {
+    for (const a of route.history) {
       attempts.append(
         el(
           "tr",
@@ -253,7 +253,7 @@ async function openEvent(id) {
         ),
       );
     }
-    if (route.attempts.length === 0)
+    if (route.history.length === 0)
       attempts.append(el("tr", {}, el("td", { colspan: "4" }, "No attempt yet.")));
     routes.append(
       el(

@@ -51,8 +51,11 @@ describe.skipIf(missing !== undefined)("delivery console in Chromium", () => {
     await expect
       .poll(
         async () =>
-          ((await (await admin(`/events/${id}`)).json()) as { routes: Array<{ status: string }> })
-            .routes[0]?.status,
+          (
+            (await (await admin(`/events/${id}`)).json()) as {
+              deliveries: Array<{ status: string }>;
+            }
+          ).deliveries[0]?.status,
         { timeout: 30_000 },
       )
       .toBe("delivered");
@@ -88,8 +91,11 @@ describe.skipIf(missing !== undefined)("delivery console in Chromium", () => {
     await expect
       .poll(
         async () =>
-          ((await (await admin(`/events/${id}`)).json()) as { routes: Array<{ attempts: [] }> })
-            .routes[0]?.attempts.length,
+          (
+            (await (await admin(`/events/${id}`)).json()) as {
+              deliveries: Array<{ attempts: number }>;
+            }
+          ).deliveries[0]?.attempts,
         { timeout: 30_000 },
       )
       .toBe(2);
