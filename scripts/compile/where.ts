@@ -16,7 +16,8 @@ async function whereTexts(): Promise<string[]> {
   if (!/\bwhere\b/.test(text)) return []; // wrangler's reader takes seconds to load
   const { experimental_readRawConfig } = await import("wrangler");
   const { rawConfig } = experimental_readRawConfig({ config: path });
-  const all = [rawConfig.vars, ...Object.values(rawConfig.env ?? {}).map((env) => env.vars)];
+  const envs = Object.values(rawConfig.env ?? {}) as Array<{ vars?: unknown }>;
+  const all = [rawConfig.vars, ...envs.map((env) => env.vars)];
   const found = new Set<string>();
   for (const vars of all) {
     let routes = (vars as Record<string, unknown> | undefined)?.ROUTES;

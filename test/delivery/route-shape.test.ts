@@ -59,6 +59,7 @@ describe("route headers", () => {
       vi.spyOn(console, level).mockImplementation((...args) => lines.push(args.join(" ")));
     }
     const { env, name, dest } = routeEnv(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a route header's secret reference
       { headers: { Authorization: "Bearer ${CRM_TOKEN}", "X-Team": "team-blue-7" } },
       { CRM_TOKEN: SECRET_VALUE },
     );
@@ -112,6 +113,7 @@ describe("route headers", () => {
     expect((await errorsOf(chatwoot.env))[0]).toContain("the chatwoot target's own signature");
     const supporthunt = routeEnv({ target: "supporthunt", headers: { Authorization: "x" } });
     expect((await errorsOf(supporthunt.env))[0]).toContain("set the route's nativeSecret instead");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a route header's secret reference
     const unset = routeEnv({ headers: { "X-Api-Key": "${NOT_SET_ANYWHERE}" } });
     expect(await errorsOf(unset.env)).toEqual([
       `ROUTES[0].headers.X-Api-Key (route "${unset.name}"): the secret env var NOT_SET_ANYWHERE it names is not set`,
