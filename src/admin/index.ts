@@ -4,4 +4,5 @@
  */
 export { deadLetterRoutes } from "./deadletters.ts";
 export { activityRoutes, eventRoutes } from "./events.ts";
+export { routeTestRoutes } from "./route-test.ts";
 export { routeRoutes } from "./routes.ts";
