@@ -1,10 +1,15 @@
 // The delivery console's script (served as /console/app.js). Plain DOM, no framework. Every value
 // from the API is shown with textContent or as an SVG attribute, never parsed as HTML, so a
 // payload holding markup or script shows as text. The token lives in sessionStorage only.
+// Every view is read again from the API after each action and every few seconds while the page
+// is visible (see `refresh`), so what it shows is what the API says.
+import { drawChart } from "./chart.js";
 
 const KEY = "webhook-translator.admin-token";
 const $ = (selector) => document.querySelector(selector);
 let cursor;
+/** True once "More" loaded a second page: the self-refresh then leaves the event list alone. */
+let morePages = false;
 
 /** An element with attributes and children (strings become text nodes). */
 function el(tag, attributes = {}, ...children) {
@@ -60,6 +65,7 @@ function signOut(message) {
   $("#logout").hidden = true;
   $("#login").hidden = false;
   $("#login-error").textContent = message || "";
+  clearTimeout(timer);
 }
 
 async function start() {
@@ -67,6 +73,7 @@ async function start() {
   $("#app").hidden = false;
   $("#logout").hidden = false;
   await Promise.all([loadRoutes(), loadEvents(false), loadChart()]);
+  schedule();
 }
 
 // ---- routes ----
@@ -113,6 +120,12 @@ async function loadRoutes() {
             { type: "button", class: "replay-dead", onclick: () => replayDead(route.name) },
             "Replay dead letters",
           ),
+          " ",
+          el(
+            "button",
+            { type: "button", class: "test-send", onclick: () => testSend(route.name) },
+            "Send test",
+          ),
           route.ordered ? " " : undefined,
           route.ordered
             ? el(
@@ -133,11 +146,32 @@ async function loadRoutes() {
 }
 
 async function pauseOrResume(name, action) {
+  if (
+    action === "pause" &&
+    !confirm(
+      `Pause route ${name}? Nothing is posted to it until you resume it; events keep being accepted and are held.`,
+    )
+  )
+    return;
   const state = await api(`/routes/${encodeURIComponent(name)}/${action}`, { method: "POST" });
   say(
     `Route ${name} ${state.paused ? "paused" : "resumed"}${state.held ? ` (${state.held} held)` : ""}.`,
   );
-  await loadRoutes();
+  await refresh();
+}
+
+/** POST /routes/:name/test: a sample sent to the destination; its answer shown. */
+async function testSend(name) {
+  say(`Sending a test to ${name}…`);
+  const result = await api(`/routes/${encodeURIComponent(name)}/test`, {
+    method: "POST",
+    body: JSON.stringify({ sample: "message" }),
+  });
+  const answer = result.error ?? result.answer.slice(0, 200);
+  say(
+    `Test to ${name}: ${result.status ? `HTTP ${result.status}` : "no answer"} in ${result.durationMs} ms${answer ? `: ${answer}` : ""}`,
+    result.status < 200 || result.status > 299,
+  );
 }
 
 /** An ordered route's conversations with events in line: what each one waits on. */
@@ -179,12 +213,13 @@ async function loadConversations(name) {
 }
 
 async function replayDead(route) {
+  if (!confirm(`Replay every dead letter of route ${route}? Each one is delivered again.`)) return;
   const { replayed } = await api("/deadletters/replay", {
     method: "POST",
     body: JSON.stringify({ route }),
   });
   say(`${replayed} dead letter(s) of ${route} queued again.`);
-  await loadEvents(false);
+  await refresh();
 }
 
 // ---- events ----
@@ -197,13 +232,15 @@ function filterQuery() {
   return query;
 }
 
-async function loadEvents(more) {
+async function loadEvents(more, quiet = false) {
+  morePages = more;
   const query = filterQuery();
   if (more && cursor) query.set("cursor", cursor);
   const page = await api(`/events?${query}`);
   const body = $("#events tbody");
   if (!more) body.replaceChildren();
   for (const event of page.events) {
+    const selected = !$("#detail").hidden && $("#detail").dataset.id === event.id;
     const deliveries = el("td");
     for (const d of event.deliveries) {
       deliveries.append(
@@ -213,7 +250,11 @@ async function loadEvents(more) {
     body.append(
       el(
         "tr",
-        { class: "event", "data-id": event.id, onclick: () => openEvent(event.id) },
+        {
+          class: selected ? "event selected" : "event",
+          "data-id": event.id,
+          onclick: () => openEvent(event.id),
+        },
         el("td", {}, when(event.receivedAt)),
         el("td", {}, event.source),
         el("td", {}, event.event),
@@ -223,10 +264,10 @@ async function loadEvents(more) {
   }
   cursor = page.next;
   $("#more").hidden = !page.next;
-  if (!more) say(`${page.events.length}${page.next ? "+" : ""} event(s).`);
+  if (!more && !quiet) say(`${page.events.length}${page.next ? "+" : ""} event(s).`);
 }
 
-async function openEvent(id) {
+async function openEvent(id, quiet = false) {
   const event = await api(`/events/${encodeURIComponent(id)}`);
   for (const row of document.querySelectorAll("#events tr.selected"))
     row.classList.remove("selected");
@@ -287,7 +328,7 @@ async function openEvent(id) {
       ),
     );
   }
-  $("#detail").scrollIntoView({ block: "nearest" });
+  if (!quiet) $("#detail").scrollIntoView({ block: "nearest" });
 }
 
 async function replay(id, route) {
@@ -296,69 +337,45 @@ async function replay(id, route) {
     body: JSON.stringify(route ? { route } : {}),
   });
   say(`Replayed to ${replayed} route(s): it is queued and will be delivered.`);
+  await refresh();
 }
 
-// ---- chart: deliveries per minute by outcome, inline SVG ----
-const OUTCOMES = [
-  ["delivered", "#3f9c55"],
-  ["failed", "#e39b26"],
-  ["dead", "#c0392b"],
-];
-
+// ---- chart ----
 async function loadChart() {
-  const activity = await api("/activity");
-  const from = Date.parse(activity.from);
-  const minutes = Math.round((Date.parse(activity.to) - from) / 60000);
-  const W = 1440;
-  const H = 150;
-  const peak = Math.max(1, ...activity.minutes.map((m) => m.delivered + m.failed + m.dead));
-  const NS = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(NS, "svg");
-  svg.setAttribute("viewBox", `0 0 ${W} ${H + 20}`);
-  svg.setAttribute("preserveAspectRatio", "none");
-  const rect = (x, y, w, h, fill) => {
-    const r = document.createElementNS(NS, "rect");
-    for (const [k, v] of Object.entries({ x, y, width: w, height: h, fill }))
-      r.setAttribute(k, String(v));
-    svg.append(r);
-    return r;
-  };
-  rect(0, 0, W, H, "#fafbfc");
-  const step = W / minutes;
-  for (const m of activity.minutes) {
-    const x = ((Date.parse(m.at) - from) / 60000) * step;
-    let y = H;
-    for (const [outcome, color] of OUTCOMES) {
-      const h = (m[outcome] / peak) * (H - 4);
-      if (h > 0) {
-        y -= h;
-        // At least 3 units wide (a single minute is 1/1440 of the chart), so a lone failure shows.
-        const bar = rect(x, y, Math.max(step, 3), h, color);
-        const title = document.createElementNS(NS, "title");
-        title.textContent = `${new Date(m.at).toLocaleTimeString()}: ${m.delivered} delivered, ${m.failed} failed, ${m.dead} dead`;
-        bar.append(title);
-      }
-    }
-  }
-  for (let hour = 0; hour <= 24; hour += 3) {
-    const x = (hour * 60 * W) / minutes;
-    const label = document.createElementNS(NS, "text");
-    label.setAttribute("x", String(x));
-    label.setAttribute("text-anchor", hour === 0 ? "start" : hour === 24 ? "end" : "middle");
-    label.setAttribute("y", String(H + 15));
-    label.setAttribute("font-size", "12");
-    label.setAttribute("fill", "#4a5561");
-    label.textContent = new Date(from + hour * 3600000).toLocaleTimeString([], {
-      hour: "2-digit",
-      minute: "2-digit",
-    });
-    svg.append(label);
-  }
-  const legend = el("p", { class: "legend" });
-  for (const [outcome, color] of OUTCOMES)
-    legend.append(el("span", {}, el("i", { style: `background:${color}` }), outcome));
-  legend.append(el("span", {}, `peak ${peak}/min`));
-  $("#chart").replaceChildren(svg, legend);
+  $("#chart").replaceChildren(...drawChart(await api("/activity")));
+}
+
+// ---- refresh: after every action, and every few seconds while the page is visible ----
+const REFRESH_MS = 5000;
+let timer;
+
+/** Reads every view again: routes, the events (first page, same filters), the chart, the open event. */
+async function refresh() {
+  const open = $("#detail").hidden ? undefined : $("#detail").dataset.id;
+  const conversations = $("#conversations").hidden
+    ? undefined
+    : $("#conversations-route").textContent;
+  await Promise.all([
+    loadRoutes(),
+    morePages ? undefined : loadEvents(false, true),
+    loadChart(),
+    open ? openEvent(open, true) : undefined,
+    conversations ? loadConversations(conversations) : undefined,
+  ]);
+}
+
+function schedule() {
+  clearTimeout(timer);
+  if (document.hidden || $("#app").hidden) return;
+  timer = setTimeout(
+    () =>
+      refresh()
+        .catch((error) => {
+          if (error.message !== "unauthorized") say(error.message, true);
+        })
+        .finally(schedule),
+    REFRESH_MS,
+  );
 }
 
 // ---- wiring ----
@@ -376,7 +393,16 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#logout").addEventListener("click", () => signOut("Signed out."));
   $("#filters").addEventListener("submit", (event) => {
     event.preventDefault();
-    loadEvents(false).catch((error) => say(error.message, true));
+    Promise.all([loadEvents(false), loadRoutes(), loadChart()]).catch((error) =>
+      say(error.message, true),
+    );
+  });
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden || $("#app").hidden) clearTimeout(timer);
+    else
+      refresh()
+        .catch((error) => say(error.message, true))
+        .finally(schedule);
   });
   $("#more").addEventListener("click", () =>
     loadEvents(true).catch((error) => say(error.message, true)),

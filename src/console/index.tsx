@@ -1,12 +1,14 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from "hono";
 import type { Env } from "../config/env.ts";
+import { devSinkEnabled } from "../config/index.ts";
 import script from "./app.client.js";
+import chart from "./chart.client.js";
 import { ConsolePage } from "./page.tsx";
 
 /**
- * `GET /console`: the operator's page (server-rendered with hono/jsx) and `GET /console/app.js`,
- * its script. Served only when ADMIN_TOKEN is set (404 otherwise); the page itself holds no
+ * `GET /console`: the operator's page (server-rendered with hono/jsx) and its scripts,
+ * `GET /console/app.js` and `/console/chart.js`. Served only when ADMIN_TOKEN is set (404 otherwise); the page itself holds no
  * data, and every call it makes needs the token (src/admin). The CSP allows nothing but this
  * origin: no CDN, no inline script.
  */
@@ -29,15 +31,20 @@ consoleRoutes.use("*", async (c, next) => {
 });
 
 consoleRoutes.get("/", (c) =>
-  c.html(`<!doctype html>${(<ConsolePage />).toString()}`, 200, {
+  c.html(`<!doctype html>${(<ConsolePage local={devSinkEnabled(c.env)} />).toString()}`, 200, {
     "Content-Security-Policy": CSP,
     "Cache-Control": "no-store",
   }),
 );
 
-consoleRoutes.get("/app.js", (c) =>
-  c.body(script, 200, {
-    "Content-Type": "text/javascript; charset=utf-8",
-    "Cache-Control": "no-cache",
-  }),
-);
+for (const [path, text] of [
+  ["/app.js", script],
+  ["/chart.js", chart],
+] as const) {
+  consoleRoutes.get(path, (c) =>
+    c.body(text, 200, {
+      "Content-Type": "text/javascript; charset=utf-8",
+      "Cache-Control": "no-cache",
+    }),
+  );
+}

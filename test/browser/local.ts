@@ -46,11 +46,19 @@ export interface Local {
  * Starts `npm start -- --ip 127.0.0.1 --port <free port> --persist-to <state>` (its local state
  * deleted first) and Chromium, once the Worker answers.
  */
-export async function startLocal(options: { state: string; adminToken?: string }): Promise<Local> {
+export async function startLocal(options: {
+  state: string;
+  adminToken?: string;
+  /** Extra `--var NAME:value` for `npm start`, given the base URL (a route to its own sink). */
+  vars?: (base: string) => Record<string, string>;
+}): Promise<Local> {
   rmSync(options.state, { recursive: true, force: true });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const args = ["--ip", "127.0.0.1", "--port", String(port), "--persist-to", options.state];
+  for (const [name, value] of Object.entries(options.vars?.(base) ?? {})) {
+    args.push("--var", `${name}:${value}`);
+  }
   // detached: its own process group, so that stop() ends npm, wrangler and workerd together.
   const worker = spawn("npm", ["start", "--", ...args], {
     stdio: "ignore",
