@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import {
   activityRoutes,
   deadLetterRoutes,
+  eraseRoutes,
   eventRoutes,
   routeRoutes,
   routeTestRoutes,
@@ -72,6 +73,7 @@ app.route("/deadletters", deadLetterRoutes);
 app.route("/routes", routeRoutes);
 app.route("/routes", routeTestRoutes);
 app.route("/events", eventRoutes);
+app.route("/events", eraseRoutes);
 app.route("/activity", activityRoutes);
 app.route("/console", consoleRoutes);
 app.route("/health", healthRoutes);

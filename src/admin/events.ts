@@ -13,6 +13,7 @@ import {
   decodeEventCursor,
   deliveriesOf,
   encodeEventCursor,
+  erasureOf,
   getEvent,
   listEvents,
   nowSeconds,
@@ -23,6 +24,7 @@ import { translateEvent } from "../translate/index.ts";
 import { jsonOnly } from "../validate/index.ts";
 import { requireAdmin } from "./auth.ts";
 import { readBody } from "./body.ts";
+import { goneAnswer } from "./erase.ts";
 import {
   Activity,
   EventDetail,
@@ -142,13 +144,16 @@ defineRoute(
     request: { params: IdParams },
     responses: {
       200: { description: "The event", content: { "application/json": { schema: EventDetail } } },
-      ...errors(401, 404, 503),
+      ...errors(401, 404, 410, 503),
     },
   }),
   async (c) => {
     const id = c.req.param("id") ?? "";
     const event = await getEvent(c.env.DB, id);
-    if (!event) return notFound(c, id);
+    if (!event) {
+      const erasure = await erasureOf(c.env.DB, id);
+      return erasure ? goneAnswer(c, erasure) : notFound(c, id);
+    }
     const [deliveries, attempts] = await Promise.all([
       deliveriesOf(c.env.DB, [id]),
       attemptsOf(c.env.DB, id),

@@ -14,6 +14,7 @@ export const DELIVERY_STATUSES = [
   "skipped",
   "paused",
   "waiting",
+  "erased",
 ] as const;
 
 const iso = (description: string) =>
@@ -158,7 +159,7 @@ export const ConversationLines = z
 
 export const DeliveryStatus = z.enum(DELIVERY_STATUSES).openapi({
   description:
-    "queued, retrying, delivered, dead (a dead letter holds it), filtered (the route's `events` left nothing), skipped (the target cannot express it), paused (held while the route is paused), waiting (an ordered route: behind an earlier event of its conversation)",
+    "queued, retrying, delivered, dead (a dead letter holds it), filtered (the route's `where` or `events` left nothing), skipped (the target cannot express it), paused (held while the route is paused), waiting (an ordered route: behind an earlier event of its conversation), erased (the event was erased before it was delivered)",
 });
 
 export const EventsQuery = z.object({

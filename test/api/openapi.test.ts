@@ -52,6 +52,7 @@ describe("/openapi.json", () => {
         "GET /events/{id}",
         "POST /events/{id}/replay",
         "POST /routes/{name}/test",
+        "DELETE /events/{id}",
         "GET /activity",
       ].sort(),
     );
@@ -84,6 +85,7 @@ describe("/openapi.json", () => {
       ["/events/{id}", "get"],
       ["/events/{id}/replay", "post"],
       ["/routes/{name}/test", "post"],
+      ["/events/{id}", "delete"],
       ["/activity", "get"],
     ] as const) {
       expect(doc.paths[path]?.[method]?.security, path).toEqual([{ adminToken: [] }]);
