@@ -4,60 +4,12 @@
 // Every view is read again from the API after each action and every few seconds while the page
 // is visible (see `refresh`), so what it shows is what the API says.
 import { drawChart } from "./chart.js";
+import { loadConversations, loadRoutes } from "./routes.js";
+import { $, api, badge, el, KEY, say, when, whenUnauthorized } from "./ui.js";
 
-const KEY = "webhook-translator.admin-token";
-const $ = (selector) => document.querySelector(selector);
 let cursor;
 /** True once "More" loaded a second page: the self-refresh then leaves the event list alone. */
 let morePages = false;
-
-/** An element with attributes and children (strings become text nodes). */
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "onclick") {
-      node.addEventListener("click", () =>
-        Promise.resolve(value()).catch((error) => {
-          if (error.message !== "unauthorized") say(error.message, true);
-        }),
-      );
-    } else node.setAttribute(name, String(value));
-  }
-  for (const child of children) {
-    if (child !== undefined && child !== null) {
-      node.append(typeof child === "string" || typeof child === "number" ? String(child) : child);
-    }
-  }
-  return node;
-}
-
-function say(text, isError = false) {
-  const status = $("#status");
-  status.textContent = text;
-  status.className = isError ? "error" : "";
-}
-
-/** Calls the admin API; a 401 signs out. */
-async function api(path, init = {}) {
-  const token = sessionStorage.getItem(KEY);
-  const response = await fetch(path, {
-    ...init,
-    headers: {
-      Authorization: `Bearer ${token}`,
-      ...(init.body ? { "Content-Type": "application/json" } : {}),
-    },
-  });
-  if (response.status === 401) {
-    signOut("The token was refused: sign in again.");
-    throw new Error("unauthorized");
-  }
-  const body = response.status === 204 ? {} : await response.json();
-  if (!response.ok) throw new Error(body.message || `HTTP ${response.status}`);
-  return body;
-}
-
-const when = (iso) => (iso ? new Date(iso).toLocaleString() : "");
-const badge = (status, text) => el("span", { class: `badge s-${status}` }, text || status);
 
 function signOut(message) {
   sessionStorage.removeItem(KEY);
@@ -75,153 +27,6 @@ async function start() {
   await Promise.all([loadRoutes(), loadEvents(false), loadChart()]);
   schedule();
 }
-
-// ---- routes ----
-async function loadRoutes() {
-  const { routes } = await api("/routes");
-  const body = $("#routes tbody");
-  body.replaceChildren();
-  const select = $("#filters select[name=route]");
-  const chosen = select.value;
-  select.replaceChildren(el("option", { value: "" }, "any"));
-  for (const route of routes) {
-    select.append(el("option", { value: route.name }, route.name));
-    const counts = el("td");
-    for (const [status, n] of Object.entries(route.counts))
-      counts.append(badge(status, `${status} ${n}`));
-    const action = route.paused ? "resume" : "pause";
-    body.append(
-      el(
-        "tr",
-        { "data-route": route.name },
-        el("td", {}, route.name),
-        el("td", {}, route.target),
-        el(
-          "td",
-          {},
-          route.paused ? badge("paused", `paused since ${when(route.pausedAt)}`) : "active",
-          route.ordered ? " " : undefined,
-          route.ordered ? badge("waiting", `ordered: ${route.waiting ?? 0} waiting`) : undefined,
-        ),
-        el("td", {}, route.held),
-        el("td", {}, route.maxPerSecond ? `${route.maxPerSecond}/s` : "none"),
-        counts,
-        el(
-          "td",
-          {},
-          el(
-            "button",
-            { type: "button", class: action, onclick: () => pauseOrResume(route.name, action) },
-            action === "pause" ? "Pause" : "Resume",
-          ),
-          " ",
-          el(
-            "button",
-            { type: "button", class: "replay-dead", onclick: () => replayDead(route.name) },
-            "Replay dead letters",
-          ),
-          " ",
-          el(
-            "button",
-            { type: "button", class: "test-send", onclick: () => testSend(route.name) },
-            "Send test",
-          ),
-          route.ordered ? " " : undefined,
-          route.ordered
-            ? el(
-                "button",
-                {
-                  type: "button",
-                  class: "conversations",
-                  onclick: () => loadConversations(route.name),
-                },
-                "Conversations",
-              )
-            : undefined,
-        ),
-      ),
-    );
-  }
-  select.value = chosen;
-}
-
-async function pauseOrResume(name, action) {
-  if (
-    action === "pause" &&
-    !confirm(
-      `Pause route ${name}? Nothing is posted to it until you resume it; events keep being accepted and are held.`,
-    )
-  )
-    return;
-  const state = await api(`/routes/${encodeURIComponent(name)}/${action}`, { method: "POST" });
-  say(
-    `Route ${name} ${state.paused ? "paused" : "resumed"}${state.held ? ` (${state.held} held)` : ""}.`,
-  );
-  await refresh();
-}
-
-/** POST /routes/:name/test: a sample sent to the destination; its answer shown. */
-async function testSend(name) {
-  say(`Sending a test to ${name}…`);
-  const result = await api(`/routes/${encodeURIComponent(name)}/test`, {
-    method: "POST",
-    body: JSON.stringify({ sample: "message" }),
-  });
-  const answer = result.error ?? result.answer.slice(0, 200);
-  say(
-    `Test to ${name}: ${result.status ? `HTTP ${result.status}` : "no answer"} in ${result.durationMs} ms${answer ? `: ${answer}` : ""}`,
-    result.status < 200 || result.status > 299,
-  );
-}
-
-/** An ordered route's conversations with events in line: what each one waits on. */
-async function loadConversations(name) {
-  const { total, conversations } = await api(`/routes/${encodeURIComponent(name)}/conversations`);
-  $("#conversations").hidden = false;
-  $("#conversations-route").textContent = name;
-  $("#conversations-total").textContent =
-    total === 0
-      ? "No conversation is waiting: every event of this route is settled."
-      : `${total} conversation(s) with events not yet delivered${total > conversations.length ? ` (the ${conversations.length} waiting longest shown)` : ""}.`;
-  const body = $("#conversations tbody");
-  body.replaceChildren();
-  for (const line of conversations) {
-    const head = line.head;
-    body.append(
-      el(
-        "tr",
-        {},
-        el("td", {}, line.conversation),
-        el(
-          "td",
-          {},
-          el(
-            "button",
-            { type: "button", class: "head-event", onclick: () => openEvent(head.event) },
-            head.name || head.event,
-          ),
-        ),
-        el("td", {}, head.status ? badge(head.status) : ""),
-        el("td", {}, head.attempts),
-        el("td", {}, head.lastError || ""),
-        el("td", {}, when(head.nextTry)),
-        el("td", {}, line.waiting),
-        el("td", {}, when(line.headSince)),
-      ),
-    );
-  }
-}
-
-async function replayDead(route) {
-  if (!confirm(`Replay every dead letter of route ${route}? Each one is delivered again.`)) return;
-  const { replayed } = await api("/deadletters/replay", {
-    method: "POST",
-    body: JSON.stringify({ route }),
-  });
-  say(`${replayed} dead letter(s) of ${route} queued again.`);
-  await refresh();
-}
-
 // ---- events ----
 function filterQuery() {
   const form = new FormData($("#filters"));
@@ -267,7 +72,7 @@ async function loadEvents(more, quiet = false) {
   if (!more && !quiet) say(`${page.events.length}${page.next ? "+" : ""} event(s).`);
 }
 
-async function openEvent(id, quiet = false) {
+export async function openEvent(id, quiet = false) {
   const event = await api(`/events/${encodeURIComponent(id)}`);
   for (const row of document.querySelectorAll("#events tr.selected"))
     row.classList.remove("selected");
@@ -340,6 +145,20 @@ async function replay(id, route) {
   await refresh();
 }
 
+/** DELETE /events/:id, once confirmed: the event's payload and answers are gone for good. */
+async function erase(id) {
+  if (
+    !confirm(
+      `Erase event ${id}? Its payload, translations and the destinations' answers are deleted for good, and deliveries not yet made are not made. Only the fact that it existed is kept.`,
+    )
+  )
+    return;
+  await api(`/events/${encodeURIComponent(id)}`, { method: "DELETE" });
+  $("#detail").hidden = true;
+  say(`Event ${id} erased.`);
+  await refresh();
+}
+
 // ---- chart ----
 async function loadChart() {
   $("#chart").replaceChildren(...drawChart(await api("/activity")));
@@ -350,7 +169,7 @@ const REFRESH_MS = 5000;
 let timer;
 
 /** Reads every view again: routes, the events (first page, same filters), the chart, the open event. */
-async function refresh() {
+export async function refresh() {
   const open = $("#detail").hidden ? undefined : $("#detail").dataset.id;
   const conversations = $("#conversations").hidden
     ? undefined
@@ -379,6 +198,7 @@ function schedule() {
 }
 
 // ---- wiring ----
+whenUnauthorized(signOut);
 document.addEventListener("DOMContentLoaded", () => {
   $("#login").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -409,6 +229,9 @@ document.addEventListener("DOMContentLoaded", () => {
   );
   $("#replay-event").addEventListener("click", () =>
     replay($("#detail").dataset.id).catch((error) => say(error.message, true)),
+  );
+  $("#erase-event").addEventListener("click", () =>
+    erase($("#detail").dataset.id).catch((error) => say(error.message, true)),
   );
   if (sessionStorage.getItem(KEY)) start().catch((error) => say(error.message, true));
   else signOut();

@@ -5,10 +5,12 @@ import { devSinkEnabled } from "../config/index.ts";
 import script from "./app.client.js";
 import chart from "./chart.client.js";
 import { ConsolePage } from "./page.tsx";
+import routes from "./routes.client.js";
+import ui from "./ui.client.js";
 
 /**
  * `GET /console`: the operator's page (server-rendered with hono/jsx) and its scripts,
- * `GET /console/app.js` and `/console/chart.js`. Served only when ADMIN_TOKEN is set (404 otherwise); the page itself holds no
+ * `GET /console/app.js` (a module) and those it imports: `chart.js`, `routes.js`, `ui.js`. Served only when ADMIN_TOKEN is set (404 otherwise); the page itself holds no
  * data, and every call it makes needs the token (src/admin). The CSP allows nothing but this
  * origin: no CDN, no inline script.
  */
@@ -40,6 +42,8 @@ consoleRoutes.get("/", (c) =>
 for (const [path, text] of [
   ["/app.js", script],
   ["/chart.js", chart],
+  ["/routes.js", routes],
+  ["/ui.js", ui],
 ] as const) {
   consoleRoutes.get(path, (c) =>
     c.body(text, 200, {

@@ -150,6 +150,9 @@ export const ConsolePage: FC<{ local: boolean }> = ({ local }) => (
           <p id="detail-facts" />
           <button type="button" id="replay-event">
             Replay to every route
+          </button>{" "}
+          <button type="button" id="erase-event" class="danger">
+            Erase this event
           </button>
           <div id="detail-routes" />
           <h3>Payload</h3>

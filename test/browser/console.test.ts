@@ -187,8 +187,7 @@ describe.skipIf(missing !== undefined)("delivery console in Chromium", () => {
       )
       .toBe(true);
 
-    page.once("dialog", (dialog) => dialog.accept());
-    await page.click('#routes tr[data-route="default"] button.resume');
+    await page.click('#routes tr[data-route="default"] button.resume'); // asks nothing
     await expect.poll(() => heldShown("default"), { timeout: 30_000 }).toBe("0");
     await expect
       .poll(() => page.textContent(`#events tr[data-id="${id}"]`), { timeout: 30_000 })
@@ -198,6 +197,23 @@ describe.skipIf(missing !== undefined)("delivery console in Chromium", () => {
     await expect
       .poll(() => page.textContent("#status"), { timeout: 30_000 })
       .toMatch(/^Test to default: HTTP 200 in \d+ ms/);
+
+    // Erasing asks first; once confirmed the event is gone from the page and the API says 410.
+    await page.click(`#events tr[data-id="${id}"]`);
+    await page.waitForSelector("#detail:not([hidden])");
+    page.once("dialog", (dialog) => dialog.dismiss());
+    await page.click("#erase-event");
+    expect((await admin(`/events/${id}`)).status).toBe(200);
+    page.once("dialog", (dialog) => {
+      asked = dialog.message();
+      return dialog.accept();
+    });
+    await page.click("#erase-event");
+    await expect.poll(() => page.textContent("#status")).toBe(`Event ${id} erased.`);
+    expect(asked).toMatch(/^Erase event .*deleted for good/);
+    expect((await admin(`/events/${id}`)).status).toBe(410);
+    expect(await page.isHidden("#detail")).toBe(true);
+    expect(await page.$(`#events tr[data-id="${id}"]`)).toBeNull();
   }, 180_000);
 
   it("draws an hour of local traffic as readable bars", async () => {
