@@ -31,13 +31,19 @@ async function whereTexts(): Promise<string[]> {
   return [...found].sort();
 }
 
-/** Writes the compiled `where` predicates; returns the texts left to the interpreter, with why. */
-export async function generateWhere(): Promise<{ compiled: number; interpreted: string[] }> {
+/**
+ * Writes the compiled `where` predicates (of wrangler.toml, or the `texts` given) to `out`;
+ * returns how many compiled and the texts left to the interpreter, with why.
+ */
+export async function generateWhere(
+  texts?: string[],
+  out = "src/translate/generated/where.js",
+): Promise<{ compiled: number; interpreted: string[] }> {
   const pool = new Pool();
   const compiler = new Compiler(pool);
   const entries: string[] = [];
   const interpreted: string[] = [];
-  for (const text of await whereTexts()) {
+  for (const text of texts ?? (await whereTexts())) {
     try {
       const fn = compiler.compile(text);
       entries.push(`  ${JSON.stringify(text)}: { text: ${JSON.stringify(text)}, run: ${fn} },`);
@@ -60,7 +66,7 @@ ${entries.join("\n")}
 import type { CompiledMapping } from "./mappings.js";
 export declare const compiled: Record<string, CompiledMapping | undefined>;
 `;
-  const file = join(root, "src/translate/generated/where.js");
+  const file = join(root, out);
   for (const [path, content] of [
     [file, js],
     [file.replace(/\.js$/, ".d.ts"), dts],
