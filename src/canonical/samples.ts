@@ -6,6 +6,8 @@ import type { CanonicalEvent } from "./index.ts";
  */
 const at = "2026-01-15T10:00:00.000Z";
 const contact = { id: 9001, name: "Test Contact", email: "test.contact@example.com" };
+const account = { id: 1, name: "Test account" };
+const inbox = { id: 1, name: "Test inbox" };
 const conversation = {
   id: 4242,
   status: "open" as const,
@@ -23,8 +25,8 @@ export const SAMPLES = {
     id: "sample:message",
     source: { format: "sample", event: "message.created" },
     occurredAt: at,
-    account: { id: 1, name: "Test account" },
-    inbox: { id: 1, name: "Test inbox" },
+    account,
+    inbox,
     conversation,
     contact,
     message: {
@@ -44,8 +46,8 @@ export const SAMPLES = {
     id: "sample:conversation",
     source: { format: "sample", event: "conversation.status_changed" },
     occurredAt: at,
-    account: { id: 1, name: "Test account" },
-    inbox: { id: 1, name: "Test inbox" },
+    account,
+    inbox,
     actor: { role: "agent", id: 5, name: "Test Agent" },
     conversation: { ...conversation, status: "resolved" },
     contact,
@@ -57,7 +59,7 @@ export const SAMPLES = {
     id: "sample:contact",
     source: { format: "sample", event: "contact.created" },
     occurredAt: at,
-    account: { id: 1, name: "Test account" },
+    account,
     contact,
   },
 } satisfies Record<string, CanonicalEvent>;

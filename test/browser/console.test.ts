@@ -156,15 +156,7 @@ describe.skipIf(missing !== undefined)("delivery console in Chromium", () => {
     await expect
       .poll(async () => (await routeState("refuser")).counts.dead ?? 0, { timeout: 30_000 })
       .toBeGreaterThan(0);
-    await expect
-      .poll(
-        async () =>
-          (await countsShown("refuser")) === countsText((await routeState("refuser")).counts),
-        {
-          timeout: 30_000,
-        },
-      )
-      .toBe(true);
+    await expect.poll(() => tableAgrees("refuser"), { timeout: 30_000 }).toBe(true);
     page.once("dialog", (dialog) => dialog.dismiss());
     await page.click('#routes tr[data-route="refuser"] button.replay-dead');
     page.once("dialog", (dialog) => {
@@ -177,15 +169,7 @@ describe.skipIf(missing !== undefined)("delivery console in Chromium", () => {
       .toMatch(/\d+ dead letter\(s\) of refuser queued again/);
     expect(asked).toMatch(/^Replay every dead letter of route refuser\?/);
     // Whatever the replay led to, the table shows the API's numbers.
-    await expect
-      .poll(
-        async () =>
-          (await countsShown("refuser")) === countsText((await routeState("refuser")).counts),
-        {
-          timeout: 30_000,
-        },
-      )
-      .toBe(true);
+    await expect.poll(() => tableAgrees("refuser"), { timeout: 30_000 }).toBe(true);
 
     await page.click('#routes tr[data-route="default"] button.resume'); // asks nothing
     await expect.poll(() => heldShown("default"), { timeout: 30_000 }).toBe("0");
@@ -263,6 +247,9 @@ const countsText = (counts: Record<string, number>) =>
     .join("");
 const countsShown = (name: string) =>
   page.textContent(`#routes tr[data-route="${name}"] td:nth-child(6)`).then((t) => t ?? "");
+/** The route's counts in the table are the API's. */
+const tableAgrees = async (name: string) =>
+  (await countsShown(name)) === countsText((await routeState(name)).counts);
 const heldShown = (name: string) =>
   page.textContent(`#routes tr[data-route="${name}"] td:nth-child(4)`);
 

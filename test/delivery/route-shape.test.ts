@@ -36,6 +36,20 @@ async function accept(env: Env, route: string, source: string, body: unknown, he
   return accepted.map((event): DeliveryMessage => ({ v: 1, event, route }));
 }
 
+/** One Chatwoot message with this text, as a new delivery: its queue message. */
+async function chatwootSays(env: Env, route: string, content: string): Promise<DeliveryMessage> {
+  const [message] = await accept(
+    env,
+    route,
+    "chatwoot",
+    { ...chatwootMessage, content },
+    {
+      "X-Chatwoot-Delivery": unique(),
+    },
+  );
+  return message as DeliveryMessage;
+}
+
 async function statusOf(env: Env, id: string) {
   const response = await call(env, `/events/${id}`, { headers: ADMIN });
   const detail = (await response.json()) as {
@@ -191,31 +205,17 @@ describe("route where", () => {
 
   it("filters on message text, and dead-letters a where that fails to run", async () => {
     const refund = routeEnv({ where: '$contains(message.text, "refund")' });
-    const [no] = await accept(
-      refund.env,
-      refund.name,
-      "chatwoot",
-      { ...chatwootMessage, content: "hello" },
-      { "X-Chatwoot-Delivery": unique() },
-    );
-    const [yes] = await accept(
-      refund.env,
-      refund.name,
-      "chatwoot",
-      { ...chatwootMessage, content: "a refund please" },
-      { "X-Chatwoot-Delivery": unique() },
-    );
-    await consume(refund.env, [no as DeliveryMessage, yes as DeliveryMessage]);
+    const no = await chatwootSays(refund.env, refund.name, "hello");
+    const yes = await chatwootSays(refund.env, refund.name, "a refund please");
+    await consume(refund.env, [no, yes]);
     const got = await received(refund.dest.key);
     expect(got).toHaveLength(1);
     expect(got[0]?.body).toContain("a refund please");
 
     const broken = routeEnv({ where: '$number("seven") = 7' });
-    const [message] = await accept(broken.env, broken.name, "chatwoot", chatwootMessage, {
-      "X-Chatwoot-Delivery": unique(),
-    });
-    await consume(broken.env, [message as DeliveryMessage]);
-    const state = await statusOf(broken.env, message?.event ?? "");
+    const message = await chatwootSays(broken.env, broken.name, "hello");
+    await consume(broken.env, [message]);
+    const state = await statusOf(broken.env, message.event);
     expect(state?.status).toBe("dead");
     expect(state?.lastError).toMatch(/^where failed: column \d+: /);
   });
