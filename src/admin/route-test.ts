@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { CanonicalEvent } from "../canonical/index.ts";
 import { SAMPLE_NAMES, SAMPLES, type SampleName } from "../canonical/samples.ts";
 import type { Env } from "../config/env.ts";
+import { loadConfig } from "../config/index.ts";
 import { log } from "../config/log.ts";
 import { signedRequest } from "../deliver/index.ts";
 import { sendOnce } from "../deliver/send.ts";
@@ -125,7 +126,8 @@ defineRoute(
       time: new Date().toISOString(),
       data: delivery.body,
     });
-    const timeout = Number(c.env.DELIVERY_TIMEOUT_MS) || 10_000;
+    const loaded = loadConfig(c.env); // valid: configuredRouteOf answered 503 otherwise
+    const timeout = loaded.ok ? loaded.config.settings.timeoutMs : 10_000;
     const sent = await sendOnce(
       route.url,
       request.headers,

@@ -22,7 +22,15 @@ export async function loadRoutes() {
       el(
         "tr",
         { "data-route": route.name },
-        el("td", {}, route.name),
+        el(
+          "td",
+          {},
+          route.name,
+          route.where ? el("div", { class: "note" }, `where ${route.where}`) : undefined,
+          route.headers
+            ? el("div", { class: "note" }, `headers: ${route.headers.join(", ")}`)
+            : undefined,
+        ),
         el("td", {}, route.target),
         el(
           "td",
