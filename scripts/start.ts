@@ -54,6 +54,9 @@ console.log(`
   Admin token: ${adminToken ?? "ADMIN_TOKEN from .dev.vars"}${adminToken ? `   (in the terminal you curl from: export ADMIN_TOKEN=${adminToken})` : ""}
   Playground: ${base}/playground
   Local state persists in .wrangler/state (a repeated sample is a duplicate): npm run reset clears it.
+  Unsigned webhooks are accepted here from every source without a WEBHOOK_SECRET_<SOURCE>. Deployed
+  (ENVIRONMENT set by each [env.*] of wrangler.toml) such a source is refused with 503 unless
+  WEBHOOK_UNSIGNED_<SOURCE>=true: see SECURITY.md "Unsigned sources".
 `);
 
 // wrangler's package exports no bin path: find it beside its package.json.

@@ -133,7 +133,7 @@ defineRoute(
       request.headers,
       request.body,
       timeout,
-      TEST_ANSWER_BYTES,
+      () => TEST_ANSWER_BYTES,
     );
     log("info", "test send", {
       route: route.name,

@@ -6,6 +6,7 @@ import { log } from "../config/log.ts";
 import { hmac, sha256Hex, toBase64 } from "../crypto/index.ts";
 import type { DestinationKeys } from "../crypto/secrets.ts";
 import type { FormatDefinition } from "../formats/types.ts";
+import { ANSWER_READ_BYTES } from "../limits/read.ts";
 import { nowSeconds, recordAttempt, type StoredEvent } from "../storage/index.ts";
 import type { Delivery } from "../translate/index.ts";
 import { transportOf } from "../verify/index.ts";
@@ -182,13 +183,17 @@ export async function post(job: Job, delivery: Delivery, index: number): Promise
     time: job.time,
     data: delivery.body,
   });
-  const sent = await sendOnce(route.url, request.headers, request.body, settings.timeoutMs, 200);
+  // Whatever the destination sends, at most a few KB are read (none of a 2xx): its answer
+  // decides success, retry or dead letter, never what we hold.
+  const sent = await sendOnce(route.url, request.headers, request.body, settings.timeoutMs, (s) =>
+    s >= 200 && s < 300 ? 0 : ANSWER_READ_BYTES,
+  );
   const status = sent.status;
   let outcome: Outcome;
   if (status >= 200 && status < 300) outcome = { kind: "delivered" };
   else if (sent.error !== undefined) outcome = { kind: "retry", error: sent.error };
   else {
-    const snippet = sent.body.trim();
+    const snippet = sent.body.slice(0, 200).trim();
     const error = `HTTP ${status}${snippet ? `: ${snippet}` : ""}`;
     const retryAfter = retryAfterSeconds(sent.retryAfter);
     outcome = isRetryable(status)
