@@ -141,8 +141,10 @@ function perMillion(c: Cost, messages: number, bytes: number): number {
 /** How 100,000 keys spread over the default shard count. */
 export function keySpread(shards = DEFAULT_SHARDS, keys = 100_000) {
   const counts = new Array<number>(shards).fill(0);
-  for (let i = 0; i < keys; i++)
-    counts[shardOf(`chatwoot:${i.toString(16).padStart(64, "0")}`, shards)]++;
+  for (let i = 0; i < keys; i++) {
+    const shard = shardOf(`chatwoot:${i.toString(16).padStart(64, "0")}`, shards);
+    counts[shard] = (counts[shard] ?? 0) + 1;
+  }
   const mean = keys / shards;
   const sd = Math.sqrt(counts.reduce((s, n) => s + (n - mean) ** 2, 0) / shards);
   return { shards, keys, mean, min: Math.min(...counts), max: Math.max(...counts), sd };
