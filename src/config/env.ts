@@ -1,5 +1,6 @@
 import type { RouteGate } from "../coordinate/route-gate.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
+import type { EventStore } from "../store/event-store.ts";
 
 /**
  * The Worker's bindings (declared in wrangler.toml) and variables. Vars may arrive as strings
@@ -12,6 +13,10 @@ export interface Env {
   DELIVERY_QUEUE: Queue<DeliveryMessage>;
   /** One Durable Object per route: pause, rate limit, held deliveries (src/coordinate). */
   ROUTE_GATES: DurableObjectNamespace<RouteGate>;
+  /** The event store's shards, addressed by name `shard-<n>` (src/store, docs/store.md). */
+  EVENT_STORE: DurableObjectNamespace<EventStore>;
+  /** Shards of the event store (default 128, see docs/store.md "Sizing N"). */
+  STORE_SHARDS?: string | number;
 
   /** Simple configuration: one route taking every source. */
   TARGET_FORMAT?: string;
