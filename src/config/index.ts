@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { formatIds } from "../formats/index.ts";
 import { sourceSecrets } from "../verify/index.ts";
+import { type AlertSettings, readAlerts } from "./alerts.ts";
 import type { Env } from "./env.ts";
 import { log } from "./log.ts";
 import { checkRouteSecrets } from "./secrets.ts";
@@ -43,6 +44,10 @@ export interface Route {
    * not held. `DESTINATION_ORDERED` in the simple configuration. See src/coordinate.
    */
   ordered?: boolean;
+  /** `route.failing` after this many failed attempts in a row (`ALERTS_FAILING_AFTER`, 5). */
+  failingAfter?: number;
+  /** Paused after failing continuously this many minutes; 0 never (`ALERTS_PAUSE_AFTER_MINUTES`, 1440). */
+  pauseAfterMinutes?: number;
 }
 
 export interface Settings {
@@ -59,6 +64,8 @@ export interface Config {
   settings: Settings;
   /** Which sources are verified, accepted unsigned, or refused (src/config/sources.ts). */
   sources: SourcePolicy;
+  /** Operational alerts (src/config/alerts.ts). */
+  alerts: AlertSettings;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
@@ -102,6 +109,16 @@ const RouteSchema = z.strictObject({
     .max(1000, { error: "must be at most 1000" })
     .optional(),
   ordered: z.boolean({ error: "must be true or false" }).optional(),
+  failingAfter: z
+    .int({ error: "must be a whole number of failed attempts" })
+    .min(1, { error: "must be at least 1" })
+    .max(1000, { error: "must be at most 1000" })
+    .optional(),
+  pauseAfterMinutes: z
+    .int({ error: "must be a whole number of minutes (0: never pause)" })
+    .min(0, { error: "must be 0 (never) or more" })
+    .max(525_600, { error: "must be at most 525600 (a year)" })
+    .optional(),
 });
 
 const number = (name: string, fallback: number, min: number, max: number) =>
@@ -203,7 +220,7 @@ function readConfig(env: Env): ConfigResult {
         );
         const message =
           issue.code === "unrecognized_keys"
-            ? `unknown field(s) ${issue.keys.join(", ")}; allowed: name, sources, target, url, events, secret, nativeSecret, cloudevents, cloudeventsSource, maxPerSecond, ordered`
+            ? `unknown field(s) ${issue.keys.join(", ")}; allowed: name, sources, target, url, events, secret, nativeSecret, cloudevents, cloudeventsSource, maxPerSecond, ordered, failingAfter, pauseAfterMinutes`
             : issue.message;
         errors.push(`ROUTES[${index}]${path.join("")}: ${message}`);
       }
@@ -220,6 +237,7 @@ function readConfig(env: Env): ConfigResult {
   const settings = SettingsSchema.safeParse(env);
   if (!settings.success) errors.push(...settings.error.issues.map((issue) => issue.message));
   const sources = readSourcePolicy(env, errors);
+  const alerts = readAlerts(env, errors);
 
   if (errors.length > 0 || !settings.success) return { ok: false, errors };
   return {
@@ -234,6 +252,7 @@ function readConfig(env: Env): ConfigResult {
         timeoutMs: settings.data.DELIVERY_TIMEOUT_MS,
       },
       sources,
+      alerts,
     },
   };
 }
