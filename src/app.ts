@@ -1,5 +1,11 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { activityRoutes, deadLetterRoutes, eventRoutes, routeRoutes } from "./admin/index.ts";
+import {
+  activityRoutes,
+  deadLetterRoutes,
+  eventRoutes,
+  metricsRoutes,
+  routeRoutes,
+} from "./admin/index.ts";
 import { healthRoutes } from "./config/health.ts";
 import { log } from "./config/log.ts";
 import { consoleRoutes } from "./console/index.tsx";
@@ -68,6 +74,7 @@ app.route("/events", eventRoutes);
 app.route("/activity", activityRoutes);
 app.route("/console", consoleRoutes);
 app.route("/health", healthRoutes);
+app.route("/metrics", metricsRoutes);
 app.route("/dev/sink", devSinkRoutes);
 app.route("/playground", playgroundRoutes);
 mountApiDocs(app);

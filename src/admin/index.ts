@@ -4,4 +4,5 @@
  */
 export { deadLetterRoutes } from "./deadletters.ts";
 export { activityRoutes, eventRoutes } from "./events.ts";
+export { metricsRoutes } from "./metrics.ts";
 export { routeRoutes } from "./routes.ts";

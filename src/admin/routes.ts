@@ -169,7 +169,9 @@ for (const action of ["pause", "resume"] as const) {
       const name = configuredRoute(c);
       if (name instanceof Response) return name;
       const state =
-        action === "pause" ? await pauseRoute(c.env, name) : await resumeRoute(c.env, name);
+        action === "pause"
+          ? await pauseRoute(c.env, name, (work) => c.executionCtx.waitUntil(work))
+          : await resumeRoute(c.env, name);
       log("info", action === "pause" ? "route paused" : "route resumed", {
         route: name,
         held: state.held,

@@ -86,6 +86,10 @@ export const RouteView = z
     url: z.string().openapi({ description: "Without query string or credentials" }),
     paused: z.boolean(),
     pausedAt: iso("When it was paused").optional(),
+    pausedBy: z.enum(["operator", "automatic"]).optional().openapi({
+      description:
+        "Who paused it: an operator, or the route's failure (pauseAfterMinutes); either way it holds its events until resumed",
+    }),
     held: z.number().openapi({ description: "Deliveries held by the pause, delivered on resume" }),
     maxPerSecond: z
       .number()
@@ -116,6 +120,10 @@ export const RouteState = z
     name: z.string(),
     paused: z.boolean(),
     pausedAt: iso("When it was paused").optional(),
+    pausedBy: z.enum(["operator", "automatic"]).optional().openapi({
+      description:
+        "Who paused it: an operator, or the route's failure (pauseAfterMinutes); either way it holds its events until resumed",
+    }),
     held: z.number(),
     conversations: z.number().optional(),
     waiting: z.number().optional(),

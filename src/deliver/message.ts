@@ -25,6 +25,7 @@ import { translateEvent } from "../translate/index.ts";
 import { conversationOf as lineOf } from "../verify/keys.ts";
 import { type Attempted, type Job, logAttempts, post, webhookId } from "./index.ts";
 import { conclude, deadLetter, redundant, sendAgain } from "./outcome.ts";
+import { noteOutcome } from "./watch.ts";
 
 export type Gates = ReturnType<typeof batchGates>;
 
@@ -108,8 +109,10 @@ export async function handleMessage(
     target: string | undefined,
     error: string,
     made: { attempts?: number; lastStatus?: number } = {},
+    outcomes: Attempted[] = [],
   ) => {
     if (event) await deadLetter(env, event, body.route, target, error);
+    if (event && route) noteOutcome(gates, route.name, event, made.attempts ?? 1, outcomes, "dead");
     await settle({ status: "dead", lastError: error, ...made });
     message.ack();
   };
@@ -164,6 +167,7 @@ export async function handleMessage(
     });
   if (deliveries.length === 0) {
     const filtered = translation.value.deliveries.length > 0;
+    noteOutcome(gates, route.name, event, 1, [], filtered ? "filtered" : "skipped");
     await settle({
       status: filtered ? "filtered" : "skipped",
       lastError: filtered
@@ -259,17 +263,19 @@ export async function handleMessage(
   const conclusion = conclude(outcomes, attempt, settings, firstQueued);
   if (conclusion.kind === "dead") {
     logAttempts(outcomes, "dead");
-    await giveUp(route.target, conclusion.error, made);
+    await giveUp(route.target, conclusion.error, made, outcomes);
     return;
   }
   if (conclusion.kind === "delivered") {
     logAttempts(outcomes, "ack");
+    noteOutcome(gates, route.name, event, attempt, outcomes, "delivered");
     await settle({ status: "delivered", ...made });
     message.ack();
     return;
   }
   const { delaySeconds } = conclusion;
   logAttempts(outcomes, "retry");
+  noteOutcome(gates, route.name, event, attempt, outcomes, "retrying");
   log("info", "delivery retry scheduled", {
     route: route.name,
     eventId: event.id,
