@@ -22,7 +22,7 @@ export interface Health {
   breakerSince?: number;
   lastStatuses: number[];
   lastErrors: string[];
-  /** Deliveries with a failed attempt in this run. */
+  /** Deliveries whose first attempt failed in this run. */
   affected: number;
   /** `route.failing` was raised for this run (so its end raises `route.recovered`). */
   failing: boolean;
@@ -51,6 +51,8 @@ export interface AttemptReport {
   attempts: Array<{ status: number; error?: string }>;
   /** The message ended in a dead letter. */
   dead?: boolean;
+  /** This was the delivery's first attempt (a retry's failure affects no new event). */
+  firstTry?: boolean;
 }
 
 export interface Thresholds {
@@ -84,7 +86,7 @@ export function applyReport(
   now: number,
 ): { alerts: AlertEvent[]; pause: boolean } {
   const alerts: AlertEvent[] = [];
-  let counted = false;
+  let counted = report.firstTry !== true;
   for (const attempt of report.attempts) {
     if (attempt.error === undefined) {
       if (health.failing && health.breakerSince === undefined) {

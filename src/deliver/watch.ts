@@ -25,6 +25,7 @@ export function noteOutcome(
         o.kind === "delivered" ? { status: o.status } : { status: o.status, error: o.error },
       ),
       ...(ended === "dead" ? { dead: true } : {}),
+      ...(attempt === 1 ? { firstTry: true } : {}),
     },
     meter: {
       source: event.source,
