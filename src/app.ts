@@ -2,9 +2,11 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import {
   activityRoutes,
   deadLetterRoutes,
+  eraseRoutes,
   eventRoutes,
   metricsRoutes,
   routeRoutes,
+  routeTestRoutes,
 } from "./admin/index.ts";
 import { healthRoutes } from "./config/health.ts";
 import { log } from "./config/log.ts";
@@ -70,7 +72,9 @@ app.route("/formats", formatRoutes);
 app.route("/webhooks", webhookRoutes);
 app.route("/deadletters", deadLetterRoutes);
 app.route("/routes", routeRoutes);
+app.route("/routes", routeTestRoutes);
 app.route("/events", eventRoutes);
+app.route("/events", eraseRoutes);
 app.route("/activity", activityRoutes);
 app.route("/console", consoleRoutes);
 app.route("/health", healthRoutes);

@@ -13,12 +13,12 @@
  *                            `trickle`: 500, then one byte every 200 ms (at most 5 minutes). Both
  *                            record `sent` (body bytes written) and `ended` (the Worker hung up,
  *                            or the body was all sent); `bigheaders`: 500 with 1 MB of headers
- *   POST /snippet/<name>, GET /snippets, GET /secret/<tool>   README snippets, secret tools (readme-snippets.ts)
+ *   POST /snippet/<name>, GET /snippets, GET /secret/<tool>   the docs' verify snippets, secret tools (verify-snippets.ts)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
-import { makeSecret, runSnippet, snippetNames } from "./readme-snippets.ts";
+import { makeSecret, runSnippet, snippetNames } from "./verify-snippets.ts";
 
 interface Recorded {
   path: string;
