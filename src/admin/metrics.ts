@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "../alerts/metrics.ts";
+import { AlertEventSchema } from "../alerts/schema.ts";
 import type { Env } from "../config/env.ts";
 import { loadConfig } from "../config/index.ts";
 import { gateOf } from "../coordinate/index.ts";
@@ -14,6 +15,8 @@ import { requireAdmin } from "./auth.ts";
  */
 export const metricsRoutes = openApiApp<{ Bindings: Env }>();
 metricsRoutes.use("*", requireAdmin);
+// The alert events are described with the API (components), though they are sent, not served.
+metricsRoutes.openAPIRegistry.register("AlertEvent", AlertEventSchema);
 
 defineRoute(
   metricsRoutes,
