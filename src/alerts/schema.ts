@@ -9,12 +9,10 @@ import type { AlertEvent } from "./events.ts";
 const iso = (description: string) => z.string().openapi({ description, format: "date-time" });
 
 const common = {
-  id: z
-    .string()
-    .openapi({
-      description: "Unique per alert; also the `webhook-id` header",
-      example: "alert_6f1c…",
-    }),
+  id: z.string().openapi({
+    description: "Unique per alert; also the `webhook-id` header",
+    example: "alert_6f1c…",
+  }),
   time: iso("When it was raised"),
   route: z.string().openapi({ example: "crm" }),
   consoleUrl: z
@@ -77,12 +75,10 @@ const dead = z
     ...common,
     type: z.literal("deliveries.dead"),
     data: z.object({
-      count: z
-        .number()
-        .openapi({
-          description:
-            "Dead letters since the previous alert of this type (at most one per route per 5 minutes)",
-        }),
+      count: z.number().openapi({
+        description:
+          "Dead letters since the previous alert of this type (at most one per route per 5 minutes)",
+      }),
       since: iso("The first of them"),
       deadLettersUrl: z
         .string()

@@ -137,6 +137,25 @@ const SlackMessage = z.object({
     .max(50),
 });
 
+describe("OpenAPI", () => {
+  it("describes GET /metrics and the alert events", async () => {
+    const doc = (await (await call(alertEnv([]).env, "/openapi.json")).json()) as {
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(Object.keys(doc.paths)).toContain("/metrics");
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining([
+        "AlertEvent",
+        "RouteFailingAlert",
+        "RouteRecoveredAlert",
+        "RoutePausedAlert",
+        "DeliveriesDeadAlert",
+      ]),
+    );
+  });
+});
+
 describe("ALERTS_FORMAT=slack", () => {
   it("sends a signed Slack incoming-webhook message: text plus blocks", async () => {
     const dest = destination("503");
