@@ -1,5 +1,6 @@
 import type { RouteGate } from "../coordinate/route-gate.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
+import type { EventIndex } from "../store/event-index.ts";
 import type { EventStore } from "../store/event-store.ts";
 
 /**
@@ -15,6 +16,8 @@ export interface Env {
   ROUTE_GATES: DurableObjectNamespace<RouteGate>;
   /** The event store's shards, addressed by name `shard-<n>` (src/store, docs/store.md). */
   EVENT_STORE: DurableObjectNamespace<EventStore>;
+  /** The listing index of accepted events, one object per day and sub-index (src/store/event-index.ts). */
+  EVENT_INDEX: DurableObjectNamespace<EventIndex>;
   /** Shards of the event store (default 128, see docs/store.md "Sizing N"). */
   STORE_SHARDS?: string | number;
 
