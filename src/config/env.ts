@@ -20,6 +20,12 @@ export interface Env {
   EVENT_INDEX: DurableObjectNamespace<EventIndex>;
   /** Shards of the event store (default 128, see docs/store.md "Sizing N"). */
   STORE_SHARDS?: string | number;
+  /**
+   * After changing STORE_SHARDS: the count before, and when it changed (ISO 8601). For 24 hours
+   * a key whose shard moved is first looked up in its previous shard (docs/store.md).
+   */
+  STORE_SHARDS_PREVIOUS?: string | number;
+  STORE_SHARDS_CHANGED_AT?: string;
 
   /** Simple configuration: one route taking every source. */
   TARGET_FORMAT?: string;

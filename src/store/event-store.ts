@@ -18,6 +18,7 @@ import {
   createShard,
   deliveriesOfEvents,
   failedAttempts,
+  liveOwners,
   parsed,
   readEvent,
   type Settlement,
@@ -105,6 +106,11 @@ export class EventStore extends DurableObject<Env> {
     );
     await this.arm();
     return admissions;
+  }
+
+  /** Which of these keys are still repeats here, and of which event (see `liveOwners`). */
+  owners(shard: number, keys: string[], since: number): Record<string, string> {
+    return liveOwners(this.ctx.storage.sql, shard, keys, since);
   }
 
   /** One event, or undefined. */

@@ -260,3 +260,24 @@ export function deliveriesOfEvents(
     rows.filter((row) => row.event_seq === ref.seq).map((row) => toDelivery(shard, ref.tag, row)),
   );
 }
+
+/**
+ * The events that own these keys and are younger than `since` (still deciding repeats), by key.
+ * A read: the request path asks a key's previous shard this for 24 hours after the shard count
+ * changed (docs/store.md, "Re-sharding").
+ */
+export function liveOwners(
+  sql: SqlStorage,
+  shard: number,
+  keys: string[],
+  since: number,
+): Record<string, string> {
+  const owners: Record<string, string> = {};
+  const rows = sql.exec<{ key: string; seq: number; tag: string }>(
+    SQL.liveKeys,
+    JSON.stringify(keys),
+    since,
+  );
+  for (const row of rows) owners[row.key] = eventId({ shard, seq: row.seq, tag: row.tag });
+  return owners;
+}

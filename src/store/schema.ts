@@ -41,6 +41,9 @@ export const SQL = {
   insertEvent: `INSERT INTO events (tag, key, source, name, dispatch, payload, received_at)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (key) DO NOTHING RETURNING seq`,
   ownerOfKey: "SELECT seq, tag FROM events WHERE key = ?1",
+  /** Keys of these that are still repeats (re-sharding: the previous shard is asked first). */
+  liveKeys: `SELECT key, seq, tag FROM events
+     WHERE key IN (SELECT value FROM json_each(?1)) AND received_at > ?2`,
   insertDelivery: `INSERT INTO deliveries (event_seq, route, status, due_at, updated_at)
      VALUES (?1, ?2, 'queued', ?3, ?3)`,
   /** A sender's repeat of an event whose pending deliveries are overdue: queued again. */
