@@ -2,7 +2,14 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../config/env.ts";
 import { log } from "../config/log.ts";
 import type { DeliveryMessage } from "../enqueue/queue.ts";
-import { BUSY_GRACE_SECONDS, MAX_REQUEUES, OVERDUE_GRACE_SECONDS } from "../enqueue/sweep.ts";
+import {
+  SWEEP_BATCH as BATCH,
+  BUSY_GRACE_SECONDS,
+  IDLE_SECONDS,
+  MAX_REQUEUES,
+  OVERDUE_GRACE_SECONDS,
+  REQUEUE_BACKOFF_CAP_SECONDS,
+} from "../enqueue/sweep.ts";
 import { addDeadLetter } from "../storage/dead-letters.ts";
 import {
   claimOverdueIn,
@@ -35,10 +42,6 @@ import { eventId } from "./shard.ts";
 export const ALARM_SECONDS = 60;
 /** The prune runs at most this often per shard. */
 export const PRUNE_EVERY_SECONDS = 3600;
-/** Deliveries the sweep claims per alarm run, and events the prune deletes per batch. */
-const BATCH = 100;
-/** The consumer counts as busy for this long after it settled something here. */
-const IDLE_SECONDS = 10;
 const DAY = 24 * 60 * 60;
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -153,7 +156,7 @@ export class EventStore extends DurableObject<Env> {
           now,
           before: now - (busy ? BUSY_GRACE_SECONDS : OVERDUE_GRACE_SECONDS),
           backoffSeconds: OVERDUE_GRACE_SECONDS,
-          backoffCapSeconds: 3600,
+          backoffCapSeconds: REQUEUE_BACKOFF_CAP_SECONDS,
         },
         BATCH,
       ),

@@ -3,7 +3,7 @@
  * Durable Object, event-store.ts, calls them inside `transactionSync`, one call at a time, so
  * each is atomic and none interleaves with another).
  */
-import type { Attempt } from "../storage/attempts.ts";
+import { type Attempt, type AttemptRow, toAttempt } from "../storage/attempts.ts";
 import type { DeliveryOutcome, DeliveryState } from "../storage/deliveries.ts";
 import type { StoredEvent } from "../storage/events.ts";
 import { SHARD_SCHEMA, SQL } from "./schema.ts";
@@ -226,25 +226,9 @@ export function settleDelivery(
 /** Every failed attempt of one event, by route then attempt number. */
 export function failedAttempts(sql: SqlStorage, seq: number): Array<Attempt & { route: string }> {
   return sql
-    .exec<{
-      route: string;
-      attempt: number;
-      webhook_id: string;
-      status: number;
-      error: string | null;
-      latency_ms: number;
-      at: number;
-    }>(SQL.attemptsOf, seq)
+    .exec<AttemptRow & { route: string }>(SQL.attemptsOf, seq)
     .toArray()
-    .map((row) => ({
-      route: row.route,
-      webhookId: row.webhook_id,
-      attempt: row.attempt,
-      status: row.status,
-      ...(row.error ? { error: row.error } : {}),
-      latencyMs: row.latency_ms,
-      at: row.at,
-    }));
+    .map((row) => ({ route: row.route, ...toAttempt(row) }));
 }
 
 /** The delivery rows of these events, in the order of `refs` (a console page). */
