@@ -54,9 +54,15 @@ export interface Env {
   MAX_ATTEMPTS?: string | number;
   /** Timeout of one delivery POST in milliseconds (default 10000). */
   DELIVERY_TIMEOUT_MS?: string | number;
+  /**
+   * The deployed environment's name (`production`, `staging`), set in each `[env.*]` section of
+   * wrangler.toml; unset locally. When set, a source without a secret is refused unless its
+   * `WEBHOOK_UNSIGNED_<SOURCE>` is "true" (src/config/sources.ts).
+   */
+  ENVIRONMENT?: string;
   /** "true" enables the local /dev/sink destination. Never set it in production. */
   DEV_SINK?: string | boolean;
-  /** `WEBHOOK_SECRET_<SOURCE>` and the secrets routes name. */
+  /** `WEBHOOK_SECRET_<SOURCE>`, `WEBHOOK_UNSIGNED_<SOURCE>` and the secrets routes name. */
   [name: string]: unknown;
 }
 

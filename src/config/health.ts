@@ -118,6 +118,14 @@ async function healthReport(env: Env) {
     return { status: "error" as const, config: false, errors: config.errors, ...common };
   }
   const { routes, settings } = config.config;
+  const warnings = [
+    ...(routes.length === 0
+      ? [
+          "No destination is configured: set TARGET_FORMAT and DESTINATION_URL, or ROUTES. Webhooks answer 503 until then.",
+        ]
+      : []),
+    ...common.sources.refused.map((refused) => refused.reason),
+  ];
   const down = [
     ...(storage.reachable ? [] : [`storage (D1) is not reachable: ${storage.error}`]),
     ...(queue.bound ? [] : [queue.note]),
@@ -137,12 +145,6 @@ async function healthReport(env: Env) {
     })),
     settings,
     ...(down.length > 0 ? { errors: down } : {}),
-    ...(routes.length === 0
-      ? {
-          warnings: [
-            "No destination is configured: set TARGET_FORMAT and DESTINATION_URL, or ROUTES. Webhooks answer 503 until then.",
-          ],
-        }
-      : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }

@@ -4,6 +4,7 @@ import { sourceSecrets } from "../verify/index.ts";
 import type { Env } from "./env.ts";
 import { log } from "./log.ts";
 import { checkRouteSecrets } from "./secrets.ts";
+import { readSourcePolicy, type SourcePolicy } from "./sources.ts";
 
 export { routeKeys } from "./secrets.ts";
 
@@ -56,6 +57,8 @@ export interface Settings {
 export interface Config {
   routes: Route[];
   settings: Settings;
+  /** Which sources are verified, accepted unsigned, or refused (src/config/sources.ts). */
+  sources: SourcePolicy;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
@@ -216,6 +219,7 @@ function readConfig(env: Env): ConfigResult {
 
   const settings = SettingsSchema.safeParse(env);
   if (!settings.success) errors.push(...settings.error.issues.map((issue) => issue.message));
+  const sources = readSourcePolicy(env, errors);
 
   if (errors.length > 0 || !settings.success) return { ok: false, errors };
   return {
@@ -229,6 +233,7 @@ function readConfig(env: Env): ConfigResult {
         maxAttempts: settings.data.MAX_ATTEMPTS,
         timeoutMs: settings.data.DELIVERY_TIMEOUT_MS,
       },
+      sources,
     },
   };
 }
@@ -260,10 +265,35 @@ export function routesFor(config: Config, source: string): Route[] {
   return config.routes.filter((route) => route.sources === "*" || route.sources.includes(source));
 }
 
-/** Which sources are verified (their `WEBHOOK_SECRET_<SOURCE>` is set) and which are not. */
-export function verification(env: Env): { verified: string[]; unverified: string[] } {
+/**
+ * Which sources are verified (their `WEBHOOK_SECRET_<SOURCE>` is set) and which are not; of
+ * those, which a deployed environment refuses (`refused`, with the reason and what to set) and
+ * which it accepts unsigned because the operator said so (`unsignedAllowed`).
+ */
+export function verification(env: Env): {
+  environment?: string;
+  verified: string[];
+  unverified: string[];
+  unsignedAllowed: string[];
+  refused: Array<{ source: string; reason: string }>;
+} {
   const verified = formatIds.filter((id) => sourceSecrets(env, id).length > 0);
-  return { verified, unverified: formatIds.filter((id) => !verified.includes(id)) };
+  const policy = readSourcePolicy(env, []);
+  const refused = formatIds.flatMap((source) => {
+    const access = policy.access[source];
+    return access?.kind === "refused" ? [{ source, reason: access.reason }] : [];
+  });
+  const unsignedAllowed = formatIds.filter((id) => {
+    const access = policy.access[id];
+    return access?.kind === "unsigned" && access.why === "opted_in";
+  });
+  return {
+    ...(policy.environment ? { environment: policy.environment } : {}),
+    verified,
+    unverified: formatIds.filter((id) => !verified.includes(id)),
+    unsignedAllowed,
+    refused,
+  };
 }
 
 /** True when `name` matches one of the globs (`*` = any run of characters); true when no filter. */

@@ -5,6 +5,7 @@ import { log } from "../config/log.ts";
 import { hmac, sha256Hex, toBase64 } from "../crypto/index.ts";
 import type { DestinationKeys } from "../crypto/secrets.ts";
 import type { FormatDefinition } from "../formats/types.ts";
+import { ANSWER_READ_BYTES, readAtMost } from "../limits/read.ts";
 import { nowSeconds, recordAttempt, type StoredEvent } from "../storage/index.ts";
 import type { Delivery } from "../translate/index.ts";
 import { transportOf } from "../verify/index.ts";
@@ -192,20 +193,25 @@ export async function post(job: Job, delivery: Delivery, index: number): Promise
   const started = Date.now();
   let status = 0;
   let outcome: Outcome;
+  // One deadline for the whole attempt: the answer's headers and the part of its body we read.
+  const signal = AbortSignal.timeout(settings.timeoutMs);
   try {
     const response = await fetch(route.url, {
       method: "POST",
       headers,
       body,
       redirect: "manual",
-      signal: AbortSignal.timeout(settings.timeoutMs),
+      signal,
     });
     status = response.status;
-    if (status >= 200 && status < 300) {
-      await response.body?.cancel();
+    // Whatever the destination sends, at most a few KB are read (none of a 2xx), then the body
+    // is cancelled: its answer decides success, retry or dead letter, never what we hold.
+    const ok = status >= 200 && status < 300;
+    const text = await readAtMost(response.body, ok ? 0 : ANSWER_READ_BYTES, signal);
+    if (ok) {
       outcome = { kind: "delivered" };
     } else {
-      const snippet = (await response.text().catch(() => "")).slice(0, 200).trim();
+      const snippet = text.slice(0, 200).trim();
       const error = `HTTP ${status}${snippet ? `: ${snippet}` : ""}`;
       const retryAfter = retryAfterSeconds(response.headers.get("retry-after"));
       outcome = isRetryable(status)

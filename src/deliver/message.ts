@@ -22,6 +22,7 @@ import {
   type StoredEvent,
 } from "../storage/index.ts";
 import { translateEvent } from "../translate/index.ts";
+import { conversationOf as lineOf } from "../verify/keys.ts";
 import { type Attempted, type Job, logAttempts, post, webhookId } from "./index.ts";
 import { conclude, deadLetter, redundant, sendAgain } from "./outcome.ts";
 
@@ -40,7 +41,7 @@ function conversationOf(
   if (!route?.ordered || body.replay || body.again) return undefined;
   const source = findFormat(event.source);
   if (!source.ok) return undefined;
-  return source.value.conversation?.({
+  return lineOf(source.value, {
     name: event.name,
     ...(event.dispatch ? { dispatch: event.dispatch } : {}),
     payload: event.payload,

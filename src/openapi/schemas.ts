@@ -163,8 +163,20 @@ export const Health = z
     version: z.string(),
     sources: z
       .object({
+        environment: z.string().optional().openapi({
+          description:
+            "ENVIRONMENT: set in deployed environments, where unsigned sources are refused",
+        }),
         verified: z.array(z.string()).openapi({ description: "WEBHOOK_SECRET_<SOURCE> is set" }),
         unverified: z.array(z.string()),
+        unsignedAllowed: z.array(z.string()).openapi({
+          description:
+            "Deployed, without a secret, accepted because WEBHOOK_UNSIGNED_<SOURCE> is true",
+        }),
+        refused: z.array(z.object({ source: z.string(), reason: z.string() })).openapi({
+          description:
+            "Deployed, without a secret and not allowed unsigned: webhooks answer 503 invalid_config; `reason` says what to set",
+        }),
       })
       .optional()
       .openapi({ description: "Admin token only" }),
