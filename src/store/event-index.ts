@@ -10,14 +10,26 @@ import type { Env } from "../config/env.ts";
  * retention (its alarm), so rows are never deleted one by one.
  */
 export class EventIndex extends DurableObject<Env> {
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec(
-        `CREATE TABLE IF NOT EXISTS listed (pos INTEGER PRIMARY KEY, received_at INTEGER NOT NULL,
-           id TEXT NOT NULL, source TEXT NOT NULL, name TEXT NOT NULL)`,
-      );
-    });
+  /** Whether the table exists: not before the first add, nor after the day was dropped. */
+  private created = false;
+
+  private create(): void {
+    if (this.created) return;
+    this.ctx.storage.sql.exec(
+      `CREATE TABLE IF NOT EXISTS listed (pos INTEGER PRIMARY KEY, received_at INTEGER NOT NULL,
+         id TEXT NOT NULL, source TEXT NOT NULL, name TEXT NOT NULL)`,
+    );
+    this.created = true;
+  }
+
+  /** A read creates nothing: a day with no table has no rows. */
+  private exists(): boolean {
+    if (this.created) return true;
+    this.created =
+      this.ctx.storage.sql
+        .exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'listed'")
+        .toArray().length > 0;
+    return this.created;
   }
 
   /**
@@ -27,6 +39,7 @@ export class EventIndex extends DurableObject<Env> {
    */
   async add(rows: ListedEvent[], dropAtMs: number): Promise<void> {
     const sql = this.ctx.storage.sql;
+    this.create();
     this.ctx.storage.transactionSync(() => {
       for (const row of rows) {
         sql.exec(
@@ -43,6 +56,7 @@ export class EventIndex extends DurableObject<Env> {
 
   /** Up to `limit` rows before position `before` (newest first), optionally of one source. */
   page(before: number, limit: number, source?: string): Array<ListedEvent & { pos: number }> {
+    if (!this.exists()) return [];
     const rows = this.ctx.storage.sql
       .exec<{ pos: number; received_at: number; id: string; source: string; name: string }>(
         source === undefined
@@ -65,6 +79,7 @@ export class EventIndex extends DurableObject<Env> {
   /** The day is past retention: everything goes at once. */
   override async alarm(): Promise<void> {
     await this.ctx.storage.deleteAll();
+    this.created = false;
   }
 }
 

@@ -2,7 +2,7 @@
  * The listing index (src/store/event-index.ts, listing.ts): pages of events newest first across
  * a day's sub-indexes and across days, with a cursor, a source filter, and no scan.
  */
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env as bindings } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
@@ -44,6 +44,8 @@ describe("the listing index", () => {
 
   it("reads a page by position (no scan of the day's rows)", async () => {
     const stub = env.EVENT_INDEX.get(env.EVENT_INDEX.idFromName("test-plan"));
+    const row = { receivedAt: 1, id: "0.1.00000000", source: "chatwoot", name: "x" };
+    await stub.add([row], Date.UTC(2100, 0, 1));
     const plan = await runInDurableObject(stub, (_, state) =>
       state.storage.sql
         .exec<{ detail: string }>(
@@ -55,5 +57,22 @@ describe("the listing index", () => {
         .map((row) => row.detail),
     );
     expect(plan.join("\n")).toMatch(/SEARCH listed USING INTEGER PRIMARY KEY/);
+  });
+
+  it("drops a day whole when its alarm comes (past retention)", async () => {
+    const day = 45_000 + Math.floor(Math.random() * 10_000);
+    const row = {
+      shard: 3,
+      receivedAt: day * 86_400,
+      id: "3.1.00000000",
+      source: "chatwoot",
+      name: "x",
+    };
+    await listAccepted(env, [row], 7);
+    const read = () => listPage(env, {}, 10, undefined, day, day);
+    expect((await read()).items).toHaveLength(1);
+    const stub = env.EVENT_INDEX.get(env.EVENT_INDEX.idFromName(`index-${day}-3`));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await read()).items).toEqual([]);
   });
 });
