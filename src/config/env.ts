@@ -40,7 +40,10 @@ export interface Env {
   DESTINATION_ORDERED?: string | boolean;
   /** Secret: the simple route's native signature or token (any printable ASCII, used as written). */
   DESTINATION_NATIVE_SECRET?: string;
-  /** Several routes: a JSON array (or JSON text) of `{name, sources, target, url, events?, secret?, nativeSecret?, ...}`. */
+  /**
+   * Several routes: a JSON array (or JSON text) of `{name, sources, target, url, events?, where?,
+   * headers?, secret?, nativeSecret?, ...}` (src/config/route.ts, docs/routes.md).
+   */
   ROUTES?: unknown;
   /** Bearer token for /deadletters; the admin routes are closed when unset. */
   ADMIN_TOKEN?: string;
@@ -62,7 +65,7 @@ export interface Env {
   ENVIRONMENT?: string;
   /** "true" enables the local /dev/sink destination. Never set it in production. */
   DEV_SINK?: string | boolean;
-  /** `WEBHOOK_SECRET_<SOURCE>`, `WEBHOOK_UNSIGNED_<SOURCE>` and the secrets routes name. */
+  /** `WEBHOOK_SECRET_<SOURCE>`, `WEBHOOK_UNSIGNED_<SOURCE>` and the secrets routes name (`secret`, `nativeSecret`, `${NAME}` in `headers`). */
   [name: string]: unknown;
 }
 

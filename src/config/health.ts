@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import pkg from "../../package.json";
 import { adminAccess } from "../admin/auth.ts";
 import { defineRoute, ErrorBody, Health, openApiApp } from "../openapi/schemas.ts";
+import { whereCompiled } from "../translate/where.ts";
 import type { Env } from "./env.ts";
 import { devSinkEnabled, loadConfig, routeKeys, verification } from "./index.ts";
 
@@ -141,6 +142,10 @@ async function healthReport(env: Env) {
       url: safeUrl(route.url),
       ...(route.events ? { events: route.events } : {}),
       ...(route.cloudevents ? { cloudevents: route.cloudevents } : {}),
+      ...(route.headers ? { headers: Object.keys(route.headers) } : {}),
+      ...(route.where !== undefined
+        ? { where: route.where, whereCompiled: whereCompiled(route.where) }
+        : {}),
       signed: routeKeys(env, route) !== undefined,
     })),
     settings,

@@ -112,6 +112,13 @@ export interface Transport {
    * Absent when the scheme signs nothing (a bare token): `dedupeKey` decides.
    */
   signed?(request: InboundRequest): string | undefined;
+  /**
+   * The headers `outboundHeaders` may set (its ids, signature, token), lower case. A route's own
+   * `headers` may not set them (refused when the configuration loads). Leave out a header the
+   * target's protocol takes from configuration instead (such as a secret token the consumer
+   * chose when registering the webhook): a route may then set it in `headers`.
+   */
+  reservedHeaders?: readonly string[];
   /** Headers of a delivery in this format: ids always, the native signature when there is a secret. */
   outboundHeaders(
     message: OutboundMessage,

@@ -31,9 +31,10 @@ const errorDescriptions: Record<number, string> = {
   401: "Verification failed (`unauthorized`; `reason`: missing_signature, missing_timestamp, bad_signature, stale_timestamp, missing_token, bad_token) or a wrong bearer token",
   404: "Unknown format id (`unknown_format`, `formats` lists the known ones) or no such resource (`not_found`)",
   409: "The dead letter's route is no longer configured (`route_missing`, `route` names it): nothing was queued",
+  410: "The event was erased on request (`erased`, with `erasedAt`): nothing it held is kept",
   413: "The body is larger than 1 MiB (`payload_too_large`)",
   415: "The Content-Type is not `application/json` or `application/*+json` (`unsupported_media_type`)",
-  422: "A mapping file failed on this payload (`mapping_failed`; `mapping` and `location` name the file, line and column)",
+  422: "A mapping file failed on this payload (`mapping_failed`; `mapping` and `location` name the file, line and column); a test send whose sample the target cannot express (`nothing_to_send`)",
   503: "Not available now: `invalid_config` (the configuration is broken: the operator sees why in the logs and the admin `/health`), `no_destination` (nothing was kept), `unavailable` (the queue refused messages: the events listed in `stored` are kept and will be delivered; retrying the same request is safe), `admin_disabled` (no ADMIN_TOKEN)",
 };
 
@@ -204,6 +205,14 @@ export const Health = z
           url: z.string().openapi({ description: "Without query string or credentials" }),
           events: z.array(z.string()).optional(),
           cloudevents: z.enum(["binary", "structured"]).optional(),
+          headers: z
+            .array(z.string())
+            .optional()
+            .openapi({ description: "Names of the route's own headers (values never shown)" }),
+          where: z.string().optional(),
+          whereCompiled: z.boolean().optional().openapi({
+            description: "The build compiled this `where` (else it runs on the interpreter)",
+          }),
           signed: z.boolean(),
         }),
       )

@@ -15,7 +15,7 @@
  */
 import { existsSync, rmSync } from "node:fs";
 import { type Browser, chromium } from "playwright-core";
-import { startWorker } from "../local-worker.ts";
+import { freePort, startWorker } from "../local-worker.ts";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -45,10 +45,21 @@ export interface Local {
  * Starts `npm start -- --ip 127.0.0.1 --port <free port> --persist-to <state>` (its local state
  * deleted first) and Chromium, once the Worker answers.
  */
-export async function startLocal(options: { state: string; adminToken?: string }): Promise<Local> {
+export async function startLocal(options: {
+  state: string;
+  adminToken?: string;
+  /** Extra `--var NAME:value` for `npm start`, given the base URL (a route to its own sink). */
+  vars?: (base: string) => Record<string, string>;
+}): Promise<Local> {
   rmSync(options.state, { recursive: true, force: true });
+  const port = await freePort();
+  const args = Object.entries(options.vars?.(`http://127.0.0.1:${port}`) ?? {}).flatMap(
+    ([name, value]) => ["--var", `${name}:${value}`],
+  );
   const worker = await startWorker({
     state: options.state,
+    port,
+    args,
     ...(options.adminToken ? { env: { ADMIN_TOKEN: options.adminToken } } : {}),
   });
   try {

@@ -51,9 +51,11 @@ async function attemptErrors(env: Env, event: string, route: string): Promise<st
   });
   expect(response.status).toBe(200);
   const detail = (await response.json()) as {
-    routes: Array<{ route: string; attempts: Array<{ error?: string }> }>;
+    deliveries: Array<{ route: string; history: Array<{ error?: string }> }>;
   };
-  return (detail.routes.find((r) => r.route === route)?.attempts ?? []).map((a) => a.error ?? "");
+  return (detail.deliveries.find((r) => r.route === route)?.history ?? []).map(
+    (a) => a.error ?? "",
+  );
 }
 
 function routedTo(broken: string, working: string, vars: Record<string, unknown> = {}): Env {

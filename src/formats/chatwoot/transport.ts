@@ -67,6 +67,8 @@ export const chatwootTransport: Transport = {
     return timestamp ? `${Number(timestamp)}.${request.text}` : undefined;
   },
 
+  reservedHeaders: ["x-chatwoot-delivery", "x-chatwoot-timestamp", "x-chatwoot-signature"],
+
   async outboundHeaders(message, secret) {
     const headers: Record<string, string> = {
       "X-Chatwoot-Delivery": message.id,

@@ -52,6 +52,8 @@ export const dottedTransport: Transport = {
 
   signed: (request) => request.text,
 
+  reservedHeaders: ["x-hub-signature"],
+
   async outboundHeaders(message, secret): Promise<Record<string, string>> {
     if (secret === undefined) return {};
     return { "X-Hub-Signature": `sha1=${toHex(await hmac("SHA-1", secret, message.body))}` };

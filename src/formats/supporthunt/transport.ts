@@ -70,6 +70,8 @@ export const supporthuntTransport: Transport = {
     return `event:${JSON.stringify(event.payload)}`;
   },
 
+  reservedHeaders: ["authorization", "x-webhook-token"],
+
   async outboundHeaders(_message, secret): Promise<Record<string, string>> {
     if (secret === undefined) return {};
     return { Authorization: `Bearer ${secret}`, "X-Webhook-Token": secret };
