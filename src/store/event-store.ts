@@ -24,6 +24,7 @@ import {
   beginDelivery,
   createShard,
   deliveriesOfEvents,
+  eraseIn,
   failedAttempts,
   liveOwners,
   parsed,
@@ -114,6 +115,12 @@ export class EventStore extends DurableObject<Env> {
   /** Which of these keys are still repeats here, and of which event (see `liveOwners`). */
   owners(shard: number, keys: string[], since: number): Record<string, string> {
     return liveOwners(this.ctx.storage.sql, shard, keys, since);
+  }
+
+  /** Erases one event (see `eraseIn`), in one transaction. */
+  erase(seq: number, tag: string) {
+    const sql = this.ctx.storage.sql;
+    return this.ctx.storage.transactionSync(() => eraseIn(sql, seq, tag));
   }
 
   /** One event, or undefined. */

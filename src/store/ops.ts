@@ -265,3 +265,23 @@ export function liveOwners(
   for (const row of rows) owners[row.key] = eventId({ shard, seq: row.seq, tag: row.tag });
   return owners;
 }
+
+/**
+ * Erases an event on request (DELETE /events/:id): its payload and what destinations answered
+ * go; kept are that it existed (source, name, time), each delivery's status (one not yet settled
+ * becomes `erased`, so it is never made) and its attempts' statuses and times. Undefined when
+ * there is no such event.
+ */
+export function eraseIn(
+  sql: SqlStorage,
+  seq: number,
+  tag: string,
+): { source: string; name: string; receivedAt: number } | undefined {
+  const row = sql
+    .exec<{ source: string; name: string; received_at: number }>(SQL.eraseEvent, seq, tag)
+    .toArray()[0];
+  if (!row) return undefined;
+  sql.exec(SQL.eraseDeliveries, seq);
+  sql.exec(SQL.eraseAttempts, seq);
+  return { source: row.source, name: row.name, receivedAt: row.received_at };
+}

@@ -91,10 +91,17 @@ export const SQL = {
   /** Of those, the ones with a delivery still to be done (kept, whatever their age). */
   unsettledAmong: `SELECT DISTINCT event_seq FROM deliveries
      WHERE event_seq IN (SELECT value FROM json_each(?1))
-       AND status NOT IN ('delivered', 'dead', 'filtered', 'skipped')`,
+       AND status NOT IN ('delivered', 'dead', 'filtered', 'skipped', 'erased')`,
   pruneEvents: "DELETE FROM events WHERE seq IN (SELECT value FROM json_each(?1)) RETURNING seq",
   pruneDeliveries: "DELETE FROM deliveries WHERE event_seq IN (SELECT value FROM json_each(?1))",
   pruneAttempts: "DELETE FROM attempts WHERE event_seq IN (SELECT value FROM json_each(?1))",
+
+  // --- erasure (DELETE /events/:id): the payload and what destinations answered go ---
+  eraseEvent: `UPDATE events SET payload = 'null', dispatch = NULL WHERE seq = ?1 AND tag = ?2
+     RETURNING source, name, received_at`,
+  eraseDeliveries: `UPDATE deliveries SET status = CASE WHEN status IN ${PENDING} OR status = 'paused'
+       THEN 'erased' ELSE status END, last_error = NULL, delivered_ids = NULL WHERE event_seq = ?1`,
+  eraseAttempts: "UPDATE attempts SET error = NULL WHERE event_seq = ?1",
 
   // --- the console: a page's events and their deliveries, by rowid ---
   deliveriesOf: `SELECT * FROM deliveries WHERE event_seq IN (SELECT value FROM json_each(?1))
