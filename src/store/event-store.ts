@@ -2,7 +2,14 @@ import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../config/env.ts";
 import { log } from "../config/log.ts";
 import type { DeliveryMessage } from "../enqueue/queue.ts";
-import { BUSY_GRACE_SECONDS, MAX_REQUEUES, OVERDUE_GRACE_SECONDS } from "../enqueue/sweep.ts";
+import {
+  SWEEP_BATCH as BATCH,
+  BUSY_GRACE_SECONDS,
+  IDLE_SECONDS,
+  MAX_REQUEUES,
+  OVERDUE_GRACE_SECONDS,
+  REQUEUE_BACKOFF_CAP_SECONDS,
+} from "../enqueue/sweep.ts";
 import { addDeadLetter } from "../storage/dead-letters.ts";
 import {
   claimOverdueIn,
@@ -17,7 +24,9 @@ import {
   beginDelivery,
   createShard,
   deliveriesOfEvents,
+  eraseIn,
   failedAttempts,
+  liveOwners,
   parsed,
   readEvent,
   type Settlement,
@@ -34,10 +43,6 @@ import { eventId } from "./shard.ts";
 export const ALARM_SECONDS = 60;
 /** The prune runs at most this often per shard. */
 export const PRUNE_EVERY_SECONDS = 3600;
-/** Deliveries the sweep claims per alarm run, and events the prune deletes per batch. */
-const BATCH = 100;
-/** The consumer counts as busy for this long after it settled something here. */
-const IDLE_SECONDS = 10;
 const DAY = 24 * 60 * 60;
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -107,6 +112,17 @@ export class EventStore extends DurableObject<Env> {
     return admissions;
   }
 
+  /** Which of these keys are still repeats here, and of which event (see `liveOwners`). */
+  owners(shard: number, keys: string[], since: number): Record<string, string> {
+    return liveOwners(this.ctx.storage.sql, shard, keys, since);
+  }
+
+  /** Erases one event (see `eraseIn`), in one transaction. */
+  erase(seq: number, tag: string) {
+    const sql = this.ctx.storage.sql;
+    return this.ctx.storage.transactionSync(() => eraseIn(sql, seq, tag));
+  }
+
   /** One event, or undefined. */
   event(shard: number, seq: number, tag: string): ShardStoredEvent | undefined {
     return readEvent(this.ctx.storage.sql, shard, seq, tag);
@@ -147,7 +163,7 @@ export class EventStore extends DurableObject<Env> {
           now,
           before: now - (busy ? BUSY_GRACE_SECONDS : OVERDUE_GRACE_SECONDS),
           backoffSeconds: OVERDUE_GRACE_SECONDS,
-          backoffCapSeconds: 3600,
+          backoffCapSeconds: REQUEUE_BACKOFF_CAP_SECONDS,
         },
         BATCH,
       ),

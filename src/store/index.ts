@@ -62,12 +62,18 @@ export async function admitAll(
   options: AdmitOptions,
 ): Promise<ShardAdmission[]> {
   const n = shardCount(env);
+  const out: ShardAdmission[] = new Array(events.length);
+  const repeats = await earlierOwners(env, events, n, options);
   const groups = new Map<number, number[]>();
   events.forEach((event, index) => {
+    const owner = repeats.get(event.key);
+    if (owner) {
+      out[index] = { id: owner, duplicate: true, requeued: [] };
+      return;
+    }
     const shard = shardOf(event.key, n);
     groups.set(shard, [...(groups.get(shard) ?? []), index]);
   });
-  const out: ShardAdmission[] = new Array(events.length);
   const results = await Promise.allSettled(
     [...groups].map(async ([shard, indexes]) => {
       const admissions = await shardStub(env, shard).admit(
@@ -84,6 +90,52 @@ export async function admitAll(
   const failure = results.find((result) => result.status === "rejected");
   if (failure) throw refused(failure.reason);
   return out;
+}
+
+const DEDUPE_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** The shard count before the last change, while that change is less than 24 hours old. */
+export function previousShardCount(env: Env, nowMs = Date.now()): number | undefined {
+  const changedAt = Date.parse(env.STORE_SHARDS_CHANGED_AT ?? "");
+  if (!Number.isFinite(changedAt) || nowMs - changedAt >= DEDUPE_WINDOW_MS) return undefined;
+  const previous = shardCount({ STORE_SHARDS: env.STORE_SHARDS_PREVIOUS });
+  return env.STORE_SHARDS_PREVIOUS === undefined ? undefined : previous;
+}
+
+/**
+ * Re-sharding (docs/store.md): for 24 hours after the shard count changed, keys whose shard
+ * moved are first looked up in their previous shard (one read per previous shard touched, in
+ * parallel), so a repeat of an event accepted before the change is still a repeat.
+ */
+async function earlierOwners(
+  env: Env,
+  events: ShardEvent[],
+  n: number,
+  options: AdmitOptions,
+): Promise<Map<string, string>> {
+  const owners = new Map<string, string>();
+  const previous = previousShardCount(env, options.now * 1000);
+  if (previous === undefined || previous === n) return owners;
+  const moved = new Map<number, string[]>();
+  for (const { key } of events) {
+    const before = shardOf(key, previous);
+    if (before !== shardOf(key, n)) moved.set(before, [...(moved.get(before) ?? []), key]);
+  }
+  try {
+    await Promise.all(
+      [...moved].map(async ([shard, keys]) => {
+        const found = await shardStub(env, shard).owners(
+          shard,
+          keys,
+          options.now - options.dedupeSeconds,
+        );
+        for (const [key, id] of Object.entries(found)) owners.set(key, id);
+      }),
+    );
+  } catch (error) {
+    throw refused(error);
+  }
+  return owners;
 }
 
 /** The event with this id, or undefined (pruned, erased, or not an id of this store). */

@@ -3,7 +3,7 @@
  * Durable Object, event-store.ts, calls them inside `transactionSync`, one call at a time, so
  * each is atomic and none interleaves with another).
  */
-import type { Attempt } from "../storage/attempts.ts";
+import { type Attempt, type AttemptRow, toAttempt } from "../storage/attempts.ts";
 import type { DeliveryOutcome, DeliveryState } from "../storage/deliveries.ts";
 import type { StoredEvent } from "../storage/events.ts";
 import { SHARD_SCHEMA, SQL } from "./schema.ts";
@@ -226,25 +226,9 @@ export function settleDelivery(
 /** Every failed attempt of one event, by route then attempt number. */
 export function failedAttempts(sql: SqlStorage, seq: number): Array<Attempt & { route: string }> {
   return sql
-    .exec<{
-      route: string;
-      attempt: number;
-      webhook_id: string;
-      status: number;
-      error: string | null;
-      latency_ms: number;
-      at: number;
-    }>(SQL.attemptsOf, seq)
+    .exec<AttemptRow & { route: string }>(SQL.attemptsOf, seq)
     .toArray()
-    .map((row) => ({
-      route: row.route,
-      webhookId: row.webhook_id,
-      attempt: row.attempt,
-      status: row.status,
-      ...(row.error ? { error: row.error } : {}),
-      latencyMs: row.latency_ms,
-      at: row.at,
-    }));
+    .map((row) => ({ route: row.route, ...toAttempt(row) }));
 }
 
 /** The delivery rows of these events, in the order of `refs` (a console page). */
@@ -259,4 +243,45 @@ export function deliveriesOfEvents(
   return refs.map((ref) =>
     rows.filter((row) => row.event_seq === ref.seq).map((row) => toDelivery(shard, ref.tag, row)),
   );
+}
+
+/**
+ * The events that own these keys and are younger than `since` (still deciding repeats), by key.
+ * A read: the request path asks a key's previous shard this for 24 hours after the shard count
+ * changed (docs/store.md, "Re-sharding").
+ */
+export function liveOwners(
+  sql: SqlStorage,
+  shard: number,
+  keys: string[],
+  since: number,
+): Record<string, string> {
+  const owners: Record<string, string> = {};
+  const rows = sql.exec<{ key: string; seq: number; tag: string }>(
+    SQL.liveKeys,
+    JSON.stringify(keys),
+    since,
+  );
+  for (const row of rows) owners[row.key] = eventId({ shard, seq: row.seq, tag: row.tag });
+  return owners;
+}
+
+/**
+ * Erases an event on request (DELETE /events/:id): its payload and what destinations answered
+ * go; kept are that it existed (source, name, time), each delivery's status (one not yet settled
+ * becomes `erased`, so it is never made) and its attempts' statuses and times. Undefined when
+ * there is no such event.
+ */
+export function eraseIn(
+  sql: SqlStorage,
+  seq: number,
+  tag: string,
+): { source: string; name: string; receivedAt: number } | undefined {
+  const row = sql
+    .exec<{ source: string; name: string; received_at: number }>(SQL.eraseEvent, seq, tag)
+    .toArray()[0];
+  if (!row) return undefined;
+  sql.exec(SQL.eraseDeliveries, seq);
+  sql.exec(SQL.eraseAttempts, seq);
+  return { source: row.source, name: row.name, receivedAt: row.received_at };
 }

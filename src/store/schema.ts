@@ -41,6 +41,9 @@ export const SQL = {
   insertEvent: `INSERT INTO events (tag, key, source, name, dispatch, payload, received_at)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (key) DO NOTHING RETURNING seq`,
   ownerOfKey: "SELECT seq, tag FROM events WHERE key = ?1",
+  /** Keys of these that are still repeats (re-sharding: the previous shard is asked first). */
+  liveKeys: `SELECT key, seq, tag FROM events
+     WHERE key IN (SELECT value FROM json_each(?1)) AND received_at > ?2`,
   insertDelivery: `INSERT INTO deliveries (event_seq, route, status, due_at, updated_at)
      VALUES (?1, ?2, 'queued', ?3, ?3)`,
   /** A sender's repeat of an event whose pending deliveries are overdue: queued again. */
@@ -88,10 +91,17 @@ export const SQL = {
   /** Of those, the ones with a delivery still to be done (kept, whatever their age). */
   unsettledAmong: `SELECT DISTINCT event_seq FROM deliveries
      WHERE event_seq IN (SELECT value FROM json_each(?1))
-       AND status NOT IN ('delivered', 'dead', 'filtered', 'skipped')`,
+       AND status NOT IN ('delivered', 'dead', 'filtered', 'skipped', 'erased')`,
   pruneEvents: "DELETE FROM events WHERE seq IN (SELECT value FROM json_each(?1)) RETURNING seq",
   pruneDeliveries: "DELETE FROM deliveries WHERE event_seq IN (SELECT value FROM json_each(?1))",
   pruneAttempts: "DELETE FROM attempts WHERE event_seq IN (SELECT value FROM json_each(?1))",
+
+  // --- erasure (DELETE /events/:id): the payload and what destinations answered go ---
+  eraseEvent: `UPDATE events SET payload = 'null', dispatch = NULL WHERE seq = ?1 AND tag = ?2
+     RETURNING source, name, received_at`,
+  eraseDeliveries: `UPDATE deliveries SET status = CASE WHEN status IN ${PENDING} OR status = 'paused'
+       THEN 'erased' ELSE status END, last_error = NULL, delivered_ids = NULL WHERE event_seq = ?1`,
+  eraseAttempts: "UPDATE attempts SET error = NULL WHERE event_seq = ?1",
 
   // --- the console: a page's events and their deliveries, by rowid ---
   deliveriesOf: `SELECT * FROM deliveries WHERE event_seq IN (SELECT value FROM json_each(?1))

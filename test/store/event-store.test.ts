@@ -13,6 +13,7 @@ import {
   type AdmitOptions,
   admitEvents,
   beginDelivery,
+  eraseIn,
   settleDelivery,
 } from "../../src/store/ops.ts";
 import { parseEventId } from "../../src/store/shard.ts";
@@ -206,5 +207,29 @@ describe("housekeeping", () => {
     const ref = parseEventId(a?.id ?? "");
     const state = await stub.begin(9, ref?.seq ?? 0, ref?.tag ?? "", "r");
     expect(state.delivery).toMatchObject({ status: "queued", requeues: 1, dueAt: now });
+  });
+});
+
+describe("erasure (DELETE /events/:id on the shards)", () => {
+  it("drops the payload, settles what was not delivered as erased, keeps that it existed; the prune then takes it", async () => {
+    await inShard((sql) => {
+      const now = 1_800_000_000;
+      const [a] = admitEvents(sql, 0, [event("erase-me")], ["done", "todo"], options(now));
+      const ref = parseEventId(a?.id ?? "");
+      if (!ref) throw new Error("no id");
+      settleDelivery(sql, ref.seq, "done", { outcome: { status: "delivered" }, failures: [] }, now);
+      expect(eraseIn(sql, ref.seq, "00000000")).toBeUndefined();
+      expect(eraseIn(sql, ref.seq, ref.tag)).toEqual({
+        source: "chatwoot",
+        name: "message_created",
+        receivedAt: now,
+      });
+      const done = beginDelivery(sql, 0, ref.seq, ref.tag, "done");
+      const todo = beginDelivery(sql, 0, ref.seq, ref.tag, "todo");
+      expect(done.event?.payload).toBe("null");
+      expect(done.delivery?.status).toBe("delivered");
+      expect(todo.delivery?.status).toBe("erased");
+      expect(pruneIn(sql, now + 8 * DAY, 100)).toMatchObject({ events: 1, kept: 0 });
+    });
   });
 });
