@@ -7,7 +7,7 @@ import type { AlertSettings } from "../config/alerts.ts";
 import { log } from "../config/log.ts";
 import { standardSignature } from "../crypto/index.ts";
 import { USER_AGENT } from "../deliver/index.ts";
-import { readAtMost } from "../limits/read.ts";
+import { sendOnce } from "../deliver/send.ts";
 import { type AlertEvent, alertBody } from "./events.ts";
 
 /** Attempts per alert, and the wait before each retry (ms). */
@@ -70,18 +70,6 @@ async function postAlert(url: string, settings: AlertSettings, alert: AlertEvent
       body,
     });
   }
-  const signal = AbortSignal.timeout(ALERT_TIMEOUT_MS);
-  try {
-    const response = await fetch(url, {
-      method: "POST",
-      headers,
-      body,
-      redirect: "manual",
-      signal,
-    });
-    await readAtMost(response.body, 0, signal);
-    return response.status;
-  } catch {
-    return 0;
-  }
+  const sent = await sendOnce(url, new Headers(headers), body, ALERT_TIMEOUT_MS, () => 0);
+  return sent.status;
 }

@@ -64,7 +64,7 @@ describe("route.failing and route.recovered", () => {
       recent: [{ type: "route.recovered" }, { type: "route.failing" }],
     });
     expect(recovered?.data).toMatchObject({
-      failingSince: (failing?.data as { failingSince: string }).failingSince,
+      failingSince: (failing?.data as { failingSince?: string } | undefined)?.failingSince,
     });
   });
 });
