@@ -8,6 +8,8 @@ import { sweepAll, sweepSoon } from "./enqueue/sweep.ts";
 import { prune } from "./storage/index.ts";
 
 export { RouteGate } from "./coordinate/route-gate.ts";
+export { EventIndex } from "./store/event-index.ts";
+export { EventStore } from "./store/event-store.ts";
 
 /** The minute of the hour at which the cron trigger also prunes (wrangler.toml runs it every minute). */
 const PRUNE_MINUTE = 23;

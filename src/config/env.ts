@@ -1,5 +1,7 @@
 import type { RouteGate } from "../coordinate/route-gate.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
+import type { EventIndex } from "../store/event-index.ts";
+import type { EventStore } from "../store/event-store.ts";
 
 /**
  * The Worker's bindings (declared in wrangler.toml) and variables. Vars may arrive as strings
@@ -12,6 +14,18 @@ export interface Env {
   DELIVERY_QUEUE: Queue<DeliveryMessage>;
   /** One Durable Object per route: pause, rate limit, held deliveries (src/coordinate). */
   ROUTE_GATES: DurableObjectNamespace<RouteGate>;
+  /** The event store's shards, addressed by name `shard-<n>` (src/store, docs/store.md). */
+  EVENT_STORE: DurableObjectNamespace<EventStore>;
+  /** The listing index of accepted events, one object per day and sub-index (src/store/event-index.ts). */
+  EVENT_INDEX: DurableObjectNamespace<EventIndex>;
+  /** Shards of the event store (default 128, see docs/store.md "Sizing N"). */
+  STORE_SHARDS?: string | number;
+  /**
+   * After changing STORE_SHARDS: the count before, and when it changed (ISO 8601). For 24 hours
+   * a key whose shard moved is first looked up in its previous shard (docs/store.md).
+   */
+  STORE_SHARDS_PREVIOUS?: string | number;
+  STORE_SHARDS_CHANGED_AT?: string;
 
   /** Simple configuration: one route taking every source. */
   TARGET_FORMAT?: string;
