@@ -8,7 +8,7 @@ import { createExecutionContext, createMessageBatch } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
 import { loadConfig } from "../../src/config/index.ts";
-import { sendDigests } from "../../src/coordinate/index.ts";
+import { gateOf, sendDigests } from "../../src/coordinate/index.ts";
 import { webhookId } from "../../src/deliver/index.ts";
 import type { DeliveryMessage } from "../../src/enqueue/index.ts";
 import worker from "../../src/index.ts";
@@ -207,5 +207,23 @@ describe("an alert destination that is down", () => {
       alerts = await received(sink.key);
     }
     expect(alerts.map((each) => each.status)).toEqual([0]);
+  });
+});
+
+describe("the circuit breaker hook (issue 26 calls it)", () => {
+  it("raises route.failing when the breaker opens and route.recovered when its probe succeeds", async () => {
+    const { env, names } = alertEnv([{ url: destination().url }]);
+    const [name] = names as [string];
+    const limits = { failingAfter: 5, pauseAfterMinutes: 1440, consoleUrl: "/console" };
+    const opened = await gateOf(env, name).breakerChanged(name, true, limits);
+    expect(opened).toEqual([
+      expect.objectContaining({
+        type: "route.failing",
+        data: expect.objectContaining({ reason: "breaker" }),
+      }),
+    ]);
+    expect(await gateOf(env, name).breakerChanged(name, true, limits)).toEqual([]);
+    const closed = await gateOf(env, name).breakerChanged(name, false, limits);
+    expect(closed.map((alert) => alert.type)).toEqual(["route.recovered"]);
   });
 });
