@@ -45,6 +45,18 @@ export interface Env {
    * headers?, secret?, nativeSecret?, ...}` (src/config/route.ts, docs/routes.md).
    */
   ROUTES?: unknown;
+  /** Operational alerts (src/config/alerts.ts): where they are POSTed. */
+  ALERTS_URL?: string;
+  /** Secret: signs alerts (Standard Webhooks, the rules of `DESTINATION_SECRET`). */
+  ALERTS_SECRET?: string;
+  /** `json` (default) or `slack` (an incoming-webhook message). */
+  ALERTS_FORMAT?: string;
+  /** Default `failingAfter` of every route (5). */
+  ALERTS_FAILING_AFTER?: string | number;
+  /** Default `pauseAfterMinutes` of every route (1440; 0 never pauses). */
+  ALERTS_PAUSE_AFTER_MINUTES?: string | number;
+  /** The console's address, for the links in alerts (e.g. https://translator.example.com/console). */
+  ALERTS_CONSOLE_URL?: string;
   /** Bearer token for /deadletters; the admin routes are closed when unset. */
   ADMIN_TOKEN?: string;
   /** Days events, delivery records and attempts are kept (default 7); dead letters until deleted. */
