@@ -4,9 +4,15 @@ import { chatwootFamily } from "./chatwoot/index.ts";
 import { dotted } from "./dotted/index.ts";
 import { supporthunt } from "./supporthunt/index.ts";
 import type { FormatDefinition } from "./types.ts";
+import { whatsapp } from "./whatsapp/index.ts";
 
 /** Every supported format. Detection (`auto`) tries them in this order. */
-export const formats: readonly FormatDefinition[] = [supporthunt, dotted, ...chatwootFamily];
+export const formats: readonly FormatDefinition[] = [
+  supporthunt,
+  dotted,
+  ...chatwootFamily,
+  whatsapp,
+];
 
 const byId = new Map(formats.map((format) => [format.id, format]));
 
@@ -33,7 +39,7 @@ export function detectFormat(body: unknown): Result<FormatDefinition> {
     code: "undetectable_format",
     status: 400,
     message:
-      'Cannot tell which format this payload is in: expected a Chatwoot-family body with an "event" name, a dotted-topic envelope {id, event, data}, or a Support Hunt batch {"events": [...]}. Name the source format in the URL instead of "auto".',
+      'Cannot tell which format this payload is in: expected a Chatwoot-family body with an "event" name, a dotted-topic envelope {id, event, data}, a Support Hunt batch {"events": [...]}, or a WhatsApp Cloud API webhook {"object": "whatsapp_business_account", "entry": [...]}. Name the source format in the URL instead of "auto".',
     details: { formats: formatIds },
   });
 }

@@ -18,7 +18,7 @@ import {
 } from "../openapi/schemas.ts";
 import { readEvents } from "../translate/index.ts";
 import { limitBody, readJsonBody } from "../validate/index.ts";
-import { dedupeKeys, sourceSecrets, transportOf } from "../verify/index.ts";
+import { dedupeKeys, sourceSecrets, transportOf, verifyTokenName } from "../verify/index.ts";
 
 type Ctx = Context<{ Bindings: Env }>;
 
@@ -107,7 +107,9 @@ defineRoute(webhookRoutes, subscribeRoute, (c) => {
     text: "",
     body: undefined,
   };
-  const handshake = transportOf(format.value)?.challenge?.(request);
+  const tokens = sourceSecrets(c.env, format.value.id, verifyTokenName);
+  const handshake = transportOf(format.value)?.challenge?.(request, tokens);
+  if (handshake && "code" in handshake) return error(c, handshake);
   if (handshake) return reply(c, handshake);
   return error(c, {
     code: "not_found",
