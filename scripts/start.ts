@@ -13,6 +13,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 
 /** The local admin token when none is given: local only, printed at start, documented in the README. */
 export const DEV_ADMIN_TOKEN = "dev-admin-token";
@@ -55,7 +56,9 @@ console.log(`
   Local state persists in .wrangler/state (a repeated sample is a duplicate): npm run reset clears it.
 `);
 
-const wrangler = createRequire(import.meta.url).resolve("wrangler/bin/wrangler.js");
+// wrangler's package exports no bin path: find it beside its package.json.
+const wranglerPackage = createRequire(import.meta.url).resolve("wrangler/package.json");
+const wrangler = join(dirname(wranglerPackage), "bin", "wrangler.js");
 const child = spawn(
   process.execPath,
   [
@@ -67,7 +70,15 @@ const child = spawn(
     ...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
     ...passed,
   ],
-  { stdio: "inherit" },
+  {
+    stdio: "inherit",
+    // Offline-quiet: no request.cf data fetched from workers.cloudflare.com (local requests get
+    // placeholder cf values; nothing here reads them). Telemetry is off in wrangler.toml.
+    env: {
+      ...process.env,
+      CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
+    },
+  },
 );
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(signal, () => child.kill(signal));

@@ -2,7 +2,7 @@
  * `npm run bench`: measures translation cost, batch CPU, cold start, payload growth and HTTP
  * ingest in one run on this machine, and writes BENCHMARKS.md. Takes a few minutes. Most of it
  * runs in-process in Node; the request path of section 2 (and the floor pairs beside it) is also
- * measured inside workerd by scripts/bench/workerd/ (vitest-pool-workers, see workerd.ts).
+ * measured inside workerd by scripts/bench/workerd/ (@cloudflare/vitest-plugin, see workerd.ts).
  * `npm run bench -- --quick` shortens every section (for checking the harness, not for numbers).
  */
 import { execFileSync } from "node:child_process";
@@ -60,7 +60,7 @@ log("1e. CPU profile");
 const prof = profile(quick ? 2 : 4);
 log("2. Support Hunt batch of 100");
 const batch = await batchCosts(fixtures);
-log("2b. request path, receive route and floor pairs in workerd (vitest-pool-workers)");
+log("2b. request path, receive route and floor pairs in workerd (@cloudflare/vitest-plugin)");
 const wd = workerdBench(fixtures, quick);
 for (const e of wd.errors) log(`workerd: ${e.split("\n")[0]}`);
 log("5. growth with payload size");
@@ -402,7 +402,7 @@ const TARGET_MS = 5;
 const verdict = (ms: number) =>
   ms < TARGET_MS ? "met" : `missed ×${(ms / TARGET_MS).toFixed(1)} (+${fmt(ms - TARGET_MS, 2)} ms)`;
 p(
-  "**Request path in workerd (what the < 5 ms CPU target is judged on).** The receive route's compute, run inside workerd, the runtime the Worker ships on: `scripts/bench/workerd/` is a vitest project on `@cloudflare/vitest-pool-workers` with the same wrangler.toml and text modules as `npm test` (but not part of it), started by `npm run bench` in a child process; the batch text above is handed to it unchanged. The path is what `src/receive` does between reading the body and `enqueue`: `JSON.parse` + `readEvents` (schema validation and split) + the Support Hunt transport's `dedupeKey` for each event (SHA-256 of the payload, real WebCrypto, `Promise.all` as the route does) + `JSON.stringify` of each payload (what `enqueue` stores in D1). Local workerd's clock advances during synchronous compute, so wall time of this pure compute is its CPU time; but it ticks in whole milliseconds, so each sample times a block of consecutive runs (~20 ms) and divides. Median and p99 are over the block means (a per-run p99 would be somewhat higher). Each part is also timed on its own, in blocks of its own.",
+  "**Request path in workerd (what the < 5 ms CPU target is judged on).** The receive route's compute, run inside workerd, the runtime the Worker ships on: `scripts/bench/workerd/` is a vitest project on `@cloudflare/@cloudflare/vitest-plugin` with the same wrangler.toml and text modules as `npm test` (but not part of it), started by `npm run bench` in a child process; the batch text above is handed to it unchanged. The path is what `src/receive` does between reading the body and `enqueue`: `JSON.parse` + `readEvents` (schema validation and split) + the Support Hunt transport's `dedupeKey` for each event (SHA-256 of the payload, real WebCrypto, `Promise.all` as the route does) + `JSON.stringify` of each payload (what `enqueue` stores in D1). Local workerd's clock advances during synchronous compute, so wall time of this pure compute is its CPU time; but it ticks in whole milliseconds, so each sample times a block of consecutive runs (~20 ms) and divides. Median and p99 are over the block means (a per-run p99 would be somewhat higher). Each part is also timed on its own, in blocks of its own.",
 );
 p();
 if (wd.request) {
