@@ -145,6 +145,33 @@ export const Reaction = z.object({
   externalId: z.string().nullish(),
 });
 
+/**
+ * What a message answers: a quoted earlier message or a story (Chatwoot `in_reply_to` /
+ * `in_reply_to_external_id`, an Instagram story reply's `story_id` / `story_url` /
+ * `story_sender`, WhatsApp `context.id`, Telegram `reply_to_message`). Distinct from
+ * `Message.reply`, which is an answer to an interactive message.
+ *
+ * @example { "id": 5161, "externalId": "wamid.HBgL...", "text": "Is the blue one in stock?" }
+ * @example { "story": { "id": "18004", "url": "https://lookaside.fbsbx.com/...", "sender": "17841400" } }
+ */
+export const ReplyTo = z.object({
+  /** The answered message's id on the source platform (Chatwoot `in_reply_to`). */
+  id: Id.nullish(),
+  /** The channel's id for it (Chatwoot `in_reply_to_external_id`, WhatsApp `context.id`, Telegram `reply_to_message.message_id` as a string). */
+  externalId: z.string().nullish(),
+  /** The quoted text, when the source carries it. */
+  text: z.string().nullish(),
+  /** The story answered (an Instagram story reply). */
+  story: z
+    .object({
+      id: z.string().nullish(),
+      url: z.string().nullish(),
+      /** Whose story it is (Chatwoot `story_sender`: the Instagram account id). */
+      sender: z.string().nullish(),
+    })
+    .nullish(),
+});
+
 export const Message = z.object({
   id: Id.nullish(),
   /** The text, verbatim. */
@@ -165,6 +192,8 @@ export const Message = z.object({
   reply: Reply.nullish(),
   /** Set when the message is a reaction to another message (its text is the emoji). */
   reaction: Reaction.nullish(),
+  /** What this message answers (a quoted message, a story); see `ReplyTo`. */
+  replyTo: ReplyTo.nullish(),
   /** Delivery status: sent, delivered, read, failed. */
   status: z.string().nullish(),
   error: z.string().nullish(),

@@ -60,3 +60,52 @@ export function targetConversationId(target: string, body: Json): string | undef
             : undefined;
   return id === undefined || id === null ? undefined : String(id);
 }
+
+/** What a message answers, as a consumer of the target reads it (ids as strings). */
+export interface ReplyTarget {
+  id?: string;
+  externalId?: string;
+  storyId?: string;
+  storyUrl?: string;
+  storySender?: string;
+}
+
+const str = (v: unknown): string | undefined =>
+  v === undefined || v === null || v === "" ? undefined : String(v);
+
+/**
+ * The reply reference of one delivered message: Chatwoot's `content_attributes.in_reply_to`,
+ * `in_reply_to_external_id` and `story_*`; dotted's `meta.replyTo*` keys; Support Hunt's
+ * `payload.reply_to`. Keys without a value are left out.
+ */
+export function replyTarget(target: string, body: Json): ReplyTarget {
+  const picked =
+    target === "dotted"
+      ? ((m: Json) => ({
+          id: m?.replyToId,
+          externalId: m?.replyToExternalId,
+          storyId: m?.replyToStoryId,
+          storyUrl: m?.replyToStoryUrl,
+          storySender: m?.replyToStorySender,
+        }))(body.data?.message?.meta)
+      : target === "supporthunt"
+        ? ((r: Json) => ({
+            id: r?.id,
+            externalId: r?.external_id,
+            storyId: r?.story?.id,
+            storyUrl: r?.story?.url,
+            storySender: r?.story?.sender,
+          }))(supporthuntEvent(body).event.payload.reply_to)
+        : ((c: Json) => ({
+            id: c?.in_reply_to,
+            externalId: c?.in_reply_to_external_id,
+            storyId: c?.story_id,
+            storyUrl: c?.story_url,
+            storySender: c?.story_sender,
+          }))(body.content_attributes);
+  return Object.fromEntries(
+    Object.entries(picked)
+      .map(([k, v]) => [k, str(v)])
+      .filter(([, v]) => v !== undefined),
+  );
+}

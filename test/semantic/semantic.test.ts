@@ -7,11 +7,8 @@
  * conversation are the same in every event.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import type { CanonicalEvent } from "../../src/canonical/index.ts";
-import { findFormat } from "../../src/formats/index.ts";
-import type { FormatDefinition } from "../../src/formats/types.ts";
-import { type Delivery, readEvents, translateEvent } from "../../src/translate/index.ts";
-import { fixtures } from "../fixtures.ts";
+import type { Delivery } from "../../src/translate/index.ts";
+import { type Outcome, targets, translateCorpus } from "./outcomes.ts";
 import {
   chatwootAssigneeColumns,
   dottedAssignee,
@@ -20,46 +17,10 @@ import {
   targetConversationId,
 } from "./readers.ts";
 
-const targets = ["chatwoot", "onehash", "supporthunt", "dotted"] as const;
-type Target = (typeof targets)[number];
-
-interface Outcome {
-  fixture: string;
-  canonical: CanonicalEvent;
-  out: Record<Target, Delivery[]>;
-  skipped: Record<Target, string[]>;
-}
-
-const format = (id: string): FormatDefinition => {
-  const found = findFormat(id);
-  if (!found.ok) throw new Error(found.error.message);
-  return found.value;
-};
-
 /** Every event of every fixture, translated into every target (once, for all the checks). */
-const outcomes: Outcome[] = [];
+let outcomes: Outcome[] = [];
 beforeAll(async () => {
-  for (const fixture of fixtures) {
-    const source = format(fixture.format);
-    const events = readEvents(source, fixture.body);
-    if (!events.ok) throw new Error(`${fixture.format}/${fixture.name}: ${events.error.message}`);
-    for (const event of events.value) {
-      const outcome: Partial<Outcome> = {
-        fixture: `${fixture.format}/${fixture.name}`,
-        out: {} as Outcome["out"],
-        skipped: {} as Outcome["skipped"],
-      };
-      for (const target of targets) {
-        const result = await translateEvent(source, format(target), event);
-        if (!result.ok) throw new Error(`${outcome.fixture} → ${target}: ${result.error.message}`);
-        if (!result.value.trace.canonical) break;
-        outcome.canonical = result.value.trace.canonical;
-        (outcome.out as Outcome["out"])[target] = result.value.deliveries;
-        (outcome.skipped as Outcome["skipped"])[target] = result.value.skipped.map((s) => s.reason);
-      }
-      if (outcome.canonical) outcomes.push(outcome as Outcome);
-    }
-  }
+  outcomes = await translateCorpus();
 }, 120_000);
 
 const messages = () => outcomes.filter((o) => o.canonical.message);
