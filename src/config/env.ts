@@ -42,7 +42,7 @@ export interface Env {
   DELIVERY_TIMEOUT_MS?: string | number;
   /** "true" enables the local /dev/sink destination. Never set it in production. */
   DEV_SINK?: string | boolean;
-  /** `WEBHOOK_SECRET_<SOURCE>` and the secrets routes name. */
+  /** `WEBHOOK_SECRET_<SOURCE>`, `WEBHOOK_VERIFY_TOKEN_<SOURCE>` (WhatsApp) and the secrets routes name. */
   [name: string]: unknown;
 }
 

@@ -10,6 +10,7 @@ import onehashLegacy from "../../test/fixtures/onehash/message-created-legacy-sa
 import supporthuntBatch from "../../test/fixtures/supporthunt/batch-text-button-note/source.json";
 import supporthuntButtons from "../../test/fixtures/supporthunt/message-button/source.json";
 import supporthuntText from "../../test/fixtures/supporthunt/message-text/source.json";
+import whatsappBatch from "../../test/fixtures/whatsapp/batch-entries-changes/source.json";
 
 /** Shipped example payloads the playground offers (the same files the golden tests use). */
 export const examples = [
@@ -84,5 +85,11 @@ export const examples = [
     title: "Dotted: conversation closed",
     format: "dotted",
     body: dottedClosed,
+  },
+  {
+    id: "whatsapp-batch",
+    title: "WhatsApp: messages and statuses of two business accounts in one post",
+    format: "whatsapp",
+    body: whatsappBatch,
   },
 ];
