@@ -1,5 +1,12 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { activityRoutes, deadLetterRoutes, eventRoutes, routeRoutes } from "./admin/index.ts";
+import {
+  activityRoutes,
+  deadLetterRoutes,
+  eraseRoutes,
+  eventRoutes,
+  routeRoutes,
+  routeTestRoutes,
+} from "./admin/index.ts";
 import { healthRoutes } from "./config/health.ts";
 import { log } from "./config/log.ts";
 import { consoleRoutes } from "./console/index.tsx";
@@ -64,7 +71,9 @@ app.route("/formats", formatRoutes);
 app.route("/webhooks", webhookRoutes);
 app.route("/deadletters", deadLetterRoutes);
 app.route("/routes", routeRoutes);
+app.route("/routes", routeTestRoutes);
 app.route("/events", eventRoutes);
+app.route("/events", eraseRoutes);
 app.route("/activity", activityRoutes);
 app.route("/console", consoleRoutes);
 app.route("/health", healthRoutes);

@@ -5,7 +5,7 @@
 import { findFormat, formatIds } from "../../src/formats/index.ts";
 import type { FormatDefinition, InboundRequest } from "../../src/formats/types.ts";
 import { readEvents, translateEvent } from "../../src/translate/index.ts";
-import { dedupeKeys } from "../../src/verify/index.ts";
+import { dedupeKeys } from "../../src/verify/keys.ts";
 import type { Fixture } from "./fixtures.ts";
 import { type Summary, summarise } from "./stats.ts";
 import { STEADY_MS } from "./translation.ts";
@@ -88,13 +88,16 @@ export async function batchCosts(fixtures: Fixture[]): Promise<BatchResult> {
   const withKeys = async () => {
     const events = readEvents(source, JSON.parse(text));
     if (!events.ok) throw new Error(events.error.message);
-    const keyed = await dedupeKeys(source, inbound, events.value);
+    const keyed = await dedupeKeys(source, inbound, events.value, { signed: false });
     return keyed.map(({ wire, key }) => [key, JSON.stringify(wire.payload)]);
   };
   const requestWithKeys = await cpuTimed(withKeys, 200);
   const split = readEvents(source, inbound.body);
   if (!split.ok) throw new Error(split.error.message);
-  const keysOnly = await cpuTimed(() => dedupeKeys(source, inbound, split.value), 200);
+  const keysOnly = await cpuTimed(
+    () => dedupeKeys(source, inbound, split.value, { signed: false }),
+    200,
+  );
 
   const parsed = readEvents(source, JSON.parse(text));
   if (!parsed.ok) throw new Error(parsed.error.message);

@@ -5,10 +5,12 @@
  */
 import { generateAll } from "./generate.ts";
 import { generateValidators } from "./validators.ts";
+import { generateWhere } from "./where.ts";
 
 export default async function setup(): Promise<void> {
   const result = await generateAll();
   for (const line of result.interpreted) console.warn(line);
+  await generateWhere();
   const validators = await generateValidators();
   for (const line of validators.partial) console.warn(line);
 }

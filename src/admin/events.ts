@@ -8,10 +8,12 @@ import { findFormat } from "../formats/index.ts";
 import { defineRoute, errors, openApiApp, validQuery } from "../openapi/schemas.ts";
 import {
   attemptsOf,
+  type DeliverySummary,
   dayAgo,
   decodeEventCursor,
   deliveriesOf,
   encodeEventCursor,
+  erasureOf,
   getEvent,
   listEvents,
   nowSeconds,
@@ -22,6 +24,7 @@ import { translateEvent } from "../translate/index.ts";
 import { jsonOnly } from "../validate/index.ts";
 import { requireAdmin } from "./auth.ts";
 import { readBody } from "./body.ts";
+import { goneAnswer } from "./erase.ts";
 import {
   Activity,
   EventDetail,
@@ -50,6 +53,24 @@ activityRoutes.use("*", requireAdmin);
 
 const notFound = (c: Ctx, id: string) =>
   c.json({ error: "not_found", message: `No event with id "${id.slice(0, 100)}".` }, 404);
+
+/** One route's delivery of an event, as /events and /events/:id show it. */
+function deliveryView(
+  route: string,
+  target: string | undefined,
+  state: DeliverySummary | undefined,
+  attempts = state?.attempts ?? 0,
+) {
+  return {
+    route,
+    ...(target ? { target } : {}),
+    ...(state ? { status: state.status } : {}),
+    attempts: Math.max(attempts, state?.attempts ?? 0),
+    ...(state?.lastStatus ? { lastStatus: state.lastStatus } : {}),
+    ...(state?.lastError ? { lastError: state.lastError } : {}),
+    ...(state?.deliveredAt ? { deliveredAt: iso(state.deliveredAt) } : {}),
+  };
+}
 
 function config503(c: Ctx): Config | Response {
   const config = loadConfig(c.env);
@@ -106,14 +127,7 @@ defineRoute(
         source: event.source,
         event: event.event,
         receivedAt: iso(event.receivedAt),
-        deliveries: event.deliveries.map((d) => ({
-          route: d.route,
-          ...(targets.has(d.route) ? { target: targets.get(d.route) } : {}),
-          status: d.status,
-          attempts: d.attempts,
-          ...(d.lastStatus ? { lastStatus: d.lastStatus } : {}),
-          ...(d.deliveredAt ? { deliveredAt: iso(d.deliveredAt) } : {}),
-        })),
+        deliveries: event.deliveries.map((d) => deliveryView(d.route, targets.get(d.route), d)),
       })),
       ...(page.next ? { next: encodeEventCursor(page.next) } : {}),
     });
@@ -130,13 +144,16 @@ defineRoute(
     request: { params: IdParams },
     responses: {
       200: { description: "The event", content: { "application/json": { schema: EventDetail } } },
-      ...errors(401, 404, 503),
+      ...errors(401, 404, 410, 503),
     },
   }),
   async (c) => {
     const id = c.req.param("id") ?? "";
     const event = await getEvent(c.env.DB, id);
-    if (!event) return notFound(c, id);
+    if (!event) {
+      const erasure = await erasureOf(c.env.DB, id);
+      return erasure ? goneAnswer(c, erasure) : notFound(c, id);
+    }
     const [deliveries, attempts] = await Promise.all([
       deliveriesOf(c.env.DB, [id]),
       attemptsOf(c.env.DB, id),
@@ -149,7 +166,8 @@ defineRoute(
       ...attempts.map((a) => a.route),
     ]);
     const source = findFormat(event.source);
-    const routes = await Promise.all(
+    const states = deliveries.get(id) ?? [];
+    const list = await Promise.all(
       [...names].sort().map(async (name) => {
         const route = configured.find((each) => each.name === name);
         const target = route ? findFormat(route.target) : undefined;
@@ -169,20 +187,16 @@ defineRoute(
               }
             : { error: result.error.message };
         }
+        const state = states.find((d) => d.route === name);
+        const history = attempts.filter((a) => a.route === name);
         return {
-          route: name,
-          ...(route ? { target: route.target } : {}),
-          ...(deliveries.get(id)?.find((d) => d.route === name)
-            ? { status: deliveries.get(id)?.find((d) => d.route === name)?.status }
-            : {}),
-          attempts: attempts
-            .filter((a) => a.route === name)
-            .map((a) => ({
-              at: iso(a.at),
-              ...(a.status > 0 ? { status: a.status } : {}),
-              durationMs: a.durationMs,
-              ...(a.error ? { error: a.error } : {}),
-            })),
+          ...deliveryView(name, route?.target, state, history.length),
+          history: history.map((a) => ({
+            at: iso(a.at),
+            ...(a.status > 0 ? { status: a.status } : {}),
+            durationMs: a.durationMs,
+            ...(a.error ? { error: a.error } : {}),
+          })),
           ...(translation !== undefined ? { translation } : {}),
         };
       }),
@@ -193,7 +207,7 @@ defineRoute(
       event: event.name,
       receivedAt: iso(event.receivedAt),
       payload: event.payload,
-      routes,
+      deliveries: list,
     });
   },
 );

@@ -3,5 +3,7 @@
  * dead letters, events and their attempts, routes with pause and resume; and the console page.
  */
 export { deadLetterRoutes } from "./deadletters.ts";
+export { eraseRoutes } from "./erase.ts";
 export { activityRoutes, eventRoutes } from "./events.ts";
+export { routeTestRoutes } from "./route-test.ts";
 export { routeRoutes } from "./routes.ts";

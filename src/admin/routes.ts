@@ -2,13 +2,13 @@ import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { Env } from "../config/env.ts";
 import { safeUrl } from "../config/health.ts";
-import { type Config, loadConfig } from "../config/index.ts";
 import { log } from "../config/log.ts";
 import { gateOf, gateStatus, pauseRoute, resumeRoute } from "../coordinate/index.ts";
 import { defineRoute, errors, openApiApp } from "../openapi/schemas.ts";
 import { countsByRoute, dayAgo, getDeliveryState, getEvent } from "../storage/index.ts";
 import { jsonOnly } from "../validate/index.ts";
 import { requireAdmin } from "./auth.ts";
+import { configOr503, configuredRouteOf } from "./configured.ts";
 import { ConversationLines, RouteList, RouteParams, RouteState } from "./schemas.ts";
 
 type Ctx = Context<{ Bindings: Env }>;
@@ -23,20 +23,6 @@ const admin = { tags: ["admin"], security: [{ adminToken: [] }] };
  */
 export const routeRoutes = openApiApp<{ Bindings: Env }>();
 routeRoutes.use("*", requireAdmin, jsonOnly());
-
-/** The configuration, or the 503 answer naming its problems. */
-function configOr503(c: Ctx): Config | Response {
-  const config = loadConfig(c.env);
-  if (config.ok) return config.config;
-  return c.json(
-    {
-      error: "invalid_config",
-      message: `The configuration is invalid: ${config.errors.join("; ")}`,
-      errors: config.errors,
-    },
-    503,
-  );
-}
 
 defineRoute(
   routeRoutes,
@@ -67,6 +53,8 @@ defineRoute(
           ...state,
           ...(route.maxPerSecond ? { maxPerSecond: route.maxPerSecond } : {}),
           ...(route.ordered ? { ordered: true } : {}),
+          ...(route.headers ? { headers: Object.keys(route.headers) } : {}),
+          ...(route.where !== undefined ? { where: route.where } : {}),
           counts: counts.get(route.name) ?? {},
         };
       }),
@@ -127,22 +115,10 @@ defineRoute(
   },
 );
 
-/** The route named in the path when the configuration has it; else the 503 or 404 to answer. */
+/** The name of the route in the path when the configuration has it; else the 503 or 404 to answer. */
 function configuredRoute(c: Ctx): string | Response {
-  const config = configOr503(c);
-  if (config instanceof Response) return config;
-  const name = c.req.param("name") ?? "";
-  return config.routes.some((route) => route.name === name) ? name : unknownRoute(c, name);
-}
-
-function unknownRoute(c: Ctx, name: string): Response {
-  return c.json(
-    {
-      error: "not_found",
-      message: `No route named "${name.slice(0, 64)}"; GET /routes lists them.`,
-    },
-    404,
-  );
+  const route = configuredRouteOf(c);
+  return route instanceof Response ? route : route.name;
 }
 
 for (const action of ["pause", "resume"] as const) {

@@ -14,6 +14,7 @@ export const DELIVERY_STATUSES = [
   "skipped",
   "paused",
   "waiting",
+  "erased",
 ] as const;
 
 const iso = (description: string) =>
@@ -102,6 +103,17 @@ export const RouteView = z
     waiting: z.number().optional().openapi({
       description: "An ordered route: events waiting behind their conversation's head",
     }),
+    headers: z
+      .array(z.string())
+      .optional()
+      .openapi({
+        description: "The names of the route's own headers (their values are never shown)",
+        example: ["Authorization"],
+      }),
+    where: z.string().optional().openapi({
+      description: "The route's JSONata predicate over the canonical event",
+      example: "inbox.id = 7",
+    }),
     counts: z.record(z.string(), z.number()).openapi({
       description: "Deliveries by status, changed in the last 24 hours",
       example: { delivered: 120, retrying: 2, dead: 1 },
@@ -147,7 +159,7 @@ export const ConversationLines = z
 
 export const DeliveryStatus = z.enum(DELIVERY_STATUSES).openapi({
   description:
-    "queued, retrying, delivered, dead (a dead letter holds it), filtered (the route's `events` left nothing), skipped (the target cannot express it), paused (held while the route is paused), waiting (an ordered route: behind an earlier event of its conversation)",
+    "queued, retrying, delivered, dead (a dead letter holds it), filtered (the route's `where` or `events` left nothing), skipped (the target cannot express it), paused (held while the route is paused), waiting (an ordered route: behind an earlier event of its conversation), erased (the event was erased before it was delivered)",
 });
 
 export const EventsQuery = z.object({
@@ -162,17 +174,27 @@ export const EventsQuery = z.object({
   cursor: textQuery("The `next` value of the previous page"),
 });
 
-const DeliveryView = z.object({
-  route: z.string(),
-  target: z
-    .string()
-    .optional()
-    .openapi({ description: "The route's target format; absent when the route was removed" }),
-  status: z.string().openapi({ description: "One of the delivery statuses (see DeliveryStatus)" }),
-  attempts: z.number(),
-  lastStatus: z.number().optional().openapi({ description: "HTTP status of the last attempt" }),
-  deliveredAt: iso("When it was delivered").optional(),
-});
+const DeliveryView = z
+  .object({
+    route: z.string(),
+    target: z
+      .string()
+      .optional()
+      .openapi({ description: "The route's target format; absent when the route was removed" }),
+    status: z
+      .string()
+      .openapi({ description: "One of the delivery statuses (see DeliveryStatus)" }),
+    attempts: z.number().openapi({ description: "Attempts made so far" }),
+    lastStatus: z.number().optional().openapi({ description: "HTTP status of the last attempt" }),
+    lastError: z.string().optional().openapi({
+      description:
+        "Why it is not delivered: the last failure, or the reason it was filtered or skipped",
+    }),
+    deliveredAt: iso("When it was delivered").optional(),
+  })
+  .openapi("EventDelivery", {
+    description: "One route's delivery of an event: the same fields in /events and /events/{id}",
+  });
 
 export const EventView = z
   .object({
@@ -207,12 +229,10 @@ export const EventDetail = z
     event: z.string(),
     receivedAt: iso("When the Worker accepted it"),
     payload: z.unknown().openapi({ description: "The source event as received" }),
-    routes: z.array(
-      z.object({
-        route: z.string(),
-        target: z.string().optional(),
-        status: z.string().optional(),
-        attempts: z.array(AttemptView),
+    deliveries: z.array(
+      DeliveryView.extend({
+        status: z.string().optional().openapi({ description: "Absent: no delivery row (yet)" }),
+        history: z.array(AttemptView).openapi({ description: "Every attempt, oldest first" }),
         translation: z.unknown().optional().openapi({
           description:
             "What the current mappings make of it for this route: `{deliveries: [{event, body}], skipped}` or `{error}`",

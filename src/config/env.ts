@@ -26,7 +26,10 @@ export interface Env {
   DESTINATION_ORDERED?: string | boolean;
   /** Secret: the simple route's native signature or token (any printable ASCII, used as written). */
   DESTINATION_NATIVE_SECRET?: string;
-  /** Several routes: a JSON array (or JSON text) of `{name, sources, target, url, events?, secret?, nativeSecret?, ...}`. */
+  /**
+   * Several routes: a JSON array (or JSON text) of `{name, sources, target, url, events?, where?,
+   * headers?, secret?, nativeSecret?, ...}` (src/config/route.ts, docs/routes.md).
+   */
   ROUTES?: unknown;
   /** Bearer token for /deadletters; the admin routes are closed when unset. */
   ADMIN_TOKEN?: string;
@@ -40,9 +43,15 @@ export interface Env {
   MAX_ATTEMPTS?: string | number;
   /** Timeout of one delivery POST in milliseconds (default 10000). */
   DELIVERY_TIMEOUT_MS?: string | number;
+  /**
+   * The deployed environment's name (`production`, `staging`), set in each `[env.*]` section of
+   * wrangler.toml; unset locally. When set, a source without a secret is refused unless its
+   * `WEBHOOK_UNSIGNED_<SOURCE>` is "true" (src/config/sources.ts).
+   */
+  ENVIRONMENT?: string;
   /** "true" enables the local /dev/sink destination. Never set it in production. */
   DEV_SINK?: string | boolean;
-  /** `WEBHOOK_SECRET_<SOURCE>`, `WEBHOOK_VERIFY_TOKEN_<SOURCE>` (WhatsApp) and the secrets routes name. */
+  /** `WEBHOOK_SECRET_<SOURCE>`, `WEBHOOK_UNSIGNED_<SOURCE>`, `WEBHOOK_VERIFY_TOKEN_<SOURCE>` (WhatsApp) and the secrets routes name (`secret`, `nativeSecret`, `${NAME}` in `headers`). */
   [name: string]: unknown;
 }
 

@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import pkg from "../../package.json";
 import { adminAccess } from "../admin/auth.ts";
 import { defineRoute, ErrorBody, Health, openApiApp } from "../openapi/schemas.ts";
+import { whereCompiled } from "../translate/where.ts";
 import type { Env } from "./env.ts";
 import { devSinkEnabled, loadConfig, routeKeys, verification } from "./index.ts";
 
@@ -118,6 +119,14 @@ async function healthReport(env: Env) {
     return { status: "error" as const, config: false, errors: config.errors, ...common };
   }
   const { routes, settings } = config.config;
+  const warnings = [
+    ...(routes.length === 0
+      ? [
+          "No destination is configured: set TARGET_FORMAT and DESTINATION_URL, or ROUTES. Webhooks answer 503 until then.",
+        ]
+      : []),
+    ...common.sources.refused.map((refused) => refused.reason),
+  ];
   const down = [
     ...(storage.reachable ? [] : [`storage (D1) is not reachable: ${storage.error}`]),
     ...(queue.bound ? [] : [queue.note]),
@@ -133,16 +142,14 @@ async function healthReport(env: Env) {
       url: safeUrl(route.url),
       ...(route.events ? { events: route.events } : {}),
       ...(route.cloudevents ? { cloudevents: route.cloudevents } : {}),
+      ...(route.headers ? { headers: Object.keys(route.headers) } : {}),
+      ...(route.where !== undefined
+        ? { where: route.where, whereCompiled: whereCompiled(route.where) }
+        : {}),
       signed: routeKeys(env, route) !== undefined,
     })),
     settings,
     ...(down.length > 0 ? { errors: down } : {}),
-    ...(routes.length === 0
-      ? {
-          warnings: [
-            "No destination is configured: set TARGET_FORMAT and DESTINATION_URL, or ROUTES. Webhooks answer 503 until then.",
-          ],
-        }
-      : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }

@@ -1,48 +1,16 @@
 import { z } from "zod";
 import { formatIds } from "../formats/index.ts";
+import { whereProblem } from "../translate/where.ts";
 import { sourceSecrets } from "../verify/index.ts";
 import type { Env } from "./env.ts";
+import { checkRouteHeaders } from "./headers.ts";
 import { log } from "./log.ts";
+import { ROUTE_FIELDS, type Route, RouteSchema } from "./route.ts";
 import { checkRouteSecrets } from "./secrets.ts";
+import { readSourcePolicy, type SourcePolicy } from "./sources.ts";
 
+export type { Route } from "./route.ts";
 export { routeKeys } from "./secrets.ts";
-
-/** One destination: which sources it takes, the format it wants, where, and how it is signed. */
-export interface Route {
-  name: string;
-  /** Source format ids, or "*" for every source. */
-  sources: string[] | "*";
-  target: string;
-  url: string;
-  /** Target event name globs (`*` matches any run of characters, dots included); all when absent. */
-  events?: string[];
-  /**
-   * The name of the env var holding the destination's Standard Webhooks secret (never the secret
-   * itself): `whsec_<base64>` or bare base64 of a 24 to 64 byte key, two comma-separated during a
-   * rotation. It also keys the target's native scheme, as written, unless `nativeSecret` is set.
-   */
-  secret?: string;
-  /**
-   * The name of the env var holding the secret for the target's native scheme (`X-Chatwoot-Signature`,
-   * `X-Hub-Signature`, the Support Hunt token), used as written; `secret` when absent.
-   */
-  nativeSecret?: string;
-  /**
-   * Deliver as CloudEvents 1.0: `binary` (the body as is, `ce-*` headers) or `structured` (the
-   * body wrapped in an `application/cloudevents+json` envelope). Plain JSON when absent.
-   */
-  cloudevents?: "binary" | "structured";
-  /** The CloudEvents `source` attribute (a URI reference); `/webhooks/<source format>` when absent. */
-  cloudeventsSource?: string;
-  /** At most this many deliveries (POSTs) per second to this route; the excess waits (src/coordinate). */
-  maxPerSecond?: number;
-  /**
-   * Deliver each conversation's events in the order they were accepted, one at a time (the next
-   * only after the previous one was delivered or dead-lettered); events of no conversation are
-   * not held. `DESTINATION_ORDERED` in the simple configuration. See src/coordinate.
-   */
-  ordered?: boolean;
-}
 
 export interface Settings {
   /** Events, outbox rows and attempts are kept this long (RETENTION_DAYS); dead letters until deleted. */
@@ -56,50 +24,14 @@ export interface Settings {
 export interface Config {
   routes: Route[];
   settings: Settings;
+  /** Which sources are verified, accepted unsigned, or refused (src/config/sources.ts). */
+  sources: SourcePolicy;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
 
 /** The route name used by the simple configuration (`TARGET_FORMAT` + `DESTINATION_URL`). */
 export const SIMPLE_ROUTE = "default";
-
-const known = new Set(formatIds);
-const formatId = z
-  .string()
-  .refine((id) => known.has(id), { error: `must be one of: ${formatIds.join(", ")}` });
-
-const secretName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be the NAME of a secret env var" });
-
-const RouteSchema = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,64}$/, { error: "must be 1-64 letters, digits, '.', '_' or '-'" }),
-  sources: z.union([z.literal("*"), z.array(formatId).min(1)], {
-    error: `must be "*" or a non-empty list of format ids (${formatIds.join(", ")})`,
-  }),
-  target: formatId,
-  url: z.url({ protocol: /^https?$/, error: "must be an absolute http(s) URL" }),
-  events: z.array(z.string().min(1)).optional(),
-  secret: secretName.optional(),
-  nativeSecret: secretName.optional(),
-  cloudevents: z
-    .enum(["binary", "structured"], { error: 'must be "binary" or "structured"' })
-    .optional(),
-  cloudeventsSource: z
-    .string()
-    .min(1)
-    .max(512)
-    .regex(/^[\x21-\x7e]+$/, { error: "must be a URI reference (no spaces)" })
-    .optional(),
-  maxPerSecond: z
-    .number({ error: "must be a number of deliveries per second" })
-    .positive({ error: "must be more than 0" })
-    .max(1000, { error: "must be at most 1000" })
-    .optional(),
-  ordered: z.boolean({ error: "must be true or false" }).optional(),
-});
 
 const number = (name: string, fallback: number, min: number, max: number) =>
   z
@@ -200,7 +132,7 @@ function readConfig(env: Env): ConfigResult {
         );
         const message =
           issue.code === "unrecognized_keys"
-            ? `unknown field(s) ${issue.keys.join(", ")}; allowed: name, sources, target, url, events, secret, nativeSecret, cloudevents, cloudeventsSource, maxPerSecond, ordered`
+            ? `unknown field(s) ${issue.keys.join(", ")}; allowed: ${ROUTE_FIELDS.join(", ")}`
             : issue.message;
         errors.push(`ROUTES[${index}]${path.join("")}: ${message}`);
       }
@@ -211,11 +143,15 @@ function readConfig(env: Env): ConfigResult {
       errors.push(`ROUTES[${index}].name: "${route.name}" is used by another route`);
     }
     checkRouteSecrets(env, route, `ROUTES[${index}]`, errors);
+    checkRouteHeaders(env, route, `ROUTES[${index}]`, errors);
+    const problem = route.where === undefined ? undefined : whereProblem(route.where);
+    if (problem) errors.push(`ROUTES[${index}].where (route "${route.name}"): ${problem}`);
     routes.push(route);
   });
 
   const settings = SettingsSchema.safeParse(env);
   if (!settings.success) errors.push(...settings.error.issues.map((issue) => issue.message));
+  const sources = readSourcePolicy(env, errors);
 
   if (errors.length > 0 || !settings.success) return { ok: false, errors };
   return {
@@ -229,6 +165,7 @@ function readConfig(env: Env): ConfigResult {
         maxAttempts: settings.data.MAX_ATTEMPTS,
         timeoutMs: settings.data.DELIVERY_TIMEOUT_MS,
       },
+      sources,
     },
   };
 }
@@ -260,10 +197,35 @@ export function routesFor(config: Config, source: string): Route[] {
   return config.routes.filter((route) => route.sources === "*" || route.sources.includes(source));
 }
 
-/** Which sources are verified (their `WEBHOOK_SECRET_<SOURCE>` is set) and which are not. */
-export function verification(env: Env): { verified: string[]; unverified: string[] } {
+/**
+ * Which sources are verified (their `WEBHOOK_SECRET_<SOURCE>` is set) and which are not; of
+ * those, which a deployed environment refuses (`refused`, with the reason and what to set) and
+ * which it accepts unsigned because the operator said so (`unsignedAllowed`).
+ */
+export function verification(env: Env): {
+  environment?: string;
+  verified: string[];
+  unverified: string[];
+  unsignedAllowed: string[];
+  refused: Array<{ source: string; reason: string }>;
+} {
   const verified = formatIds.filter((id) => sourceSecrets(env, id).length > 0);
-  return { verified, unverified: formatIds.filter((id) => !verified.includes(id)) };
+  const policy = readSourcePolicy(env, []);
+  const refused = formatIds.flatMap((source) => {
+    const access = policy.access[source];
+    return access?.kind === "refused" ? [{ source, reason: access.reason }] : [];
+  });
+  const unsignedAllowed = formatIds.filter((id) => {
+    const access = policy.access[id];
+    return access?.kind === "unsigned" && access.why === "opted_in";
+  });
+  return {
+    ...(policy.environment ? { environment: policy.environment } : {}),
+    verified,
+    unverified: formatIds.filter((id) => !verified.includes(id)),
+    unsignedAllowed,
+    refused,
+  };
 }
 
 /** True when `name` matches one of the globs (`*` = any run of characters); true when no filter. */

@@ -1,19 +1,22 @@
 /** @jsxImportSource hono/jsx */
 import { Hono } from "hono";
 import type { Env } from "../config/env.ts";
+import { devSinkEnabled } from "../config/index.ts";
+import { pageHeaders } from "../pages/headers.ts";
 import script from "./app.client.js";
+import chart from "./chart.client.js";
 import { ConsolePage } from "./page.tsx";
+import routes from "./routes.client.js";
+import ui from "./ui.client.js";
 
 /**
- * `GET /console`: the operator's page (server-rendered with hono/jsx) and `GET /console/app.js`,
- * its script. Served only when ADMIN_TOKEN is set (404 otherwise); the page itself holds no
- * data, and every call it makes needs the token (src/admin). The CSP allows nothing but this
- * origin: no CDN, no inline script.
+ * `GET /console`: the operator's page (server-rendered with hono/jsx) and its scripts,
+ * `GET /console/app.js` (a module) and those it imports: `chart.js`, `routes.js`, `ui.js`.
+ * Served only when ADMIN_TOKEN is set (404 otherwise); the page itself holds no data, and every
+ * call it makes needs the token (src/admin). Its headers are every page's (src/pages/headers.ts):
+ * nothing but this origin, no inline script, no framing.
  */
 export const consoleRoutes = new Hono<{ Bindings: Env }>();
-
-const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 
 consoleRoutes.use("*", async (c, next) => {
   if (typeof c.env.ADMIN_TOKEN !== "string" || c.env.ADMIN_TOKEN === "") {
@@ -29,15 +32,23 @@ consoleRoutes.use("*", async (c, next) => {
 });
 
 consoleRoutes.get("/", (c) =>
-  c.html(`<!doctype html>${(<ConsolePage />).toString()}`, 200, {
-    "Content-Security-Policy": CSP,
-    "Cache-Control": "no-store",
-  }),
+  c.html(
+    `<!doctype html>${(<ConsolePage local={devSinkEnabled(c.env)} />).toString()}`,
+    200,
+    pageHeaders({ script: true }),
+  ),
 );
 
-consoleRoutes.get("/app.js", (c) =>
-  c.body(script, 200, {
-    "Content-Type": "text/javascript; charset=utf-8",
-    "Cache-Control": "no-cache",
-  }),
-);
+for (const [path, text] of [
+  ["/app.js", script],
+  ["/chart.js", chart],
+  ["/routes.js", routes],
+  ["/ui.js", ui],
+] as const) {
+  consoleRoutes.get(path, (c) =>
+    c.body(text, 200, {
+      "Content-Type": "text/javascript; charset=utf-8",
+      "Cache-Control": "no-cache",
+    }),
+  );
+}

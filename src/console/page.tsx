@@ -5,18 +5,20 @@ import { formatIds } from "../formats/index.ts";
 import { STYLE } from "./style.ts";
 
 /**
- * The console's HTML, rendered on the server. It holds no data: the script (`/console/app.js`)
+ * The console's HTML, rendered on the server. It holds no data (`local` only adds where the local
+ * token comes from, under `npm start`): the script (`/console/app.js`, a module importing
+ * `/console/chart.js`)
  * asks for the admin token, keeps it in sessionStorage, and fills the panels from the admin API.
  * Everything the script shows is set as text (never as HTML), so payloads cannot inject markup.
  */
-export const ConsolePage: FC = () => (
+export const ConsolePage: FC<{ local: boolean }> = ({ local }) => (
   <html lang="en">
     <head>
       <meta charset="utf-8" />
       <meta name="viewport" content="width=device-width, initial-scale=1" />
       <title>Delivery console · webhook translator</title>
       <style>{STYLE}</style>
-      <script src="/console/app.js" defer />
+      <script src="/console/app.js" type="module" />
     </head>
     <body>
       <header>
@@ -32,6 +34,13 @@ export const ConsolePage: FC = () => (
         <p>
           The admin token (<code>ADMIN_TOKEN</code>). It is kept for this browser tab only.
         </p>
+        {local ? (
+          <p id="local-token">
+            Running locally with <code>npm start</code>: the token is <code>dev-admin-token</code>,
+            unless you set <code>ADMIN_TOKEN</code> in the environment or in <code>.dev.vars</code>{" "}
+            (<code>npm start</code> prints the one in use).
+          </p>
+        ) : null}
         <label>
           Admin token{" "}
           <input type="password" name="token" autocomplete="current-password" required />
@@ -42,8 +51,8 @@ export const ConsolePage: FC = () => (
 
       <main id="app" hidden>
         <section class="panel">
-          <h2>Deliveries per minute, last 24 hours</h2>
-          <figure id="chart" aria-label="Deliveries per minute by outcome" />
+          <h2>Delivery attempts</h2>
+          <figure id="chart" aria-label="Delivery attempts by outcome over time" />
         </section>
 
         <section class="panel">
@@ -141,6 +150,9 @@ export const ConsolePage: FC = () => (
           <p id="detail-facts" />
           <button type="button" id="replay-event">
             Replay to every route
+          </button>{" "}
+          <button type="button" id="erase-event" class="danger">
+            Erase this event
           </button>
           <div id="detail-routes" />
           <h3>Payload</h3>

@@ -20,6 +20,8 @@ pre { background: #f6f8fa; padding: .6rem; overflow: auto; max-height: 24rem; wh
 .s-delivered { background: #cdebd3; } .s-retrying, .s-queued { background: #fdeccb; }
 .s-dead { background: #f6c9c9; } .s-paused, .s-waiting { background: #d6dcf5; } .s-filtered, .s-skipped { background: #e8e8e8; }
 .error { color: #b3261e; }
+.note { font-size: .85em; color: #4a5561; font-family: ui-monospace, monospace; }
+button.danger { border-color: #b3261e; color: #b3261e; }
 #chart { margin: 0; } #chart svg { width: 100%; height: 170px; display: block; }
 .legend span { margin-right: 1rem; } .legend i { display: inline-block; width: .8rem; height: .8rem; margin-right: .3rem; vertical-align: -1px; }
 #status { margin: 0 1.2rem 1rem; color: #4a5561; }

@@ -1,13 +1,16 @@
 import pkg from "../../package.json";
 import type { Env } from "../config/env.ts";
+import { routeHeaders } from "../config/headers.ts";
 import { type Route, routeKeys, type Settings } from "../config/index.ts";
 import { log } from "../config/log.ts";
 import { hmac, sha256Hex, toBase64 } from "../crypto/index.ts";
 import type { DestinationKeys } from "../crypto/secrets.ts";
 import type { FormatDefinition } from "../formats/types.ts";
+import { ANSWER_READ_BYTES } from "../limits/read.ts";
 import { nowSeconds, recordAttempt, type StoredEvent } from "../storage/index.ts";
 import type { Delivery } from "../translate/index.ts";
 import { transportOf } from "../verify/index.ts";
+import { sendOnce } from "./send.ts";
 
 export const USER_AGENT = `webhook-translator/${pkg.version}`;
 
@@ -173,54 +176,31 @@ export type Attempted = Outcome & { status: number; attemptLog: Record<string, u
 export async function post(job: Job, delivery: Delivery, index: number): Promise<Attempted> {
   const { env, route, target, event, settings, attempt } = job;
   const id = await webhookId(event.id, route.name, index);
-  const cloud = cloudEvent(
-    route.cloudevents,
-    {
-      id,
-      type: delivery.event,
-      source: route.cloudeventsSource ?? `/webhooks/${event.source}`,
-      time: job.time,
-    },
-    delivery.body,
+  const request = await signedRequest(env, route, target, {
+    id,
+    type: delivery.event,
+    source: route.cloudeventsSource ?? `/webhooks/${event.source}`,
+    time: job.time,
+    data: delivery.body,
+  });
+  // Whatever the destination sends, at most a few KB are read (none of a 2xx): its answer
+  // decides success, retry or dead letter, never what we hold.
+  const sent = await sendOnce(route.url, request.headers, request.body, settings.timeoutMs, (s) =>
+    s >= 200 && s < 300 ? 0 : ANSWER_READ_BYTES,
   );
-  const body = cloud.body;
-  const timestamp = nowSeconds();
-  const headers = {
-    ...(await deliveryHeaders(target, { id, timestamp, body }, routeKeys(env, route))),
-    ...cloud.headers,
-  };
-  const started = Date.now();
-  let status = 0;
+  const status = sent.status;
   let outcome: Outcome;
-  try {
-    const response = await fetch(route.url, {
-      method: "POST",
-      headers,
-      body,
-      redirect: "manual",
-      signal: AbortSignal.timeout(settings.timeoutMs),
-    });
-    status = response.status;
-    if (status >= 200 && status < 300) {
-      await response.body?.cancel();
-      outcome = { kind: "delivered" };
-    } else {
-      const snippet = (await response.text().catch(() => "")).slice(0, 200).trim();
-      const error = `HTTP ${status}${snippet ? `: ${snippet}` : ""}`;
-      const retryAfter = retryAfterSeconds(response.headers.get("retry-after"));
-      outcome = isRetryable(status)
-        ? { kind: "retry", error, ...(retryAfter !== undefined ? { retryAfter } : {}) }
-        : { kind: "rejected", error };
-    }
-  } catch (e) {
-    const name = (e as Error)?.name;
-    const error =
-      name === "TimeoutError" || name === "AbortError"
-        ? `timeout: no answer within ${settings.timeoutMs} ms`
-        : `network error: ${String((e as Error)?.message ?? e).slice(0, 200)}`;
-    outcome = { kind: "retry", error };
+  if (status >= 200 && status < 300) outcome = { kind: "delivered" };
+  else if (sent.error !== undefined) outcome = { kind: "retry", error: sent.error };
+  else {
+    const snippet = sent.body.slice(0, 200).trim();
+    const error = `HTTP ${status}${snippet ? `: ${snippet}` : ""}`;
+    const retryAfter = retryAfterSeconds(sent.retryAfter);
+    outcome = isRetryable(status)
+      ? { kind: "retry", error, ...(retryAfter !== undefined ? { retryAfter } : {}) }
+      : { kind: "rejected", error };
   }
-  const latencyMs = Date.now() - started;
+  const latencyMs = sent.durationMs;
   await recordAttempt(env.DB, event.id, route.name, {
     webhookId: id,
     attempt,
@@ -244,6 +224,34 @@ export async function post(job: Job, delivery: Delivery, index: number): Promise
       latencyMs,
     },
   };
+}
+
+/**
+ * The exact body and every header of one POST to a route: the route's own `headers` (secrets
+ * read now), then ours (`deliveryHeaders`, CloudEvents), which no route header can replace.
+ *
+ * @example const { headers, body } = await signedRequest(env, route, dotted, { id, type, source, time, data });
+ */
+export async function signedRequest(
+  env: Env,
+  route: Route,
+  target: FormatDefinition,
+  message: CloudEventAttributes & { data: unknown },
+): Promise<{ headers: Headers; body: string }> {
+  const { data, ...attributes } = message;
+  const cloud = cloudEvent(route.cloudevents, attributes, data);
+  const timestamp = nowSeconds();
+  const ours = {
+    ...(await deliveryHeaders(
+      target,
+      { id: message.id, timestamp, body: cloud.body },
+      routeKeys(env, route),
+    )),
+    ...cloud.headers,
+  };
+  const headers = new Headers(routeHeaders(env, route));
+  for (const [name, value] of Object.entries(ours)) headers.set(name, value);
+  return { headers, body: cloud.body };
 }
 
 /**

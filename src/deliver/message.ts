@@ -4,7 +4,7 @@
  * the sweep can tell a live message from a lost one.
  */
 import type { Env } from "../config/env.ts";
-import { type Config, eventAllowed, type Route } from "../config/index.ts";
+import type { Config, Route } from "../config/index.ts";
 import { log } from "../config/log.ts";
 import { batchGates, sleep } from "../coordinate/index.ts";
 import { admitInTurn, park, passTurn } from "../coordinate/order.ts";
@@ -22,6 +22,8 @@ import {
   type StoredEvent,
 } from "../storage/index.ts";
 import { translateEvent } from "../translate/index.ts";
+import { conversationOf as lineOf } from "../verify/keys.ts";
+import { routeFilter } from "./filter.ts";
 import { type Attempted, type Job, logAttempts, post, webhookId } from "./index.ts";
 import { conclude, deadLetter, redundant, sendAgain } from "./outcome.ts";
 
@@ -40,7 +42,7 @@ function conversationOf(
   if (!route?.ordered || body.replay || body.again) return undefined;
   const source = findFormat(event.source);
   if (!source.ok) return undefined;
-  return source.value.conversation?.({
+  return lineOf(source.value, {
     name: event.name,
     ...(event.dispatch ? { dispatch: event.dispatch } : {}),
     payload: event.payload,
@@ -53,7 +55,9 @@ function conversationOf(
  * later, or dead-letter; the outbox row records the outcome.
  *
  * - A message whose delivery needs no work (see `redundant`) is acked without sending anything.
- * - A translation that is skipped (the target has no such event) or filtered out is logged and acked.
+ * - A translation that is skipped (the target has no such event) or filtered out (the route's
+ *   `where` or `events`) is recorded `skipped` or `filtered` with the reason, and acked; a
+ *   `where` that fails to run dead-letters the message.
  * - A translation error, a route or format no longer configured, or a non-retryable answer (any
  *   4xx but 408/429, a 3xx) dead-letters the message at once (other deliveries of the same event
  *   are still attempted; a replay re-sends only those not yet delivered).
@@ -148,30 +152,17 @@ export async function handleMessage(
       reason: skip.reason,
     });
   }
-  const deliveries = translation.value.deliveries
-    .map((delivery, index) => ({ delivery, index }))
-    .filter(({ delivery }) => {
-      const allowed = eventAllowed(route, delivery.event);
-      if (!allowed) {
-        log("info", "delivery filtered", {
-          route: route.name,
-          eventId: event.id,
-          event: delivery.event,
-        });
-      }
-      return allowed;
-    });
-  if (deliveries.length === 0) {
-    const filtered = translation.value.deliveries.length > 0;
-    await settle({
-      status: filtered ? "filtered" : "skipped",
-      lastError: filtered
-        ? "the route's event filter leaves nothing to deliver"
-        : `the target has no such event${translation.value.skipped[0] ? `: ${translation.value.skipped[0].reason}` : ""}`,
-    });
+  const filtered = await routeFilter(route, translation.value, event.id);
+  if (filtered.kind === "failed") {
+    await giveUp(route.target, filtered.error);
+    return;
+  }
+  if (filtered.kind !== "deliver") {
+    await settle({ status: filtered.kind, lastError: filtered.reason });
     message.ack();
     return;
   }
+  const deliveries = filtered.deliveries;
 
   /** This attempt's number: the queue's count plus attempts made before the message was re-sent, or the row's. */
   const attempt = Math.max(message.attempts + (body.tries ?? 0), (state?.attempts ?? 0) + 1);

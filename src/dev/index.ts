@@ -9,8 +9,10 @@ import { jsonOnly } from "../validate/index.ts";
  * The local sink destination, for `npm start`: `POST /dev/sink` (or any path under it) records the
  * request's headers and body and answers 200, or the status a path `/dev/sink/status/<code>`
  * names (`/dev/sink/status/410`: a destination that refuses, to try dead letters and replays
- * locally); `GET /dev/sink?limit=20` lists the last ones, newest first. The routes do not exist (404) unless `DEV_SINK` is "true". Bodies are stored in D1 and
- * only the last 100 are kept.
+ * locally); `GET /dev/sink?limit=20` lists the last ones, newest first, each with its headers,
+ * its body parsed (`body`) and as received (`raw`: the text a signature covers, for verifying it).
+ * The routes do not exist (404) unless `DEV_SINK` is "true". Bodies are stored in D1 and only the
+ * last 100 are kept.
  */
 export const devSinkRoutes = new Hono<{ Bindings: Env }>()
   .use("*", async (c, next) => {

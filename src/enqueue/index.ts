@@ -14,6 +14,7 @@ import {
   type Requeue,
   requeueForReplay,
 } from "../storage/index.ts";
+import { conversationOf } from "../verify/keys.ts";
 import { type DeliveryMessage, messageOf, sendAll } from "./queue.ts";
 import { BUSY_GRACE_SECONDS, MAX_REQUEUES, OVERDUE_GRACE_SECONDS } from "./sweep.ts";
 
@@ -59,7 +60,7 @@ export async function enqueue(
   routes: Route[],
 ): Promise<Accepted> {
   const fresh: NewEvent[] = events.map(({ wire, key }) => ({
-    key: `${source}:${key}`,
+    key,
     id: crypto.randomUUID(),
     source,
     name: wire.name,
@@ -145,12 +146,11 @@ function conversations(
   events: Array<{ wire: WireEvent }>,
 ): Array<{ event: string; conversation?: string }> {
   const format = findFormat(source);
-  const conversationOf = format.ok ? format.value.conversation : undefined;
   return fresh.flatMap((event, index) => {
     const admission = admissions[index];
     const wire = events[index]?.wire;
     if (!admission || admission.duplicate || admission.id !== event.id || !wire) return [];
-    const conversation = conversationOf?.(wire);
+    const conversation = format.ok ? conversationOf(format.value, wire) : undefined;
     return [{ event: event.id, ...(conversation !== undefined ? { conversation } : {}) }];
   });
 }

@@ -107,8 +107,25 @@ export interface Transport {
   ): HandshakeReply | AppError | undefined;
   /** A POST that is a handshake and carries no events; asked after verification, before validation. */
   handshake?(request: InboundRequest): HandshakeReply | undefined;
-  /** What makes an event a repeat of one received before (deduplicated for 24 hours). */
+  /**
+   * What makes an event of an unsigned request a repeat of one received before (deduplicated for
+   * 24 hours): its whole identity, of any length (it is hashed with the source, never cut).
+   */
   dedupeKey(request: InboundRequest, event: WireEvent, index: number): Promise<string>;
+  /**
+   * The exact text a verified request's signature covers (Chatwoot family: `<timestamp>.<body>`;
+   * dotted: the body). It is the identity of the request's events when it was verified, so a
+   * captured request sent again is a repeat whatever else (a delivery id header) it changes.
+   * Absent when the scheme signs nothing (a bare token): `dedupeKey` decides.
+   */
+  signed?(request: InboundRequest): string | undefined;
+  /**
+   * The headers `outboundHeaders` may set (its ids, signature, token), lower case. A route's own
+   * `headers` may not set them (refused when the configuration loads). Leave out a header the
+   * target's protocol takes from configuration instead (such as a secret token the consumer
+   * chose when registering the webhook): a route may then set it in `headers`.
+   */
+  reservedHeaders?: readonly string[];
   /** Headers of a delivery in this format: ids always, the native signature when there is a secret. */
   outboundHeaders(
     message: OutboundMessage,

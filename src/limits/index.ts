@@ -1,6 +1,6 @@
 /**
  * Limits on what a client may send, shared by validation (src/validate) and the formats' schemas.
- * Documented in README.md ("Limits").
+ * Documented in docs/configuration.md ("Limits").
  *
  * @example if (bytes > LIMITS.bodyBytes) return tooLarge;
  */

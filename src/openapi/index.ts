@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Env } from "hono";
 import pkg from "../../package.json";
+import { pageHeaders } from "../pages/headers.ts";
 
 type Document = ReturnType<OpenAPIHono["getOpenAPIDocument"]>;
 
@@ -40,11 +41,7 @@ export function mountApiDocs<E extends Env>(app: OpenAPIHono<E>): void {
   app.get("/openapi.json", (c) =>
     c.json({ ...document(), servers: [{ url: new URL(c.req.url).origin }] }),
   );
-  app.get("/docs", (c) =>
-    c.html(renderDocs(document()), 200, {
-      "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-    }),
-  );
+  app.get("/docs", (c) => c.html(renderDocs(document()), 200, pageHeaders({ script: false })));
 }
 
 const html = (text: unknown) =>

@@ -32,9 +32,10 @@ const errorDescriptions: Record<number, string> = {
   403: "A subscription check refused (`forbidden`): the verify token does not match the configured one, or none is configured",
   404: "Unknown format id (`unknown_format`, `formats` lists the known ones) or no such resource (`not_found`)",
   409: "The dead letter's route is no longer configured (`route_missing`, `route` names it): nothing was queued",
+  410: "The event was erased on request (`erased`, with `erasedAt`): nothing it held is kept",
   413: "The body is larger than 1 MiB (`payload_too_large`)",
   415: "The Content-Type is not `application/json` or `application/*+json` (`unsupported_media_type`)",
-  422: "A mapping file failed on this payload (`mapping_failed`; `mapping` and `location` name the file, line and column)",
+  422: "A mapping file failed on this payload (`mapping_failed`; `mapping` and `location` name the file, line and column); a test send whose sample the target cannot express (`nothing_to_send`)",
   503: "Not available now: `invalid_config` (the configuration is broken: the operator sees why in the logs and the admin `/health`), `no_destination` (nothing was kept), `unavailable` (the queue refused messages: the events listed in `stored` are kept and will be delivered; retrying the same request is safe), `admin_disabled` (no ADMIN_TOKEN)",
 };
 
@@ -164,8 +165,20 @@ export const Health = z
     version: z.string(),
     sources: z
       .object({
+        environment: z.string().optional().openapi({
+          description:
+            "ENVIRONMENT: set in deployed environments, where unsigned sources are refused",
+        }),
         verified: z.array(z.string()).openapi({ description: "WEBHOOK_SECRET_<SOURCE> is set" }),
         unverified: z.array(z.string()),
+        unsignedAllowed: z.array(z.string()).openapi({
+          description:
+            "Deployed, without a secret, accepted because WEBHOOK_UNSIGNED_<SOURCE> is true",
+        }),
+        refused: z.array(z.object({ source: z.string(), reason: z.string() })).openapi({
+          description:
+            "Deployed, without a secret and not allowed unsigned: webhooks answer 503 invalid_config; `reason` says what to set",
+        }),
       })
       .optional()
       .openapi({ description: "Admin token only" }),
@@ -193,6 +206,14 @@ export const Health = z
           url: z.string().openapi({ description: "Without query string or credentials" }),
           events: z.array(z.string()).optional(),
           cloudevents: z.enum(["binary", "structured"]).optional(),
+          headers: z
+            .array(z.string())
+            .optional()
+            .openapi({ description: "Names of the route's own headers (values never shown)" }),
+          where: z.string().optional(),
+          whereCompiled: z.boolean().optional().openapi({
+            description: "The build compiled this `where` (else it runs on the interpreter)",
+          }),
           signed: z.boolean(),
         }),
       )

@@ -1,10 +1,12 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
-import { timingSafeEqual } from "hono/utils/buffer";
 import { z } from "zod";
+import { adminAccess } from "../admin/auth.ts";
 import { toResponseBody } from "../errors/index.ts";
 import { mappingFiles } from "../formats/index.ts";
+import { pageHeaders } from "../pages/headers.ts";
 import { translate } from "../translate/index.ts";
 import { jsonOnly, limitBody, parseJsonText } from "../validate/index.ts";
+import script from "./app.client.js";
 import { examples } from "./examples.ts";
 import page from "./page.html";
 
@@ -40,8 +42,8 @@ const available: MiddlewareHandler<PlaygroundEnv> = async (c, next) => {
 
 const adminOnly: MiddlewareHandler<PlaygroundEnv> = async (c, next) => {
   if (isOpen(c)) return next();
-  const given = c.req.header("authorization")?.replace(/^Bearer\s+/i, "") ?? "";
-  if (!(await timingSafeEqual(given, c.env.ADMIN_TOKEN ?? ""))) {
+  // The same check as every admin route: `Bearer <ADMIN_TOKEN>` only, in constant time.
+  if (adminAccess(c.env.ADMIN_TOKEN, c.req.header("authorization")) !== "admin") {
     return c.json(
       toResponseBody({
         code: "unauthorized",
@@ -65,7 +67,15 @@ const PlaygroundRequest = z.object({
 
 playgroundRoutes.use("*", available);
 
-playgroundRoutes.get("/", (c) => c.html(page));
+playgroundRoutes.get("/", (c) => c.html(page, 200, pageHeaders({ script: true })));
+
+playgroundRoutes.get("/app.js", (c) =>
+  c.body(script, 200, {
+    "Content-Type": "text/javascript; charset=utf-8",
+    "Cache-Control": "no-cache",
+    "X-Content-Type-Options": "nosniff",
+  }),
+);
 
 playgroundRoutes.get("/examples", adminOnly, (c) => c.json({ examples }));
 

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import type { Env } from "../config/env.ts";
 import { loadConfig, routesFor } from "../config/index.ts";
 import { log } from "../config/log.ts";
+import { refusedMessage } from "../config/sources.ts";
 import { EnqueueError, enqueue } from "../enqueue/index.ts";
 import { type AppError, toResponseBody } from "../errors/index.ts";
 import { findFormat } from "../formats/index.ts";
@@ -18,7 +19,8 @@ import {
 } from "../openapi/schemas.ts";
 import { readEvents } from "../translate/index.ts";
 import { limitBody, readJsonBody } from "../validate/index.ts";
-import { dedupeKeys, sourceSecrets, transportOf, verifyTokenName } from "../verify/index.ts";
+import { sourceSecrets, transportOf, verifyTokenName } from "../verify/index.ts";
+import { dedupeKeys } from "../verify/keys.ts";
 
 type Ctx = Context<{ Bindings: Env }>;
 
@@ -34,7 +36,8 @@ const reply = (c: Ctx, handshake: HandshakeReply) =>
 /**
  * `POST /webhooks/:source`: the sender's path, which never waits on a destination.
  *
- *   unknown source → 404 · broken config or no route for the source → 503 · body over 1 MiB → 413
+ *   unknown source → 404 · broken config, an unsigned source in a deployed environment
+ *   (src/config/sources.ts) or no route for the source → 503 · body over 1 MiB → 413
  *   → read JSON (415/400) → verify when `WEBHOOK_SECRET_<SOURCE>` is set (401)
  *   → handshake (Support Hunt test POST: 200, the token as text/plain)
  *   → validate and split into events (400; nothing queued) → dedupe (24 h) → store + queue
@@ -79,7 +82,7 @@ export const receiveRoute = createRoute({
   tags: ["webhooks"],
   summary: "Receive a platform's webhook: verify, validate, store and queue for delivery",
   description:
-    "Answers at once; a queue consumer translates every event for every route taking this source and POSTs it. Verified when `WEBHOOK_SECRET_<SOURCE>` is set: Chatwoot family `X-Chatwoot-Signature` + `X-Chatwoot-Timestamp`; dotted `X-Hub-Signature`; WhatsApp `X-Hub-Signature-256` (the Meta app secret); Support Hunt the token (`Authorization: Bearer`, `X-Webhook-Token`, `?token=` or a `token` field). A Support Hunt test POST (the token and no events) answers the token as text/plain. Repeats within 24 hours answer 200 and are not delivered again.",
+    "Answers at once; a queue consumer translates every event for every route taking this source and POSTs it. Verified when `WEBHOOK_SECRET_<SOURCE>` is set: Chatwoot family `X-Chatwoot-Signature` + `X-Chatwoot-Timestamp`; dotted `X-Hub-Signature`; WhatsApp `X-Hub-Signature-256` (the Meta app secret); Support Hunt the token (`Authorization: Bearer`, `X-Webhook-Token`, `?token=` or a `token` field). A deployed environment (`ENVIRONMENT` set) refuses a source without a secret with 503 `invalid_config` unless `WEBHOOK_UNSIGNED_<SOURCE>` is true. A Support Hunt test POST (the token and no events) answers the token as text/plain. Repeats within 24 hours answer 200 and are not delivered again; a verified request sent again (the same signed timestamp and body, or dotted body) is a repeat whatever its delivery id.",
   middleware: [limitBody()] as const,
   request: {
     params: z.object({ source: formatParam("source") }),
@@ -140,6 +143,18 @@ defineRoute(webhookRoutes, receiveRoute, async (c) => {
         message:
           "The service is not configured correctly, so nothing is accepted; retry later (its operator is told why).",
       },
+      503,
+    );
+  }
+  const access = config.config.sources.access[source.id];
+  if (access?.kind === "refused") {
+    log("warn", "webhook refused: unsigned source in a deployed environment", {
+      requestId: c.get("requestId"),
+      source: source.id,
+      reason: access.reason,
+    });
+    return c.json(
+      { error: "invalid_config", message: refusedMessage(source.id, source.name) },
       503,
     );
   }
@@ -205,7 +220,7 @@ defineRoute(webhookRoutes, receiveRoute, async (c) => {
     });
   }
 
-  const keyed = await dedupeKeys(source, request, events.value);
+  const keyed = await dedupeKeys(source, request, events.value, { signed: secrets.length > 0 });
   try {
     const result = await enqueue(c.env, source.id, keyed, routes);
     log("info", "webhook accepted", {

@@ -31,7 +31,8 @@ export type DeliveryStatus =
   | "delivered"
   | "dead"
   | "filtered"
-  | "skipped";
+  | "skipped"
+  | "erased";
 
 /**
  * Statuses the sweep looks after: a queue message should exist for these, or (`waiting`) the
@@ -41,7 +42,7 @@ export type DeliveryStatus =
  */
 export const PENDING_STATUSES = ["queued", "retrying", "waiting"] as const;
 /** Statuses that are final until a person acts (a replay): never queued again by the sweep. */
-export const SETTLED_STATUSES = ["delivered", "dead", "filtered", "skipped"] as const;
+export const SETTLED_STATUSES = ["delivered", "dead", "filtered", "skipped", "erased"] as const;
 
 export const isSettled = (status: string): boolean =>
   (SETTLED_STATUSES as readonly string[]).includes(status);

@@ -9,6 +9,7 @@
  * - attempts.ts: every delivery attempt, and the deliveries that succeeded;
  * - dead-letters.ts: deliveries given up on, with what is needed to replay them;
  * - housekeeping.ts: pruning past retention; sink.ts: the local dev sink;
+ * - erase.ts: erasing an event on request (DELETE /events/:id);
  * - schema.ts: the tables (created at runtime by `ready` in db.ts); where.ts: list filters.
  */
 export * from "./activity.ts";
@@ -17,6 +18,7 @@ export * from "./db.ts";
 export * from "./dead-letters.ts";
 export * from "./deliveries.ts";
 export * from "./delivery-list.ts";
+export * from "./erase.ts";
 export * from "./event-list.ts";
 export * from "./events.ts";
 export * from "./housekeeping.ts";

@@ -35,4 +35,6 @@ export const SCHEMA: readonly string[] = [
   `CREATE INDEX IF NOT EXISTS attempts_at ON attempts (at)`,
   // A delivery's successful posts, read by every queue message (without it, a scan of them all).
   `CREATE INDEX IF NOT EXISTS delivered_event_route ON delivered (event_id, route)`,
+  // Events erased on request (DELETE /events/:id, src/storage/erase.ts): that they existed, nothing they held.
+  `CREATE TABLE IF NOT EXISTS erasures (event_id TEXT PRIMARY KEY, source TEXT NOT NULL, name TEXT NOT NULL, received_at INTEGER NOT NULL, erased_at INTEGER NOT NULL)`,
 ];

@@ -15,6 +15,12 @@ export async function sinkRecord(
   return (inserted?.results[0] as { seq: number } | undefined)?.seq ?? 0;
 }
 
+/**
+ * The last `limit` sink records, newest first. `body` is the JSON parsed (text when it is not
+ * JSON); `raw` is the exact text received, the bytes a signature covers.
+ *
+ * @example (await sinkList(db, 1))[0] // {seq, receivedAt, path, headers, body: {...}, raw: "{...}"}
+ */
 export async function sinkList(db: D1Database, limit: number) {
   await ready(db);
   const rows = await db
@@ -34,6 +40,7 @@ export async function sinkList(db: D1Database, limit: number) {
       path: row.path,
       headers: JSON.parse(row.headers) as Record<string, string>,
       body,
+      raw: row.body,
     };
   });
 }

@@ -1,8 +1,7 @@
-import { sha256Hex } from "../crypto/index.ts";
 import { chatwootTransport } from "../formats/chatwoot/transport.ts";
 import { dottedTransport } from "../formats/dotted/transport.ts";
 import { supporthuntTransport } from "../formats/supporthunt/transport.ts";
-import type { FormatDefinition, InboundRequest, Transport, WireEvent } from "../formats/types.ts";
+import type { FormatDefinition, Transport } from "../formats/types.ts";
 
 const builtIn: Record<string, Transport> = {
   chatwoot: chatwootTransport,
@@ -13,32 +12,10 @@ const builtIn: Record<string, Transport> = {
 /**
  * The transport of a format: the one it declares (`FormatDefinition.transport`), else the one of
  * its family or id. A format without either has no signatures, handshakes or native headers and
- * is deduplicated on the exact body.
+ * is deduplicated on the exact body (see `dedupeKeys` in keys.ts).
  */
 export function transportOf(format: FormatDefinition): Transport | undefined {
   return format.transport ?? builtIn[format.family ?? format.id];
-}
-
-/**
- * The deduplication key of each event of a request: the source's own (Chatwoot delivery id,
- * dotted envelope id, Support Hunt content hash), else a hash of the body and the position.
- *
- * @example await dedupeKeys(supporthunt, request, events) // [{ wire, key: "event:9f2c…" }, …]
- */
-export function dedupeKeys(
-  source: FormatDefinition,
-  request: InboundRequest,
-  events: WireEvent[],
-): Promise<Array<{ wire: WireEvent; key: string }>> {
-  const transport = transportOf(source);
-  return Promise.all(
-    events.map(async (wire, index) => ({
-      wire,
-      key: transport
-        ? await transport.dedupeKey(request, wire, index)
-        : `body:${index}:${await sha256Hex(request.text)}`,
-    })),
-  );
 }
 
 /** The env var holding a source's inbound secret: `WEBHOOK_SECRET_<ID>` (upper case, `-` → `_`). */

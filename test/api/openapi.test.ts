@@ -51,6 +51,8 @@ describe("/openapi.json", () => {
         "GET /events",
         "GET /events/{id}",
         "POST /events/{id}/replay",
+        "POST /routes/{name}/test",
+        "DELETE /events/{id}",
         "GET /activity",
       ].sort(),
     );
@@ -82,6 +84,8 @@ describe("/openapi.json", () => {
       ["/events", "get"],
       ["/events/{id}", "get"],
       ["/events/{id}/replay", "post"],
+      ["/routes/{name}/test", "post"],
+      ["/events/{id}", "delete"],
       ["/activity", "get"],
     ] as const) {
       expect(doc.paths[path]?.[method]?.security, path).toEqual([{ adminToken: [] }]);
@@ -89,6 +93,11 @@ describe("/openapi.json", () => {
     expect(Object.keys(doc.components.schemas)).toEqual(
       expect.arrayContaining(["Error", "Accepted", "Translation", "Health", "DeadLetter"]),
     );
+    // One name for an event's per-route state: `deliveries` in the list and in the detail.
+    const schemas = doc.components.schemas as Record<string, { properties?: object }>;
+    expect(Object.keys(schemas.Event?.properties ?? {})).toContain("deliveries");
+    expect(Object.keys(schemas.EventDetail?.properties ?? {})).toContain("deliveries");
+    expect(Object.keys(schemas.EventDetail?.properties ?? {})).not.toContain("routes");
   });
 
   it("/docs renders it as one page that loads nothing from elsewhere", async () => {

@@ -1,15 +1,20 @@
 /**
  * The delivery console in a real browser: Debian's Chromium driven by Playwright against the
  * Worker under `wrangler dev` (local D1, queues and Durable Objects), delivering to its own dev
- * sink. Sign in, find an event, open it, see an attempt's status, replay it, pause and resume.
+ * sink (route `default`) and to a sink path that refuses everything (route `refuser`). Sign in,
+ * find an event, open it, see an attempt's status, replay it, pause and resume; the page agrees
+ * with the API after each action and by itself; confirmations; the chart of an hour of traffic.
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumMissing, type Local, startLocal } from "./local.ts";
 
 const TOKEN = "console-test-token";
 const SHOTS = process.env.CONSOLE_SCREENSHOTS; // a directory: screenshots for a person to look at
+const STATE = ".wrangler/console-test";
 const missing = chromiumMissing("test/browser/console.test.ts");
 let local: Local;
 let page: Page;
@@ -25,7 +30,15 @@ async function shot(name: string) {
 beforeAll(async () => {
   if (missing) return;
   if (SHOTS) mkdirSync(SHOTS, { recursive: true });
-  local = await startLocal({ state: ".wrangler/console-test", adminToken: TOKEN });
+  local = await startLocal({
+    state: STATE,
+    adminToken: TOKEN,
+    vars: (url) => ({
+      ROUTES: JSON.stringify([
+        { name: "refuser", sources: "*", target: "dotted", url: `${url}/dev/sink/status/410` },
+      ]),
+    }),
+  });
   base = local.base;
   page = await local.browser.newPage({ viewport: { width: 1300, height: 900 } });
 }, 90_000);
@@ -51,8 +64,11 @@ describe.skipIf(missing !== undefined)("delivery console in Chromium", () => {
     await expect
       .poll(
         async () =>
-          ((await (await admin(`/events/${id}`)).json()) as { routes: Array<{ status: string }> })
-            .routes[0]?.status,
+          (
+            (await (await admin(`/events/${id}`)).json()) as {
+              deliveries: Array<{ status: string }>;
+            }
+          ).deliveries[0]?.status,
         { timeout: 30_000 },
       )
       .toBe("delivered");
@@ -88,12 +104,16 @@ describe.skipIf(missing !== undefined)("delivery console in Chromium", () => {
     await expect
       .poll(
         async () =>
-          ((await (await admin(`/events/${id}`)).json()) as { routes: Array<{ attempts: [] }> })
-            .routes[0]?.attempts.length,
+          (
+            (await (await admin(`/events/${id}`)).json()) as {
+              deliveries: Array<{ attempts: number }>;
+            }
+          ).deliveries[0]?.attempts,
         { timeout: 30_000 },
       )
       .toBe(2);
 
+    page.once("dialog", (dialog) => dialog.accept());
     await page.click('#routes tr[data-route="default"] button.pause');
     await page.waitForSelector('#routes tr[data-route="default"] button.resume');
     expect(await page.textContent('#routes tr[data-route="default"]')).toContain("paused");
@@ -102,4 +122,168 @@ describe.skipIf(missing !== undefined)("delivery console in Chromium", () => {
     await page.waitForSelector('#routes tr[data-route="default"] button.pause');
     expect(await page.textContent('#routes tr[data-route="default"]')).toContain("active");
   }, 120_000);
+
+  it("agrees with the API after each action and by itself; asks before pausing and bulk replays", async () => {
+    await page.goto(`${base}/console`);
+    // Under npm start the sign-in page says where the local token comes from.
+    expect(await page.textContent("#local-token")).toContain("dev-admin-token");
+    await signIn();
+
+    // Dismissing the confirmation leaves the route running.
+    let asked = "";
+    page.once("dialog", (dialog) => {
+      asked = dialog.message();
+      return dialog.dismiss();
+    });
+    await page.click('#routes tr[data-route="default"] button.pause');
+    await expect.poll(() => asked).toMatch(/^Pause route default\?/);
+    expect((await routeState("default")).paused).toBe(false);
+    page.once("dialog", (dialog) => dialog.accept());
+    await page.click('#routes tr[data-route="default"] button.pause');
+    await page.waitForSelector('#routes tr[data-route="default"] button.resume');
+
+    // A webhook posted while the page is open: it appears, held, with no click.
+    const id = await postWebhook();
+    await page.waitForSelector(`#events tr[data-id="${id}"]`, { timeout: 30_000 });
+    await expect.poll(() => routeState("default").then((r) => r.held), { timeout: 30_000 }).toBe(1);
+    await page.click("#filters button[type=submit]");
+    await expect
+      .poll(() => page.textContent(`#events tr[data-id="${id}"]`))
+      .toContain("default: paused");
+    await expect.poll(() => heldShown("default")).toBe("1");
+
+    // The refusing route's delivery becomes a dead letter; the table says so by itself.
+    await expect
+      .poll(async () => (await routeState("refuser")).counts.dead ?? 0, { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    await expect.poll(() => tableAgrees("refuser"), { timeout: 30_000 }).toBe(true);
+    page.once("dialog", (dialog) => dialog.dismiss());
+    await page.click('#routes tr[data-route="refuser"] button.replay-dead');
+    page.once("dialog", (dialog) => {
+      asked = dialog.message();
+      return dialog.accept();
+    });
+    await page.click('#routes tr[data-route="refuser"] button.replay-dead');
+    await expect
+      .poll(() => page.textContent("#status"))
+      .toMatch(/\d+ dead letter\(s\) of refuser queued again/);
+    expect(asked).toMatch(/^Replay every dead letter of route refuser\?/);
+    // Whatever the replay led to, the table shows the API's numbers.
+    await expect.poll(() => tableAgrees("refuser"), { timeout: 30_000 }).toBe(true);
+
+    await page.click('#routes tr[data-route="default"] button.resume'); // asks nothing
+    await expect.poll(() => heldShown("default"), { timeout: 30_000 }).toBe("0");
+    await expect
+      .poll(() => page.textContent(`#events tr[data-id="${id}"]`), { timeout: 30_000 })
+      .toContain("default: delivered");
+
+    await page.click('#routes tr[data-route="default"] button.test-send');
+    await expect
+      .poll(() => page.textContent("#status"), { timeout: 30_000 })
+      .toMatch(/^Test to default: HTTP 200 in \d+ ms/);
+
+    // Erasing asks first; once confirmed the event is gone from the page and the API says 410.
+    await page.click(`#events tr[data-id="${id}"]`);
+    await page.waitForSelector("#detail:not([hidden])");
+    page.once("dialog", (dialog) => dialog.dismiss());
+    await page.click("#erase-event");
+    expect((await admin(`/events/${id}`)).status).toBe(200);
+    page.once("dialog", (dialog) => {
+      asked = dialog.message();
+      return dialog.accept();
+    });
+    await page.click("#erase-event");
+    await expect.poll(() => page.textContent("#status")).toBe(`Event ${id} erased.`);
+    expect(asked).toMatch(/^Erase event .*deleted for good/);
+    expect((await admin(`/events/${id}`)).status).toBe(410);
+    expect(await page.isHidden("#detail")).toBe(true);
+    expect(await page.$(`#events tr[data-id="${id}"]`)).toBeNull();
+  }, 180_000);
+
+  it("draws an hour of local traffic as readable bars", async () => {
+    seedHourOfAttempts();
+    await page.goto(`${base}/console`);
+    await signIn();
+    await expect.poll(() => page.textContent("#chart-scale")).toMatch(/^1-minute bars/);
+    const bars = await page.$$eval("#chart rect.bar", (rects) =>
+      rects.map((rect) => rect.getBoundingClientRect().width),
+    );
+    expect(bars.length).toBeGreaterThanOrEqual(60);
+    // Each minute of the hour is a bar several pixels wide (it was 1/1440 of the chart).
+    expect(Math.min(...bars)).toBeGreaterThanOrEqual(6);
+    const path = `${SHOTS ?? tmpdir()}/chart-hour.png`;
+    await page.locator("#chart").screenshot({ path });
+    process.stderr.write(`\nchart screenshot: ${path}\n`);
+  }, 120_000);
 });
+
+async function signIn() {
+  if (await page.isVisible("#login")) {
+    await page.fill("#login input[name=token]", TOKEN);
+    await page.click("#login button[type=submit]");
+  }
+  await page.waitForSelector('#routes tr[data-route="default"]');
+}
+
+interface RouteView {
+  paused: boolean;
+  held: number;
+  counts: Record<string, number>;
+}
+
+async function routeState(name: string): Promise<RouteView> {
+  const { routes } = (await (await admin("/routes")).json()) as {
+    routes: Array<RouteView & { name: string }>;
+  };
+  const route = routes.find((each) => each.name === name);
+  if (!route) throw new Error(`no route ${name}`);
+  return route;
+}
+
+/** The counts cell as the page writes it: `<status> <n>` per status. */
+const countsText = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .map(([status, n]) => `${status} ${n}`)
+    .join("");
+const countsShown = (name: string) =>
+  page.textContent(`#routes tr[data-route="${name}"] td:nth-child(6)`).then((t) => t ?? "");
+/** The route's counts in the table are the API's. */
+const tableAgrees = async (name: string) =>
+  (await countsShown(name)) === countsText((await routeState(name)).counts);
+const heldShown = (name: string) =>
+  page.textContent(`#routes tr[data-route="${name}"] td:nth-child(4)`);
+
+async function postWebhook(): Promise<string> {
+  const response = await fetch(`${base}/webhooks/chatwoot`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-Chatwoot-Delivery": crypto.randomUUID() },
+    body: readFileSync("test/fixtures/chatwoot/message-created-incoming/source.json", "utf8"),
+  });
+  expect(response.status).toBe(202);
+  return ((await response.json()) as { accepted: string[] }).accepted[0] ?? "";
+}
+
+/** An hour of attempts, one to three a minute, some failed, written into the local D1 the Worker uses. */
+function seedHourOfAttempts() {
+  const sql = `WITH RECURSIVE m(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM m WHERE i < 60)
+    INSERT INTO attempts (event_id, route, webhook_id, attempt, status, error, latency_ms, at)
+    SELECT 'seed-' || i, 'default', 'seed-' || i || '-' || k.n, 1,
+           CASE WHEN (i * 7 + k.n) % 11 = 0 THEN 503 ELSE 200 END, NULL, 40,
+           CAST(strftime('%s', 'now') AS INTEGER) - i * 60
+    FROM m JOIN (SELECT 1 AS n UNION ALL SELECT 2 UNION ALL SELECT 3) AS k ON k.n <= 1 + (i % 3)`;
+  execFileSync(
+    "npx",
+    [
+      "wrangler",
+      "d1",
+      "execute",
+      "webhook-translator-local",
+      "--local",
+      "--persist-to",
+      STATE,
+      "--command",
+      sql,
+    ],
+    { stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+  );
+}

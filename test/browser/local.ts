@@ -13,10 +13,9 @@
  * afterAll(() => local?.stop());
  * describe.skipIf(missing !== undefined)("…", () => { … local.browser.newPage() … });
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { type Browser, chromium } from "playwright-core";
+import { freePort, startWorker } from "../local-worker.ts";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -46,19 +45,24 @@ export interface Local {
  * Starts `npm start -- --ip 127.0.0.1 --port <free port> --persist-to <state>` (its local state
  * deleted first) and Chromium, once the Worker answers.
  */
-export async function startLocal(options: { state: string; adminToken?: string }): Promise<Local> {
+export async function startLocal(options: {
+  state: string;
+  adminToken?: string;
+  /** Extra `--var NAME:value` for `npm start`, given the base URL (a route to its own sink). */
+  vars?: (base: string) => Record<string, string>;
+}): Promise<Local> {
   rmSync(options.state, { recursive: true, force: true });
   const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const args = ["--ip", "127.0.0.1", "--port", String(port), "--persist-to", options.state];
-  // detached: its own process group, so that stop() ends npm, wrangler and workerd together.
-  const worker = spawn("npm", ["start", "--", ...args], {
-    stdio: "ignore",
-    detached: true,
-    env: { ...process.env, ...(options.adminToken ? { ADMIN_TOKEN: options.adminToken } : {}) },
+  const args = Object.entries(options.vars?.(`http://127.0.0.1:${port}`) ?? {}).flatMap(
+    ([name, value]) => ["--var", `${name}:${value}`],
+  );
+  const worker = await startWorker({
+    state: options.state,
+    port,
+    args,
+    ...(options.adminToken ? { env: { ADMIN_TOKEN: options.adminToken } } : {}),
   });
   try {
-    await waitForWorker(base, worker, Date.now() + 60_000);
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
@@ -72,51 +76,15 @@ export async function startLocal(options: { state: string; adminToken?: string }
       ],
     });
     return {
-      base,
+      base: worker.base,
       browser,
       async stop() {
         await browser.close();
-        stopGroup(worker);
+        await worker.stop();
       },
     };
   } catch (error) {
-    stopGroup(worker);
+    await worker.stop();
     throw error;
   }
-}
-
-function stopGroup(worker: ChildProcess) {
-  if (worker.pid && worker.exitCode === null) {
-    try {
-      process.kill(-worker.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address
-          ? resolve(address.port)
-          : reject(new Error("no free port")),
-      );
-    });
-  });
-}
-
-async function waitForWorker(url: string, worker: ChildProcess, deadline: number): Promise<void> {
-  while (Date.now() < deadline) {
-    if (worker.exitCode !== null) throw new Error(`npm start exited (${worker.exitCode})`);
-    try {
-      if ((await fetch(`${url}/formats`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`npm start did not answer on ${url} within 60 s`);
 }

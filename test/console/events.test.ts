@@ -110,19 +110,20 @@ describe("GET /events/:id and replay", () => {
     await consume(env, [message], 2);
     const detail = await get<{
       payload: { content: string };
-      routes: Array<{
+      deliveries: Array<{
         route: string;
         status: string;
-        attempts: Array<{ at: string; status?: number; durationMs: number; error?: string }>;
+        attempts: number;
+        history: Array<{ at: string; status?: number; durationMs: number; error?: string }>;
         translation: { deliveries: Array<{ event: string }> };
       }>;
     }>(env, `/events/${message.event}`);
     expect(detail.payload.content).toBe("<script>alert(1)</script>");
-    const [route] = detail.routes;
-    expect(route).toMatchObject({ route: name, status: "delivered" });
-    expect(route?.attempts.map((a) => a.status)).toEqual([503, 200]);
-    expect(route?.attempts[0]?.error).toMatch(/^HTTP 503/);
-    expect(route?.attempts[0]?.at).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
+    const [route] = detail.deliveries;
+    expect(route).toMatchObject({ route: name, status: "delivered", attempts: 2 });
+    expect(route?.history.map((a) => a.status)).toEqual([503, 200]);
+    expect(route?.history[0]?.error).toMatch(/^HTTP 503/);
+    expect(route?.history[0]?.at).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/);
     expect(route?.translation.deliveries[0]?.event).toMatch(/^message\.create\./);
 
     const replay = await call(env, `/events/${message.event}/replay`, {

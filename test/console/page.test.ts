@@ -25,10 +25,18 @@ describe("GET /console", () => {
     // Nothing from another origin, and the token is never in the page.
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
     expect(html).not.toContain("admin-token");
-    const script = await call(env, "/console/app.js");
-    expect(script.status).toBe(200);
-    expect(script.headers.get("content-type")).toContain("text/javascript");
-    const text = await script.text();
+    let text = "";
+    for (const name of ["app", "chart", "routes", "ui"]) {
+      const script = await call(env, `/console/${name}.js`);
+      expect(script.status, name).toBe(200);
+      expect(script.headers.get("content-type")).toContain("text/javascript");
+      const code = await script.text();
+      // Modules import only their siblings: nothing from elsewhere.
+      for (const [, from] of code.matchAll(/^import .* from "([^"]+)";$/gm)) {
+        expect(from).toMatch(/^\.\/(app|chart|routes|ui)\.js$/);
+      }
+      text += code;
+    }
     expect(text).toContain("sessionStorage");
     expect(text).not.toContain("localStorage");
     expect(text).not.toContain("innerHTML");

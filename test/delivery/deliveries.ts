@@ -2,7 +2,7 @@
  * Real deliveries for the consumer-side tests: a Chatwoot webhook is accepted by the Worker,
  * the queue consumer translates and POSTs it to the local destination server, and what that
  * server received (raw body text, headers as Node saw them) is returned. Plus secrets made by the
- * real tools (`npm run secret`, `openssl rand -base64 32`) and README snippets run in Node.
+ * real tools (`npm run secret`, `openssl rand -base64 32`) and the docs' verify snippets (docs/verifying.md) run in Node.
  */
 import { expect } from "vitest";
 import type { DeliveryMessage } from "../../src/enqueue/index.ts";
@@ -72,7 +72,7 @@ export type SnippetResult =
   | { ok: false; error: string }
   | { skipped: string };
 
-/** Runs README snippet `name` in Node (or Python) with `WEBHOOK_SECRET=secret` on a delivery. */
+/** Runs the docs' verify snippet `name` in Node (or Python) with `WEBHOOK_SECRET=secret` on a delivery. */
 export async function runSnippet(
   name: string,
   secret: string,

@@ -9,12 +9,16 @@
  *                            <text> gets <status> instead of its step (no step is used up)
  *   GET  /received/<key>     every request recorded for <key>: [{path, headers, body, at, status}]
  *                            (`at`: when it arrived, epoch ms; `status`: the answer, 0 for none)
- *   POST /snippet/<name>, GET /snippets, GET /secret/<tool>   README snippets, secret tools (readme-snippets.ts)
+ *                            `big`: 500 with a 100 MB body, streamed as fast as the Worker reads;
+ *                            `trickle`: 500, then one byte every 200 ms (at most 5 minutes). Both
+ *                            record `sent` (body bytes written) and `ended` (the Worker hung up,
+ *                            or the body was all sent); `bigheaders`: 500 with 1 MB of headers
+ *   POST /snippet/<name>, GET /snippets, GET /secret/<tool>   the docs' verify snippets, secret tools (verify-snippets.ts)
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
-import { makeSecret, runSnippet, snippetNames } from "./readme-snippets.ts";
+import { makeSecret, runSnippet, snippetNames } from "./verify-snippets.ts";
 
 interface Recorded {
   path: string;
@@ -22,6 +26,9 @@ interface Recorded {
   body: string;
   at: number;
   status: number;
+  /** `big` and `trickle`: body bytes written so far, and whether the answer is over. */
+  sent?: number;
+  ended?: boolean;
 }
 
 declare module "vitest" {
@@ -96,6 +103,20 @@ export default async function setup(project: TestProject) {
         hanging.add(res);
         return;
       }
+      if (step === "bigheaders") {
+        // 64 headers of 16 KB each (1 MB): more than any HTTP client takes.
+        const headers = Object.fromEntries(
+          Array.from({ length: 64 }, (_, i) => [`x-big-${i}`, "x".repeat(16 * 1024)]),
+        );
+        res.writeHead(500, headers).end("big headers");
+        return;
+      }
+      const record = received.get(key)?.at(-1);
+      if ((step === "big" || step === "trickle") && record) {
+        record.status = 500;
+        stream(res, record, step);
+        return;
+      }
       res.writeHead(Number(code), {
         "content-type": "text/plain",
         ...(retryAfter ? { "retry-after": retryAfter } : {}),
@@ -103,6 +124,38 @@ export default async function setup(project: TestProject) {
       res.end(`step ${n}: ${code}`);
     });
   });
+  /** A body the Worker must not read whole: 100 MB as fast as it reads, or a byte every 200 ms. */
+  function stream(res: ServerResponse, record: Recorded, step: "big" | "trickle") {
+    record.sent = 0;
+    record.ended = false;
+    const end = () => {
+      record.ended = true;
+      clearInterval(timer);
+    };
+    res.on("close", end);
+    res.writeHead(500, { "content-type": "text/plain" });
+    const chunk = Buffer.alloc(64 * 1024, "x");
+    let timer: ReturnType<typeof setInterval> | undefined;
+    if (step === "trickle") {
+      let ticks = 0;
+      timer = setInterval(() => {
+        if (++ticks > 1500) return res.end();
+        res.write("x");
+        record.sent = (record.sent ?? 0) + 1;
+      }, 200);
+      return;
+    }
+    const total = 100 * 1024 * 1024;
+    const pump = () => {
+      while (!record.ended && (record.sent ?? 0) < total) {
+        record.sent = (record.sent ?? 0) + chunk.length;
+        if (!res.write(chunk)) return void res.once("drain", pump);
+      }
+      if (!record.ended) res.end();
+    };
+    pump();
+  }
+
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   project.provide("destPort", (server.address() as AddressInfo).port);
 

@@ -218,9 +218,11 @@ describe("inbound verification", () => {
 
   it("Chatwoot family: accepts a right signature, with either rotated secret", async () => {
     for (const key of [secret, "old-secret"]) {
+      // Another body each time: the same signed timestamp and body would be a repeat (200).
+      const text = JSON.stringify({ ...JSON.parse(chatwootText), content: `signed with ${key}` });
       const response = await call(env(), "/webhooks/chatwoot", {
-        text: chatwootText,
-        headers: await chatwootSigned(key, chatwootText),
+        text,
+        headers: await chatwootSigned(key, text),
       });
       expect(response.status).toBe(202);
     }
@@ -383,5 +385,18 @@ describe("dev sink", () => {
     };
     expect(list.deliveries[0]?.body.marker).toBe(marker);
     expect(list.deliveries[0]?.headers["webhook-id"]).toBe(marker);
+  });
+
+  it("keeps each body's exact text as raw, so a signature over it can be checked", async () => {
+    const env = testEnv({ DEV_SINK: "true" });
+    // Spacing, key order and escapes that parsing and serialising again would change.
+    const raw = `{ "z": 1,\n  "marker": "${unique()}", "text": "caf\\u00e9 \u00e9", "n": 1.0 }\n`;
+    const posted = await call(env, "/dev/sink", { text: raw });
+    expect(posted.status).toBe(200);
+    const list = (await (await call(env, "/dev/sink?limit=1")).json()) as {
+      deliveries: Array<{ raw: string; body: unknown }>;
+    };
+    expect(list.deliveries[0]?.raw).toBe(raw);
+    expect(list.deliveries[0]?.body).toEqual(JSON.parse(raw));
   });
 });

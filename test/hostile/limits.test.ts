@@ -1,5 +1,5 @@
 /**
- * The limits of README "Limits", each tested at its edge: body size, nesting depth, batch size,
+ * The limits of docs/configuration.md "Limits", each tested at its edge: body size, nesting depth, batch size,
  * the mapping guardrails (an edited mapping that recurses forever or builds a huge sequence
  * fails with a clear 422, not a crash), and translation cost growing linearly
  * with the payload (no payload within the limits makes it super-linear).

@@ -212,8 +212,13 @@ describe("comparisons and replay window", () => {
       [`${SOURCE_SECRET},${OLD_SOURCE_SECRET}`, 401],
       ["another-secret", 401],
     ] as const) {
-      const headers = await chatwootSigned(secret, chatwootText);
-      const response = await call(e, "/webhooks/chatwoot", { text: chatwootText, headers });
+      // Another body each time: the same signed timestamp and body would be a repeat (200).
+      const text = JSON.stringify({
+        ...JSON.parse(chatwootText),
+        content: `signed with ${secret}`,
+      });
+      const headers = await chatwootSigned(secret, text);
+      const response = await call(e, "/webhooks/chatwoot", { text, headers });
       expect(response.status, secret).toBe(status);
     }
   });

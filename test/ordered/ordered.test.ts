@@ -132,7 +132,7 @@ describe("ordered route", () => {
     };
     expect(lines.total).toBe(1);
     expect(lines.conversations[0]).toMatchObject({
-      conversation: "1:41",
+      conversation: "chatwoot:1:41",
       waiting: 2,
       head: { event: stuck[0], status: "retrying" },
     });

@@ -11,7 +11,7 @@ import { expect, inject, it } from "vitest";
 import { findFormat } from "../../../src/formats/index.ts";
 import type { FormatDefinition, InboundRequest } from "../../../src/formats/types.ts";
 import { readEvents, translate } from "../../../src/translate/index.ts";
-import { dedupeKeys } from "../../../src/verify/index.ts";
+import { dedupeKeys } from "../../../src/verify/keys.ts";
 import { floors } from "../floor.ts";
 import type { WorkerdInput, WorkerdMeta } from "./input.ts";
 import {
@@ -91,7 +91,7 @@ it("request path", async ({ task }) => {
     const body = JSON.parse(text);
     const events = readEvents(source, body);
     if (!events.ok) throw new Error(events.error.message);
-    const keyed = await dedupeKeys(source, request, events.value);
+    const keyed = await dedupeKeys(source, request, events.value, { signed: false });
     return keyed.map(({ wire, key }) => [key, JSON.stringify(wire.payload)]);
   };
 
@@ -101,7 +101,7 @@ it("request path", async ({ task }) => {
   const parts = {
     parse: () => JSON.parse(text),
     validate: () => readEvents(source, request.body),
-    keys: () => dedupeKeys(source, request, events),
+    keys: () => dedupeKeys(source, request, events, { signed: false }),
     serialise: () => events.map((e) => JSON.stringify(e.payload)),
   };
 

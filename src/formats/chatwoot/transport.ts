@@ -1,4 +1,4 @@
-import { hmac, matchesAny, readPrefixedHex, sha256Hex, toHex } from "../../crypto/index.ts";
+import { hmac, matchesAny, readPrefixedHex, toHex } from "../../crypto/index.ts";
 import { ok, unauthorized } from "../../errors/index.ts";
 import type { Transport } from "../types.ts";
 
@@ -8,8 +8,9 @@ export const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
 /**
  * Chatwoot family transport (Chatwoot 4.11.2+ signing, shared by MessageHub, Hoory, OneHash):
  * `X-Chatwoot-Signature: sha256=<hex HMAC-SHA256(secret, "<X-Chatwoot-Timestamp>.<raw body>")>`,
- * timestamps more than 5 minutes from now are refused. A repeat is the same `X-Chatwoot-Delivery`;
- * senders that send no delivery id (OneHash, older versions) are deduplicated on the exact body.
+ * timestamps more than 5 minutes from now are refused. A repeat of a verified request is the same
+ * signed timestamp and body (a replay within the window, whatever its `X-Chatwoot-Delivery`); of an
+ * unverified one, the same `X-Chatwoot-Delivery`, else (OneHash, older versions) the exact body.
  */
 export const chatwootTransport: Transport = {
   async verify(request, secrets, nowSeconds) {
@@ -57,9 +58,16 @@ export const chatwootTransport: Transport = {
 
   async dedupeKey(request) {
     const delivery = request.headers.get("x-chatwoot-delivery")?.trim();
-    if (delivery) return `delivery:${delivery.slice(0, 200)}`;
-    return `body:${await sha256Hex(request.text)}`;
+    if (delivery) return `delivery:${delivery}`;
+    return `body:${request.text}`;
   },
+
+  signed(request) {
+    const timestamp = request.headers.get("x-chatwoot-timestamp")?.trim();
+    return timestamp ? `${Number(timestamp)}.${request.text}` : undefined;
+  },
+
+  reservedHeaders: ["x-chatwoot-delivery", "x-chatwoot-timestamp", "x-chatwoot-signature"],
 
   async outboundHeaders(message, secret) {
     const headers: Record<string, string> = {

@@ -1,12 +1,14 @@
-import { hmac, matchesAny, readPrefixedHex, sha256Hex, toHex } from "../../crypto/index.ts";
+import { hmac, matchesAny, readPrefixedHex, toHex } from "../../crypto/index.ts";
 import { ok, unauthorized } from "../../errors/index.ts";
 import type { Transport } from "../types.ts";
 
 /**
  * Dotted-topic transport: `X-Hub-Signature: sha1=<hex HMAC-SHA1(secret, raw body)>`; the
  * subscription check `GET ?type=subscribe&challenge=X` is answered `200` with body `X`
- * (text/plain). A repeat is the same envelope `id` (each webhook call has a unique uuid; the
- * sender retries with the same one); a body without an `id` is deduplicated on its exact text.
+ * (text/plain). A repeat of a verified request is the same signed body (the signature has no
+ * timestamp: a replay is a repeat for the 24 hours keys are kept); of an unverified one, the same
+ * envelope `id` (each webhook call has a unique uuid; the sender retries with the same one), else
+ * the exact body.
  */
 export const dottedTransport: Transport = {
   async verify(request, secrets) {
@@ -43,10 +45,14 @@ export const dottedTransport: Transport = {
 
   async dedupeKey(request) {
     const id = (request.body as { id?: unknown } | null)?.id;
-    if (typeof id === "string" && id !== "") return `id:${id.slice(0, 200)}`;
+    if (typeof id === "string" && id !== "") return `id:${id}`;
     if (typeof id === "number") return `id:${id}`;
-    return `body:${await sha256Hex(request.text)}`;
+    return `body:${request.text}`;
   },
+
+  signed: (request) => request.text,
+
+  reservedHeaders: ["x-hub-signature"],
 
   async outboundHeaders(message, secret): Promise<Record<string, string>> {
     if (secret === undefined) return {};

@@ -1,4 +1,4 @@
-import { matchesAny, sha256Hex } from "../../crypto/index.ts";
+import { matchesAny } from "../../crypto/index.ts";
 import { ok, unauthorized } from "../../errors/index.ts";
 import type { InboundRequest, Transport } from "../types.ts";
 
@@ -67,8 +67,10 @@ export const supporthuntTransport: Transport = {
   },
 
   async dedupeKey(_request, event) {
-    return `event:${await sha256Hex(JSON.stringify(event.payload))}`;
+    return `event:${JSON.stringify(event.payload)}`;
   },
+
+  reservedHeaders: ["authorization", "x-webhook-token"],
 
   async outboundHeaders(_message, secret): Promise<Record<string, string>> {
     if (secret === undefined) return {};

@@ -132,9 +132,9 @@ describe("whatsapp translation", () => {
           const result = await translate("whatsapp", "whatsapp", post);
           if (!result.ok) throw new Error(result.error.message);
           const [delivery] = result.value.deliveries;
-          const back = readEvents(whatsapp, delivery?.body);
-          expect(back.ok).toBe(true);
-          const out = (delivery?.body as Body).entry[0]?.changes[0]?.value.messages[0];
+          if (!delivery) throw new Error("no delivery");
+          expect(readEvents(whatsapp, delivery.body).ok).toBe(true);
+          const out = (delivery.body as Body).entry[0]?.changes[0]?.value.messages[0];
           expect(out).toMatchObject({ from: user, timestamp: String(seconds), text: { body } });
         },
       ),

@@ -1,10 +1,10 @@
 /**
- * Runs the code snippets of README.md ("Verify deliveries") in Node, as a consumer would, so they
- * cannot rot. Used by the destination server (destination.ts, Node) for readme.test.ts (workerd):
+ * Runs the code snippets of docs/verifying.md in Node, as a consumer would, so they cannot rot.
+ * Used by the destination server (destination.ts, Node) for verify-snippets.test.ts (workerd):
  *
  *   POST /snippet/<name>  {secret, body, headers}  → {ok: true, result} | {ok: false, error} | {skipped}
  *   GET  /secret/<tool>   a new secret from `npm run secret` (npm) or `openssl rand -base64 32` (openssl)
- *   GET  /snippets        the names of README.md's snippets
+ *   GET  /snippets        the names of docs/verifying.md's snippets
  *
  * A snippet is the fenced block right after a `<!-- snippet: <name> -->` line. It is run unchanged:
  * written to node_modules/.cache (so its imports resolve to the devDependencies) and imported by a
@@ -18,7 +18,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const cache = join(root, "node_modules", ".cache", "readme-snippets");
+const cache = join(root, "node_modules", ".cache", "verify-snippets");
+const page = join(root, "docs", "verifying.md");
 
 export interface Snippet {
   name: string;
@@ -29,16 +30,16 @@ export interface Snippet {
 /** Every marked fenced block of a Markdown text. */
 export function extractSnippets(markdown: string): Map<string, Snippet> {
   const found = new Map<string, Snippet>();
-  const pattern = /<!-- snippet: ([\w-]+) -->\s*\n```(\w+)\n([\s\S]*?)\n```/g;
+  const pattern = /<!-- snippet: ([\w-]+) -->\s*\n```(\w+)[^\n]*\n([\s\S]*?)\n```/g;
   for (const [, name = "", language = "", code = ""] of markdown.matchAll(pattern)) {
     found.set(name, { name, language, code: `${code}\n` });
   }
   return found;
 }
 
-/** The names of README.md's snippets. */
+/** The names of docs/verifying.md's snippets. */
 export async function snippetNames(): Promise<string[]> {
-  return [...extractSnippets(readFileSync(join(root, "README.md"), "utf8")).keys()];
+  return [...extractSnippets(readFileSync(page, "utf8")).keys()];
 }
 
 const nodeDriver = `
@@ -98,13 +99,13 @@ async function pythonReady(): Promise<boolean> {
   return probe.code === 0;
 }
 
-/** Runs README snippet `name` with `WEBHOOK_SECRET=secret` on one delivery. */
+/** Runs the docs' snippet `name` with `WEBHOOK_SECRET=secret` on one delivery. */
 export async function runSnippet(
   name: string,
   input: { secret: string; body: string; headers: Record<string, string> },
 ): Promise<unknown> {
-  const snippet = extractSnippets(readFileSync(join(root, "README.md"), "utf8")).get(name);
-  if (!snippet) return { ok: false, error: `README.md has no snippet "${name}"` };
+  const snippet = extractSnippets(readFileSync(page, "utf8")).get(name);
+  if (!snippet) return { ok: false, error: `docs/verifying.md has no snippet "${name}"` };
   mkdirSync(cache, { recursive: true });
   const python = snippet.language === "python";
   const file = join(cache, `${name}.${python ? "py" : "mjs"}`);

@@ -1,5 +1,5 @@
 /**
- * The snippets of README.md "Verify deliveries", run unchanged in Node (readme-snippets.ts) on
+ * The snippets of docs/verifying.md, run unchanged in Node (verify-snippets.ts) on
  * real deliveries from the Workers runtime: each accepts a genuine delivery with the secret as
  * configured and refuses a tampered one or another secret.
  */
@@ -11,8 +11,8 @@ const tamper = (body: string) => body.replace("}", ',"tampered":true}');
 const accepted = (result: SnippetResult) => ("ok" in result ? result : { ok: "skipped" });
 
 // Each snippet run starts a Node process: allow for a loaded machine.
-describe("README: Verify deliveries", { timeout: 60_000 }, () => {
-  it("every snippet in README.md is one of those run below", async () => {
+describe("docs/verifying.md snippets", { timeout: 60_000 }, () => {
+  it("every snippet in docs/verifying.md is one of those run below", async () => {
     const names = (await (await fetch(`${baseEnv.TEST_DESTINATION}/snippets`)).json()) as string[];
     expect(names.sort()).toEqual([
       "node-chatwoot-signature",

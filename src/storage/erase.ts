@@ -1,0 +1,86 @@
+/**
+ * Erasure (DELETE /events/:id): everything an event held goes, in one D1 batch: its payload (the
+ * event row, its dead letters), what destinations answered (the text of its attempts' errors and
+ * of its deliveries' last errors), its dedupe keys and, locally, the dev sink's copies of its
+ * deliveries. Kept: that it existed and was erased (`erasures`), its attempts' statuses and times
+ * (the counts and the chart), each delivery's status (one not yet settled becomes `erased`).
+ *
+ * The only store access of erasure: another store implements `eraseEvent` and `erasureOf`.
+ */
+import { nowSeconds, ready } from "./db.ts";
+import { SETTLED_STATUSES } from "./deliveries.ts";
+
+export interface Erasure {
+  id: string;
+  source: string;
+  /** The event's name (`message_created`). */
+  name: string;
+  receivedAt: number;
+  erasedAt: number;
+}
+
+const SETTLED = SETTLED_STATUSES.map((status) => `'${status}'`).join(", ");
+const ERASED_NOTE = "the event was erased";
+
+/** The erasure record of an event, if it was erased. */
+export async function erasureOf(db: D1Database, id: string): Promise<Erasure | undefined> {
+  await ready(db);
+  const row = await db
+    .prepare("SELECT source, name, received_at, erased_at FROM erasures WHERE event_id = ?")
+    .bind(id)
+    .first<{ source: string; name: string; received_at: number; erased_at: number }>();
+  return row
+    ? {
+        id,
+        source: row.source,
+        name: row.name,
+        receivedAt: row.received_at,
+        erasedAt: row.erased_at,
+      }
+    : undefined;
+}
+
+/**
+ * Erases an event everywhere; idempotent. Undefined when no store knows the id (nothing to erase).
+ *
+ * @example const erased = await eraseEvent(env.DB, id); // { id, source, name, receivedAt, erasedAt }
+ */
+export async function eraseEvent(db: D1Database, id: string): Promise<Erasure | undefined> {
+  await ready(db);
+  const now = nowSeconds();
+  const bind = (sql: string, ...values: unknown[]) => db.prepare(sql).bind(...values);
+  await db.batch([
+    // What is kept: taken from the event, else from a dead letter (the event row may be pruned).
+    bind(
+      `INSERT OR IGNORE INTO erasures (event_id, source, name, received_at, erased_at)
+       SELECT id, source, name, received_at, ? FROM events WHERE id = ?
+       UNION ALL SELECT event_id, source, event_name, created_at, ? FROM dead_letters WHERE event_id = ?
+       LIMIT 1`,
+      now,
+      id,
+      now,
+      id,
+    ),
+    bind(
+      `DELETE FROM sink WHERE EXISTS (SELECT 1 FROM attempts
+         WHERE attempts.event_id = ? AND instr(sink.headers, attempts.webhook_id) > 0)`,
+      id,
+    ),
+    bind("DELETE FROM events WHERE id = ?", id),
+    bind("DELETE FROM dead_letters WHERE event_id = ?", id),
+    bind("DELETE FROM seen WHERE event_id = ?", id),
+    bind(
+      "UPDATE attempts SET error = CASE WHEN status > 0 THEN 'HTTP ' || status ELSE error END WHERE event_id = ?",
+      id,
+    ),
+    bind(
+      `UPDATE deliveries SET last_error = ?, updated_at = ?,
+         status = CASE WHEN status IN (${SETTLED}) THEN status ELSE 'erased' END
+       WHERE event_id = ?`,
+      ERASED_NOTE,
+      now,
+      id,
+    ),
+  ]);
+  return erasureOf(db, id);
+}
