@@ -287,6 +287,10 @@ describe("absurd event names", () => {
     const copy = structuredClone(sample) as Record<string, unknown>;
     if (source === "supporthunt") {
       for (const e of copy.events as Array<{ event: { type: string } }>) e.event.type = name;
+    } else if (source === "whatsapp") {
+      // WhatsApp names an event by each change's field and each message's type.
+      for (const entry of copy.entry as Array<{ changes: Array<{ field: string }> }>)
+        for (const change of entry.changes) change.field = name;
     } else copy.event = name;
     return JSON.stringify(copy);
   };

@@ -10,7 +10,7 @@ import type { WireEvent } from "../types.ts";
  * @example whatsappConversation(textMessageEvent) // "106540352242922:16505551234"
  */
 export function whatsappConversation(event: WireEvent): string | undefined {
-  const value = (event.payload as Payload).entry?.[0]?.changes?.[0]?.value;
+  const value = (event.payload as Payload | null | undefined)?.entry?.[0]?.changes?.[0]?.value;
   const user =
     value?.messages?.[0]?.from ??
     value?.message_echoes?.[0]?.to ??

@@ -53,8 +53,16 @@ const messageBodies = {
   button: z.looseObject({ payload: text, text: z.string() }),
 } as const;
 export const messageTypes = Object.keys(messageBodies);
+/** The schema a message of `type` must also pass: its object; any other type ("other"): none. */
 const bodyOf = (type: string): z.ZodType =>
-  z.looseObject({ [type]: messageBodies[type as keyof typeof messageBodies] });
+  type in messageBodies
+    ? z.looseObject({ [type]: messageBodies[type as keyof typeof messageBodies] })
+    : z.looseObject({});
+/** A name as Meta writes them (`text`, `button_reply`, `smb_message_echoes`): no free text. */
+const name = (what: string) =>
+  z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, {
+    error: `must be ${what}: lower-case letters, digits and _ (at most 64)`,
+  });
 
 /** `{code, title, message, error_data: {details}}`: why a message is unsupported or failed. */
 export const whatsappError = z.looseObject({
@@ -68,14 +76,14 @@ const messageFields = {
   from: z.string(),
   id: z.string(),
   timestamp,
-  type: z.string(),
+  type: name('a message type such as "text" or "image"'),
   context: z.looseObject({ from: text, id: text }).nullish(),
   errors: z.array(whatsappError).nullish(),
 };
 const typedBody = () =>
   dispatchCheck<{ type: string }>({
-    pick: (message) => (messageTypes.includes(message.type) ? message.type : undefined),
-    names: messageTypes,
+    pick: (message) => (messageTypes.includes(message.type) ? message.type : "other"),
+    names: [...messageTypes, "other"],
     schema: bodyOf,
   });
 
@@ -88,7 +96,7 @@ export const statusNames = ["sent", "delivered", "read", "failed"] as const;
 export const whatsappStatus = z.looseObject({
   id: z.string(),
   // Meta documents four; a value it adds later (deleted, played...) is kept and skipped.
-  status: z.string(),
+  status: name('a status such as "sent" or "read"'),
   timestamp,
   recipient_id: z.string(),
   errors: z.array(whatsappError).nullish(),
@@ -114,7 +122,12 @@ export const whatsappBody = z.looseObject({
     .array(
       z.looseObject({
         id: z.string(),
-        changes: z.array(z.looseObject({ field: z.string(), value: whatsappValue })),
+        changes: z.array(
+          z.looseObject({
+            field: name('a webhook field such as "messages"'),
+            value: whatsappValue,
+          }),
+        ),
       }),
     )
     .min(1, { error: "must hold at least one entry" }),

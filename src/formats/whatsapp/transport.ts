@@ -13,7 +13,9 @@ const refused = (message: string): AppError => ({ code: "forbidden", status: 403
  * - a repeat is the same message id (`messages[].id`, a wamid), or the same status of the same
  *   message (`statuses[].id` and `status`: sent, delivered and read are three events). Meta
  *   retries a post that was not answered 2xx, so a repeat is told apart by these ids, never by
- *   the post: one post may hold several entries and changes.
+ *   the post: one post may hold several entries and changes. (No `signed` text: the signature
+ *   covers the body, and these ids are in it, so a replayed post is a repeat either way, and a
+ *   status Meta posts again in another batch is one too.)
  * Deliveries in this format are signed the same way with the route's native secret.
  */
 export const whatsappTransport: Transport = {
@@ -75,6 +77,8 @@ export const whatsappTransport: Transport = {
     }
     return `event:${await sha256Hex(JSON.stringify(event.payload))}`;
   },
+
+  reservedHeaders: ["x-hub-signature-256"],
 
   async outboundHeaders(message, secret): Promise<Record<string, string>> {
     if (secret === undefined) return {};
