@@ -14,7 +14,7 @@ import { supporthuntConversation } from "./supporthunt/conversation.ts";
 
 /** Event names that belong to no conversation (contacts, inboxes, the widget, resources). */
 const NO_CONVERSATION =
-  /^(contact|inbox|webwidget|channel|service|user|organization|form|resource|bot|team|tag|field|template|account)[._]/;
+  /^(contact|inbox|webwidget|channel(?!_post)|service|user|organization|form|resource|bot|team|tag|field|template|account)[._]/;
 
 describe("conversation keys of the fixtures", () => {
   for (const fixture of fixtures) {

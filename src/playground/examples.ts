@@ -10,6 +10,7 @@ import onehashLegacy from "../../test/fixtures/onehash/message-created-legacy-sa
 import supporthuntBatch from "../../test/fixtures/supporthunt/batch-text-button-note/source.json";
 import supporthuntButtons from "../../test/fixtures/supporthunt/message-button/source.json";
 import supporthuntText from "../../test/fixtures/supporthunt/message-text/source.json";
+import telegramPhoto from "../../test/fixtures/telegram/message-photo-caption/source.json";
 import whatsappBatch from "../../test/fixtures/whatsapp/batch-entries-changes/source.json";
 
 /** Shipped example payloads the playground offers (the same files the golden tests use). */
@@ -85,6 +86,12 @@ export const examples = [
     title: "Dotted: conversation closed",
     format: "dotted",
     body: dottedClosed,
+  },
+  {
+    id: "telegram-photo",
+    title: "Telegram: photo with a caption",
+    format: "telegram",
+    body: telegramPhoto,
   },
   {
     id: "whatsapp-batch",

@@ -116,6 +116,7 @@ describe("GET /formats", () => {
       "messagehub",
       "onehash",
       "supporthunt",
+      "telegram",
     ]);
     const chatwoot = formats.find((format) => format.id === "chatwoot");
     expect(chatwoot?.accepts).toContain("automation_event.message_created");

@@ -287,6 +287,9 @@ describe("absurd event names", () => {
     const copy = structuredClone(sample) as Record<string, unknown>;
     if (source === "supporthunt") {
       for (const e of copy.events as Array<{ event: { type: string } }>) e.event.type = name;
+    } else if (source === "telegram") {
+      // A Telegram update is named by the key its object is under.
+      return JSON.stringify({ update_id: copy.update_id, [name]: copy.message });
     } else if (source === "whatsapp") {
       // WhatsApp names an event by each change's field and each message's type.
       for (const entry of copy.entry as Array<{ changes: Array<{ field: string }> }>)
