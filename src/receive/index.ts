@@ -17,10 +17,14 @@ import {
   queryText,
   webhookBodySchema,
 } from "../openapi/schemas.ts";
+import { StoreRefused } from "../store/index.ts";
 import { readEvents } from "../translate/index.ts";
 import { limitBody, readJsonBody } from "../validate/index.ts";
 import { sourceSecrets, transportOf, verifyTokenName } from "../verify/index.ts";
 import { dedupeKeys } from "../verify/keys.ts";
+
+/** What a 503 for a refused store or queue asks the sender to wait before retrying. */
+const RETRY_AFTER_SECONDS = 5;
 
 type Ctx = Context<{ Bindings: Env }>;
 
@@ -233,7 +237,19 @@ defineRoute(webhookRoutes, receiveRoute, async (c) => {
     });
     return c.json(result, result.accepted.length > 0 ? 202 : 200);
   } catch (e) {
+    // Overload is never answered with a 2xx: the sender is told to come back, and when.
+    if (e instanceof StoreRefused) {
+      c.header("Retry-After", String(RETRY_AFTER_SECONDS));
+      return c.json(
+        {
+          error: "unavailable",
+          message: `Nothing was kept: the event store is ${e.overloaded ? "overloaded" : "unavailable"}. Send the same request again after ${RETRY_AFTER_SECONDS} seconds.`,
+        },
+        503,
+      );
+    }
     if (!(e instanceof EnqueueError)) throw e;
+    c.header("Retry-After", String(RETRY_AFTER_SECONDS));
     return c.json(
       {
         error: "unavailable",
