@@ -77,7 +77,7 @@ export interface Env {
   ENVIRONMENT?: string;
   /** "true" enables the local /dev/sink destination. Never set it in production. */
   DEV_SINK?: string | boolean;
-  /** `WEBHOOK_SECRET_<SOURCE>`, `WEBHOOK_UNSIGNED_<SOURCE>` and the secrets routes name (`secret`, `nativeSecret`, `${NAME}` in `headers`). */
+  /** `WEBHOOK_SECRET_<SOURCE>`, `WEBHOOK_UNSIGNED_<SOURCE>`, `WEBHOOK_VERIFY_TOKEN_<SOURCE>` (WhatsApp) and the secrets routes name (`secret`, `nativeSecret`, `${NAME}` in `headers`). */
   [name: string]: unknown;
 }
 
