@@ -4,6 +4,7 @@ import {
   deadLetterRoutes,
   eraseRoutes,
   eventRoutes,
+  metricsRoutes,
   routeRoutes,
   routeTestRoutes,
 } from "./admin/index.ts";
@@ -77,6 +78,7 @@ app.route("/events", eraseRoutes);
 app.route("/activity", activityRoutes);
 app.route("/console", consoleRoutes);
 app.route("/health", healthRoutes);
+app.route("/metrics", metricsRoutes);
 app.route("/dev/sink", devSinkRoutes);
 app.route("/playground", playgroundRoutes);
 mountApiDocs(app);

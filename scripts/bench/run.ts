@@ -4,6 +4,7 @@
  * runs in-process in Node; the request path of section 2 (and the floor pairs beside it) is also
  * measured inside workerd by scripts/bench/workerd/ (@cloudflare/vitest-plugin, see workerd.ts).
  * `npm run bench -- --quick` shortens every section (for checking the harness, not for numbers).
+ * `npm run bench -- cost` runs only the "Cost per event" section (scripts/bench/cost.ts) and prints it.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -13,6 +14,7 @@ import { formatIds } from "../../src/formats/index.ts";
 import { batchCosts } from "./batch.ts";
 import { bundleSize } from "./bundle.ts";
 import { coldStart } from "./cold.ts";
+import { costBench, costSection } from "./cost.ts";
 import { allFixtures, root } from "./fixtures.ts";
 import { growth, SIZES } from "./growth.ts";
 import { httpBench } from "./http.ts";
@@ -23,6 +25,10 @@ import { floorCosts, interpreterCosts, pairCosts, STEADY_MS, sweep } from "./tra
 import { workerdBench } from "./workerd.ts";
 
 const quick = process.argv.includes("--quick");
+if (process.argv.includes("cost")) {
+  process.stdout.write(`${costSection(costBench()).join("\n")}\n`);
+  process.exit(0);
+}
 const TARGET_US = 100;
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 const version = (pkg: string) => {
@@ -824,6 +830,9 @@ p();
   );
   out.splice(summaryAt, 0, ...lines);
 }
+
+log("7. cost per event (counts, workerd)");
+out.push(...costSection(costBench()));
 
 // Sections others write by hand go after this marker; a re-run keeps them as they are.
 const MARKER = "<!-- Written by hand below this line: npm run bench keeps it. -->";

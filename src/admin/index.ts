@@ -5,5 +5,6 @@
 export { deadLetterRoutes } from "./deadletters.ts";
 export { eraseRoutes } from "./erase.ts";
 export { activityRoutes, eventRoutes } from "./events.ts";
+export { metricsRoutes } from "./metrics.ts";
 export { routeTestRoutes } from "./route-test.ts";
 export { routeRoutes } from "./routes.ts";

@@ -1,9 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { alertState } from "../alerts/state.ts";
 import type { Env } from "../config/env.ts";
 import { safeUrl } from "../config/health.ts";
 import { log } from "../config/log.ts";
-import { gateOf, gateStatus, pauseRoute, resumeRoute } from "../coordinate/index.ts";
+import { gateOf, pauseRoute, resumeRoute } from "../coordinate/index.ts";
 import { defineRoute, errors, openApiApp } from "../openapi/schemas.ts";
 import { countsByRoute, dayAgo, getDeliveryState, getEvent } from "../storage/index.ts";
 import { jsonOnly } from "../validate/index.ts";
@@ -45,7 +46,7 @@ defineRoute(
     const counts = await countsByRoute(c.env.DB, dayAgo());
     const routes = await Promise.all(
       config.routes.map(async (route) => {
-        const state = await gateStatus(c.env, route.name);
+        const { status: state, health } = await gateOf(c.env, route.name).watch();
         return {
           name: route.name,
           target: route.target,
@@ -56,6 +57,7 @@ defineRoute(
           ...(route.headers ? { headers: Object.keys(route.headers) } : {}),
           ...(route.where !== undefined ? { where: route.where } : {}),
           counts: counts.get(route.name) ?? {},
+          alerts: alertState(state, health),
         };
       }),
     );
@@ -145,7 +147,9 @@ for (const action of ["pause", "resume"] as const) {
       const name = configuredRoute(c);
       if (name instanceof Response) return name;
       const state =
-        action === "pause" ? await pauseRoute(c.env, name) : await resumeRoute(c.env, name);
+        action === "pause"
+          ? await pauseRoute(c.env, name, (work) => c.executionCtx.waitUntil(work))
+          : await resumeRoute(c.env, name);
       log("info", action === "pause" ? "route paused" : "route resumed", {
         route: name,
         held: state.held,

@@ -87,6 +87,10 @@ export const RouteView = z
     url: z.string().openapi({ description: "Without query string or credentials" }),
     paused: z.boolean(),
     pausedAt: iso("When it was paused").optional(),
+    pausedBy: z.enum(["operator", "automatic"]).optional().openapi({
+      description:
+        "Who paused it: an operator, or the route's failure (pauseAfterMinutes); either way it holds its events until resumed",
+    }),
     held: z.number().openapi({ description: "Deliveries held by the pause, delivered on resume" }),
     maxPerSecond: z
       .number()
@@ -118,6 +122,23 @@ export const RouteView = z
       description: "Deliveries by status, changed in the last 24 hours",
       example: { delivered: 120, retrying: 2, dead: 1 },
     }),
+    alerts: z
+      .object({
+        state: z.enum(["ok", "failing", "paused"]).openapi({
+          description: "failing: route.failing was raised and no attempt has succeeded since",
+        }),
+        failures: z.number().openapi({ description: "Failed attempts in a row" }),
+        failingSince: z.string().optional().openapi({ format: "date-time" }),
+        recent: z
+          .array(
+            z.object({ id: z.string(), type: z.string(), time: z.string(), summary: z.string() }),
+          )
+          .openapi({
+            description: "The last alerts raised for the route (newest first, at most 10)",
+          }),
+      })
+      .optional()
+      .openapi({ description: "The route's alert state (docs/operating-alerts.md)" }),
   })
   .openapi("Route");
 
@@ -128,6 +149,10 @@ export const RouteState = z
     name: z.string(),
     paused: z.boolean(),
     pausedAt: iso("When it was paused").optional(),
+    pausedBy: z.enum(["operator", "automatic"]).optional().openapi({
+      description:
+        "Who paused it: an operator, or the route's failure (pauseAfterMinutes); either way it holds its events until resumed",
+    }),
     held: z.number(),
     conversations: z.number().optional(),
     waiting: z.number().optional(),

@@ -141,6 +141,21 @@ export const Reply = z.object({
 });
 
 /**
+ * An emoji reaction to an earlier message (WhatsApp `reaction`, Chatwoot `is_reaction`). The
+ * reacting message's `text` is the emoji; a removed reaction has no `emoji` and a null `text`.
+ *
+ * @example { "emoji": "👍", "externalId": "wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=" }
+ */
+export const Reaction = z.object({
+  /** The emoji; absent, null or "" when the contact took the reaction back. */
+  emoji: z.string().nullish(),
+  /** The reacted-to message's id on the source platform (Chatwoot `in_reply_to`). */
+  messageId: Id.nullish(),
+  /** The channel's id for it (Chatwoot `in_reply_to_external_id`, WhatsApp `reaction.message_id`). */
+  externalId: z.string().nullish(),
+});
+
+/**
  * What a message answers: a quoted earlier message or a story (Chatwoot `in_reply_to` /
  * `in_reply_to_external_id`, an Instagram story reply's `story_id` / `story_url` /
  * `story_sender`, WhatsApp `context.id`, Telegram `reply_to_message`). Distinct from
@@ -187,6 +202,8 @@ export const Message = z.object({
   attachments: z.array(Attachment),
   interactive: Interactive.nullish(),
   reply: Reply.nullish(),
+  /** Set when the message is a reaction to another message (its text is the emoji). */
+  reaction: Reaction.nullish(),
   /** What this message answers (a quoted message, a story); see `ReplyTo`. */
   replyTo: ReplyTo.nullish(),
   /** Delivery status: sent, delivered, read, failed. */

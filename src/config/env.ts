@@ -1,5 +1,7 @@
 import type { RouteGate } from "../coordinate/route-gate.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
+import type { EventIndex } from "../store/event-index.ts";
+import type { EventStore } from "../store/event-store.ts";
 
 /**
  * The Worker's bindings (declared in wrangler.toml) and variables. Vars may arrive as strings
@@ -12,6 +14,18 @@ export interface Env {
   DELIVERY_QUEUE: Queue<DeliveryMessage>;
   /** One Durable Object per route: pause, rate limit, held deliveries (src/coordinate). */
   ROUTE_GATES: DurableObjectNamespace<RouteGate>;
+  /** The event store's shards, addressed by name `shard-<n>` (src/store, docs/store.md). */
+  EVENT_STORE: DurableObjectNamespace<EventStore>;
+  /** The listing index of accepted events, one object per day and sub-index (src/store/event-index.ts). */
+  EVENT_INDEX: DurableObjectNamespace<EventIndex>;
+  /** Shards of the event store (default 128, see docs/store.md "Sizing N"). */
+  STORE_SHARDS?: string | number;
+  /**
+   * After changing STORE_SHARDS: the count before, and when it changed (ISO 8601). For 24 hours
+   * a key whose shard moved is first looked up in its previous shard (docs/store.md).
+   */
+  STORE_SHARDS_PREVIOUS?: string | number;
+  STORE_SHARDS_CHANGED_AT?: string;
 
   /** Simple configuration: one route taking every source. */
   TARGET_FORMAT?: string;
@@ -31,6 +45,18 @@ export interface Env {
    * headers?, secret?, nativeSecret?, ...}` (src/config/route.ts, docs/routes.md).
    */
   ROUTES?: unknown;
+  /** Operational alerts (src/config/alerts.ts): where they are POSTed. */
+  ALERTS_URL?: string;
+  /** Secret: signs alerts (Standard Webhooks, the rules of `DESTINATION_SECRET`). */
+  ALERTS_SECRET?: string;
+  /** `json` (default) or `slack` (an incoming-webhook message). */
+  ALERTS_FORMAT?: string;
+  /** Default `failingAfter` of every route (5). */
+  ALERTS_FAILING_AFTER?: string | number;
+  /** Default `pauseAfterMinutes` of every route (1440; 0 never pauses). */
+  ALERTS_PAUSE_AFTER_MINUTES?: string | number;
+  /** The console's address, for the links in alerts (e.g. https://translator.example.com/console). */
+  ALERTS_CONSOLE_URL?: string;
   /** Bearer token for /deadletters; the admin routes are closed when unset. */
   ADMIN_TOKEN?: string;
   /** Days events, delivery records and attempts are kept (default 7); dead letters until deleted. */
@@ -51,7 +77,7 @@ export interface Env {
   ENVIRONMENT?: string;
   /** "true" enables the local /dev/sink destination. Never set it in production. */
   DEV_SINK?: string | boolean;
-  /** `WEBHOOK_SECRET_<SOURCE>`, `WEBHOOK_UNSIGNED_<SOURCE>` and the secrets routes name (`secret`, `nativeSecret`, `${NAME}` in `headers`). */
+  /** `WEBHOOK_SECRET_<SOURCE>`, `WEBHOOK_UNSIGNED_<SOURCE>`, `WEBHOOK_VERIFY_TOKEN_<SOURCE>` (WhatsApp) and the secrets routes name (`secret`, `nativeSecret`, `${NAME}` in `headers`). */
   [name: string]: unknown;
 }
 

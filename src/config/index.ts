@@ -2,6 +2,7 @@ import { z } from "zod";
 import { formatIds } from "../formats/index.ts";
 import { whereProblem } from "../translate/where.ts";
 import { sourceSecrets } from "../verify/index.ts";
+import { type AlertSettings, readAlerts } from "./alerts.ts";
 import type { Env } from "./env.ts";
 import { checkRouteHeaders } from "./headers.ts";
 import { log } from "./log.ts";
@@ -26,6 +27,8 @@ export interface Config {
   settings: Settings;
   /** Which sources are verified, accepted unsigned, or refused (src/config/sources.ts). */
   sources: SourcePolicy;
+  /** Operational alerts (src/config/alerts.ts). */
+  alerts: AlertSettings;
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
@@ -152,6 +155,7 @@ function readConfig(env: Env): ConfigResult {
   const settings = SettingsSchema.safeParse(env);
   if (!settings.success) errors.push(...settings.error.issues.map((issue) => issue.message));
   const sources = readSourcePolicy(env, errors);
+  const alerts = readAlerts(env, errors);
 
   if (errors.length > 0 || !settings.success) return { ok: false, errors };
   return {
@@ -166,6 +170,7 @@ function readConfig(env: Env): ConfigResult {
         timeoutMs: settings.data.DELIVERY_TIMEOUT_MS,
       },
       sources,
+      alerts,
     },
   };
 }

@@ -36,6 +36,10 @@ export interface Route {
    * not held. `DESTINATION_ORDERED` in the simple configuration. See src/coordinate.
    */
   ordered?: boolean;
+  /** `route.failing` after this many failed attempts in a row (`ALERTS_FAILING_AFTER`, 5). */
+  failingAfter?: number;
+  /** Paused after failing continuously this many minutes; 0 never (`ALERTS_PAUSE_AFTER_MINUTES`, 1440). */
+  pauseAfterMinutes?: number;
   /**
    * Extra headers sent with every delivery; `${NAME}` in a value is replaced by the env var NAME
    * (a secret), read when sending. Names only are ever shown (see headers.ts for what is refused).
@@ -84,6 +88,16 @@ export const RouteSchema = z.strictObject({
     .max(1000, { error: "must be at most 1000" })
     .optional(),
   ordered: z.boolean({ error: "must be true or false" }).optional(),
+  failingAfter: z
+    .int({ error: "must be a whole number of failed attempts" })
+    .min(1, { error: "must be at least 1" })
+    .max(1000, { error: "must be at most 1000" })
+    .optional(),
+  pauseAfterMinutes: z
+    .int({ error: "must be a whole number of minutes (0: never pause)" })
+    .min(0, { error: "must be 0 (never) or more" })
+    .max(525_600, { error: "must be at most 525600 (a year)" })
+    .optional(),
   headers: z
     .record(z.string(), z.string({ error: "each header value must be a string" }), {
       error: 'must be a table of header names and text values: { "X-Api-Key" = "..." }',

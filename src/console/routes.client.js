@@ -5,6 +5,26 @@ import { openEvent, refresh } from "./app.js";
 import { $, api, badge, el, say, when } from "./ui.js";
 
 // ---- routes ----
+/** A route's alert state and its last alerts (GET /routes `alerts`). */
+function alertsOf(route) {
+  const alerts = route.alerts;
+  if (!alerts) return undefined;
+  const state =
+    alerts.state === "failing"
+      ? badge("dead", `failing: ${alerts.failures} in a row since ${when(alerts.failingSince)}`)
+      : undefined;
+  const recent = alerts.recent
+    .slice(0, 3)
+    .map((alert) =>
+      el(
+        "div",
+        { class: "note alert", title: alert.id },
+        `${when(alert.time)} ${alert.type}: ${alert.summary}`,
+      ),
+    );
+  return el("div", { class: "alerts" }, state, ...recent);
+}
+
 export async function loadRoutes() {
   const { routes } = await api("/routes");
   const body = $("#routes tbody");
@@ -38,6 +58,10 @@ export async function loadRoutes() {
           route.paused ? badge("paused", `paused since ${when(route.pausedAt)}`) : "active",
           route.ordered ? " " : undefined,
           route.ordered ? badge("waiting", `ordered: ${route.waiting ?? 0} waiting`) : undefined,
+          route.pausedBy === "automatic"
+            ? el("div", { class: "note" }, "paused automatically")
+            : undefined,
+          alertsOf(route),
         ),
         el("td", {}, route.held),
         el("td", {}, route.maxPerSecond ? `${route.maxPerSecond}/s` : "none"),

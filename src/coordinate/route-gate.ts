@@ -1,4 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
+import type { AlertEvent } from "../alerts/events.ts";
+import type { Health, Thresholds } from "../alerts/health.ts";
+import type { Meter } from "../alerts/meter.ts";
 import type { Env } from "../config/env.ts";
 import { log } from "../config/log.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
@@ -14,6 +17,15 @@ import {
   turn,
   waitingCount,
 } from "./lineup.ts";
+import {
+  applyReports,
+  breaker,
+  flushDigest,
+  operatorPaused,
+  type Report,
+  readHealth,
+  readMeter,
+} from "./watch.ts";
 
 /**
  * One Durable Object per route (`ROUTE_GATES.idFromName(route)`): the single place that decides
@@ -63,11 +75,12 @@ export class RouteGate extends DurableObject<Env> {
    */
   status(): GateStatus {
     const pausedAt = this.ctx.storage.kv.get<string>("pausedAt");
-    const held = this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM held").one().n;
+    const pausedBy = this.ctx.storage.kv.get<"operator" | "automatic">("pausedBy");
+    const held = this.heldCount();
     const { conversations, waiting } = waitingCount(this.ctx.storage.sql);
     return {
       paused: pausedAt !== undefined,
-      ...(pausedAt ? { pausedAt } : {}),
+      ...(pausedAt ? { pausedAt, pausedBy: pausedBy ?? "operator" } : {}),
       held,
       ...(conversations > 0 ? { conversations, waiting } : {}),
     };
@@ -93,18 +106,53 @@ export class RouteGate extends DurableObject<Env> {
     return lines(this.ctx.storage.sql, limit);
   }
 
-  pause(): GateStatus {
+  private heldCount(): number {
+    return this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM held").one().n;
+  }
+
+  /** An operator's pause; `alerts` is `route.paused` to send (none when already paused). */
+  pause(route?: string, consoleUrl = "/console"): GateStatus & { alerts: AlertEvent[] } {
+    let alerts: AlertEvent[] = [];
     if (this.ctx.storage.kv.get("pausedAt") === undefined) {
       this.ctx.storage.kv.put("pausedAt", new Date().toISOString());
+      if (route) alerts = operatorPaused(this.ctx.storage.kv, route, this.heldCount(), consoleUrl);
     }
+    return { ...this.status(), alerts };
+  }
+
+  /** Lifts the pause (an operator's or an automatic one) and re-queues the held deliveries (see `alarm`). */
+  async resume(): Promise<GateStatus> {
+    this.ctx.storage.kv.delete("pausedAt");
+    this.ctx.storage.kv.delete("pausedBy");
+    await this.ctx.storage.setAlarm(Date.now());
     return this.status();
   }
 
-  /** Lifts the pause and starts re-queueing the held deliveries (see `alarm`). */
-  async resume(): Promise<GateStatus> {
-    this.ctx.storage.kv.delete("pausedAt");
-    await this.ctx.storage.setAlarm(Date.now());
-    return this.status();
+  /**
+   * The consumer's report of a batch's messages for this route (src/alerts): counters, the
+   * route's health, an automatic pause when due. Returns the alerts for the consumer to send.
+   */
+  report(route: string, reports: Report[], limits: Thresholds): AlertEvent[] {
+    return applyReports(this.ctx.storage.kv, route, reports, limits, () => this.heldCount());
+  }
+
+  /** The cron: a dead-letter digest whose window has passed. */
+  digest(route: string, limits: Thresholds): AlertEvent[] {
+    return flushDigest(this.ctx.storage.kv, route, limits);
+  }
+
+  /**
+   * THE hook of the circuit breaker (issue 26, not built yet): call it when the route's breaker
+   * opens (`open: true`) and when its probe succeeds (`open: false`). See `breakerChanged`.
+   */
+  breakerChanged(route: string, open: boolean, limits: Thresholds): AlertEvent[] {
+    return breaker(this.ctx.storage.kv, route, open, limits, () => this.heldCount());
+  }
+
+  /** Health, counters and gauges for the console and `GET /metrics`. */
+  watch(): { status: GateStatus; health: Health; meter: Meter } {
+    const kv = this.ctx.storage.kv;
+    return { status: this.status(), health: readHealth(kv), meter: readMeter(kv) };
   }
 
   /**
@@ -227,6 +275,8 @@ const RESUME_BATCH = 100;
 export interface GateStatus {
   paused: boolean;
   pausedAt?: string;
+  /** Who paused it: an operator, or the route's failure (`pauseAfterMinutes`). */
+  pausedBy?: "operator" | "automatic";
   held: number;
   /** An ordered route: conversations with events not yet settled. */
   conversations?: number;

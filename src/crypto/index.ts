@@ -21,6 +21,23 @@ export async function hmac(
   return new Uint8Array(await crypto.subtle.sign("HMAC", cryptoKey, encoder.encode(data)));
 }
 
+/**
+ * The Standard Webhooks `webhook-signature` value: `v1,<base64 HMAC-SHA256(key, "<id>.<timestamp>.<body>")>`
+ * per key, space-separated (both halves of a rotation, as the spec allows).
+ *
+ * @example await standardSignature([key], { id: "msg_1", timestamp: 1700000000, body: "{}" }) // "v1,K5oZ..."
+ */
+export async function standardSignature(
+  keys: readonly Uint8Array[],
+  message: { id: string; timestamp: number; body: string },
+): Promise<string> {
+  const signed = `${message.id}.${message.timestamp}.${message.body}`;
+  const signatures = await Promise.all(
+    keys.map(async (key) => `v1,${toBase64(await hmac("SHA-256", key, signed))}`),
+  );
+  return signatures.join(" ");
+}
+
 export async function sha256Hex(data: string): Promise<string> {
   return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(data))));
 }

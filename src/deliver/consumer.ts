@@ -3,6 +3,8 @@
  * bookkeeping, follow.ts an ordered conversation's next event delivered at once) and the
  * dead-letter queue.
  */
+
+import { sendAlerts } from "../alerts/send.ts";
 import type { Env } from "../config/env.ts";
 import { loadConfig } from "../config/index.ts";
 import { log } from "../config/log.ts";
@@ -13,8 +15,9 @@ import { sweepSoon } from "../enqueue/sweep.ts";
 import { getEvent, nowSeconds, postpone, recordOutcome } from "../storage/index.ts";
 import { followerMessage, followers } from "./follow.ts";
 import { backoffSeconds, CONFIG_RETRY_SECONDS } from "./index.ts";
-import { handleMessage } from "./message.ts";
+import { type Gates, handleMessage } from "./message.ts";
 import { deadLetter } from "./outcome.ts";
+import { noteOutcome } from "./watch.ts";
 
 export { handleMessage } from "./message.ts";
 
@@ -31,8 +34,10 @@ export async function handleBatch(
   ctx?: ExecutionContext,
 ): Promise<void> {
   if (ctx) sweepSoon(env, ctx);
+  const gates = batchGates(env);
   if (batch.queue.endsWith("-dlq")) {
-    for (const message of batch.messages) await keepFromDeadLetterQueue(message, env);
+    for (const message of batch.messages) await keepFromDeadLetterQueue(message, env, gates);
+    await tell(env, gates, ctx);
     return;
   }
   const config = loadConfig(env);
@@ -48,7 +53,6 @@ export async function handleBatch(
     batch.retryAll({ delaySeconds: CONFIG_RETRY_SECONDS });
     return;
   }
-  const gates = batchGates(env);
   const follow = followers();
   const handle = async (message: Message<DeliveryMessage>) => {
     try {
@@ -79,6 +83,27 @@ export async function handleBatch(
       });
     }
   }
+  await tell(env, gates, ctx);
+}
+
+/**
+ * Reports the batch to each route's object (counters, health) and sends the alerts that raises
+ * in the background: a slow or failing alert destination delays no delivery.
+ */
+async function tell(env: Env, gates: Gates, ctx: ExecutionContext | undefined): Promise<void> {
+  const config = loadConfig(env);
+  if (!config.ok) return;
+  try {
+    const alerts = await gates.flush(config.config);
+    if (alerts.length === 0) return;
+    const sending = sendAlerts(config.config.alerts, alerts);
+    if (ctx) ctx.waitUntil(sending);
+  } catch (error) {
+    // Counters and alerts must never fail a batch whose deliveries are made.
+    log("error", "route report failed; counters and alerts of this batch are lost", {
+      error: String(error).slice(0, 300),
+    });
+  }
 }
 
 /**
@@ -88,7 +113,7 @@ export async function handleBatch(
  * (wrangler.toml); should it run out, the row is still pending, so the sweep queues the delivery
  * again once D1 answers: the message can be dropped, the delivery cannot.
  */
-async function keepFromDeadLetterQueue(message: Message<DeliveryMessage>, env: Env) {
+async function keepFromDeadLetterQueue(message: Message<DeliveryMessage>, env: Env, gates: Gates) {
   try {
     const event = await getEvent(env.DB, message.body.event);
     const lastError =
@@ -104,6 +129,7 @@ async function keepFromDeadLetterQueue(message: Message<DeliveryMessage>, env: E
       // A dead letter of an ordered route lets its conversation move on.
       if (route?.ordered) await passTurn(env, route.name, event.id, record);
       else await record();
+      noteOutcome(gates, message.body.route, event, message.attempts + 1, [], "dead");
     } else {
       log("error", "dead-letter queue message for an unknown event", {
         eventId: message.body.event,

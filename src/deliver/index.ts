@@ -3,7 +3,7 @@ import type { Env } from "../config/env.ts";
 import { routeHeaders } from "../config/headers.ts";
 import { type Route, routeKeys, type Settings } from "../config/index.ts";
 import { log } from "../config/log.ts";
-import { hmac, sha256Hex, toBase64 } from "../crypto/index.ts";
+import { sha256Hex, standardSignature } from "../crypto/index.ts";
 import type { DestinationKeys } from "../crypto/secrets.ts";
 import type { FormatDefinition } from "../formats/types.ts";
 import { ANSWER_READ_BYTES } from "../limits/read.ts";
@@ -62,11 +62,7 @@ export async function deliveryHeaders(
     "webhook-timestamp": String(message.timestamp),
   };
   if (keys && keys.signing.length > 0) {
-    const signed = `${message.id}.${message.timestamp}.${message.body}`;
-    const signatures = await Promise.all(
-      keys.signing.map(async (key) => `v1,${toBase64(await hmac("SHA-256", key, signed))}`),
-    );
-    headers["webhook-signature"] = signatures.join(" ");
+    headers["webhook-signature"] = await standardSignature(keys.signing, message);
   }
   const native = await transportOf(target)?.outboundHeaders(message, keys?.native);
   return { ...headers, ...native };

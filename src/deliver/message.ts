@@ -26,6 +26,7 @@ import { conversationOf as lineOf } from "../verify/keys.ts";
 import { routeFilter } from "./filter.ts";
 import { type Attempted, type Job, logAttempts, post, webhookId } from "./index.ts";
 import { conclude, deadLetter, redundant, sendAgain } from "./outcome.ts";
+import { noteOutcome } from "./watch.ts";
 
 export type Gates = ReturnType<typeof batchGates>;
 
@@ -111,8 +112,10 @@ export async function handleMessage(
     target: string | undefined,
     error: string,
     made: { attempts?: number; lastStatus?: number } = {},
+    outcomes: Attempted[] = [],
   ) => {
     if (event) await deadLetter(env, event, body.route, target, error);
+    if (event && route) noteOutcome(gates, route.name, event, made.attempts ?? 1, outcomes, "dead");
     await settle({ status: "dead", lastError: error, ...made });
     message.ack();
   };
@@ -158,6 +161,7 @@ export async function handleMessage(
     return;
   }
   if (filtered.kind !== "deliver") {
+    noteOutcome(gates, route.name, event, 1, [], filtered.kind);
     await settle({ status: filtered.kind, lastError: filtered.reason });
     message.ack();
     return;
@@ -249,17 +253,19 @@ export async function handleMessage(
   const conclusion = conclude(outcomes, attempt, settings, firstQueued);
   if (conclusion.kind === "dead") {
     logAttempts(outcomes, "dead");
-    await giveUp(route.target, conclusion.error, made);
+    await giveUp(route.target, conclusion.error, made, outcomes);
     return;
   }
   if (conclusion.kind === "delivered") {
     logAttempts(outcomes, "ack");
+    noteOutcome(gates, route.name, event, attempt, outcomes, "delivered");
     await settle({ status: "delivered", ...made });
     message.ack();
     return;
   }
   const { delaySeconds } = conclusion;
   logAttempts(outcomes, "retry");
+  noteOutcome(gates, route.name, event, attempt, outcomes, "retrying");
   log("info", "delivery retry scheduled", {
     route: route.name,
     eventId: event.id,

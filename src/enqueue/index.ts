@@ -14,6 +14,7 @@ import {
   type Requeue,
   requeueForReplay,
 } from "../storage/index.ts";
+import { StoreRefused } from "../store/index.ts";
 import { conversationOf } from "../verify/keys.ts";
 import { type DeliveryMessage, messageOf, sendAll } from "./queue.ts";
 import { BUSY_GRACE_SECONDS, MAX_REQUEUES, OVERDUE_GRACE_SECONDS } from "./sweep.ts";
@@ -67,11 +68,18 @@ export async function enqueue(
     ...(wire.dispatch ? { dispatch: wire.dispatch } : {}),
     payload: JSON.stringify(wire.payload),
   }));
-  const admissions = await admit(
-    env.DB,
-    fresh,
-    routes.map((route) => route.name),
-  );
+  let admissions: Awaited<ReturnType<typeof admit>>;
+  try {
+    admissions = await admit(
+      env.DB,
+      fresh,
+      routes.map((route) => route.name),
+    );
+  } catch (error) {
+    // Nothing was kept (the admission is one transaction): the sender must retry, told when.
+    log("error", "the event store refused", { source, error: String(error).slice(0, 300) });
+    throw new StoreRefused(`the event store refused: ${String(error).slice(0, 200)}`, false);
+  }
   const accepted = admissions.filter((a) => !a.duplicate).map((a) => a.id);
   const duplicates = admissions.filter((a) => a.duplicate).map((a) => a.id);
   const now = nowSeconds();

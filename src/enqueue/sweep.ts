@@ -55,7 +55,7 @@ export const OVERDUE_GRACE_SECONDS = 20;
 /** ... and while the consumer is busy (a backlog is not a loss): the longest a copy waits. */
 export const BUSY_GRACE_SECONDS = 600;
 /** The consumer is idle when it recorded no attempt for this long. */
-const IDLE_SECONDS = 10;
+export const IDLE_SECONDS = 10;
 /** Most deliveries one sweep batch queues again. */
 export const SWEEP_BATCH = 100;
 /** Batches per cron sweep, and per sweep of an isolate's start (see `sweepSoon`). */
@@ -63,7 +63,7 @@ const MAX_BATCHES = 10;
 /** Lost messages in a row after which a delivery is dead-lettered instead of queued again. */
 export const MAX_REQUEUES = 10;
 /** The longest the sweep waits, past the grace period, before taking a message lost again. */
-const REQUEUE_BACKOFF_CAP_SECONDS = 3600;
+export const REQUEUE_BACKOFF_CAP_SECONDS = 3600;
 /** An isolate sweeps opportunistically at most this often. */
 export const SWEEP_INTERVAL_MS = 15_000;
 

@@ -13,6 +13,7 @@ export type ErrorCode =
   | "undetectable_format"
   | "mapping_failed"
   | "unauthorized"
+  | "forbidden"
   | "not_found"
   | "invalid_config";
 

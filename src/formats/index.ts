@@ -5,6 +5,7 @@ import { dotted } from "./dotted/index.ts";
 import { supporthunt } from "./supporthunt/index.ts";
 import { telegram } from "./telegram/index.ts";
 import type { FormatDefinition } from "./types.ts";
+import { whatsapp } from "./whatsapp/index.ts";
 
 /** Every supported format. Detection (`auto`) tries them in this order. */
 export const formats: readonly FormatDefinition[] = [
@@ -12,6 +13,7 @@ export const formats: readonly FormatDefinition[] = [
   dotted,
   ...chatwootFamily,
   telegram,
+  whatsapp,
 ];
 
 const byId = new Map(formats.map((format) => [format.id, format]));
@@ -39,7 +41,7 @@ export function detectFormat(body: unknown): Result<FormatDefinition> {
     code: "undetectable_format",
     status: 400,
     message:
-      'Cannot tell which format this payload is in: expected a Chatwoot-family body with an "event" name, a dotted-topic envelope {id, event, data}, a Support Hunt batch {"events": [...]}, or a Telegram Update {"update_id", "message": {...}}. Name the source format in the URL instead of "auto".',
+      'Cannot tell which format this payload is in: expected a Chatwoot-family body with an "event" name, a dotted-topic envelope {id, event, data}, a Support Hunt batch {"events": [...]}, a Telegram Update {"update_id", "message": {...}}, or a WhatsApp Cloud API webhook {"object": "whatsapp_business_account", "entry": [...]}. Name the source format in the URL instead of "auto".',
     details: { formats: formatIds },
   });
 }

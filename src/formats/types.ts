@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { EventKind } from "../canonical/index.ts";
-import type { Result } from "../errors/index.ts";
+import type { AppError, Result } from "../errors/index.ts";
 import type { MappingFile } from "../translate/mapping.ts";
 
 /** One event taken out of a webhook body: its name and the part of the body a mapping reads. */
@@ -96,8 +96,15 @@ export interface Transport {
     secrets: readonly string[],
     nowSeconds: number,
   ): Promise<Result<true>>;
-  /** A GET subscription check, answered before anything else (it carries no signature). */
-  challenge?(request: InboundRequest): HandshakeReply | undefined;
+  /**
+   * A GET subscription check, answered before anything else (it carries no signature): the reply,
+   * or a refusal (a wrong verify token: 403), checked against the source's verify tokens
+   * (`WEBHOOK_VERIFY_TOKEN_<SOURCE>`, two during a rotation).
+   */
+  challenge?(
+    request: InboundRequest,
+    verifyTokens?: readonly string[],
+  ): HandshakeReply | AppError | undefined;
   /** A POST that is a handshake and carries no events; asked after verification, before validation. */
   handshake?(request: InboundRequest): HandshakeReply | undefined;
   /**

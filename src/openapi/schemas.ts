@@ -29,6 +29,7 @@ export const ErrorBody = z
 const errorDescriptions: Record<number, string> = {
   400: "Invalid: `invalid_json` (empty or not JSON), `invalid_payload` (not a valid webhook of the source format; `issues` names each field), `undetectable_format`, `invalid_query`",
   401: "Verification failed (`unauthorized`; `reason`: missing_signature, missing_timestamp, bad_signature, stale_timestamp, missing_token, bad_token) or a wrong bearer token",
+  403: "A subscription check refused (`forbidden`): the verify token does not match the configured one, or none is configured",
   404: "Unknown format id (`unknown_format`, `formats` lists the known ones) or no such resource (`not_found`)",
   409: "The dead letter's route is no longer configured (`route_missing`, `route` names it): nothing was queued",
   410: "The event was erased on request (`erased`, with `erasedAt`): nothing it held is kept",

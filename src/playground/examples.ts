@@ -11,6 +11,7 @@ import supporthuntBatch from "../../test/fixtures/supporthunt/batch-text-button-
 import supporthuntButtons from "../../test/fixtures/supporthunt/message-button/source.json";
 import supporthuntText from "../../test/fixtures/supporthunt/message-text/source.json";
 import telegramPhoto from "../../test/fixtures/telegram/message-photo-caption/source.json";
+import whatsappBatch from "../../test/fixtures/whatsapp/batch-entries-changes/source.json";
 
 /** Shipped example payloads the playground offers (the same files the golden tests use). */
 export const examples = [
@@ -91,5 +92,11 @@ export const examples = [
     title: "Telegram: photo with a caption",
     format: "telegram",
     body: telegramPhoto,
+  },
+  {
+    id: "whatsapp-batch",
+    title: "WhatsApp: messages and statuses of two business accounts in one post",
+    format: "whatsapp",
+    body: whatsappBatch,
   },
 ];

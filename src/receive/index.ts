@@ -17,10 +17,14 @@ import {
   queryText,
   webhookBodySchema,
 } from "../openapi/schemas.ts";
+import { StoreRefused } from "../store/index.ts";
 import { readEvents } from "../translate/index.ts";
 import { limitBody, readJsonBody } from "../validate/index.ts";
-import { sourceSecrets, transportOf } from "../verify/index.ts";
+import { sourceSecrets, transportOf, verifyTokenName } from "../verify/index.ts";
 import { dedupeKeys } from "../verify/keys.ts";
+
+/** What a 503 for a refused store or queue asks the sender to wait before retrying. */
+const RETRY_AFTER_SECONDS = 5;
 
 type Ctx = Context<{ Bindings: Env }>;
 
@@ -43,7 +47,8 @@ const reply = (c: Ctx, handshake: HandshakeReply) =>
  *   → validate and split into events (400; nothing queued) → dedupe (24 h) → store + queue
  *   → `202 {"accepted": [ids], "duplicates": [ids]}` (200 when everything was a repeat).
  *
- * `GET /webhooks/:source`: subscription checks (dotted `?type=subscribe&challenge=X` → 200 `X`).
+ * `GET /webhooks/:source`: subscription checks (dotted `?type=subscribe&challenge=X` → 200 `X`;
+ * WhatsApp `?hub.mode=subscribe&hub.verify_token=T&hub.challenge=X` → 200 `X`, or 403).
  */
 export const webhookRoutes = openApiApp<{ Bindings: Env }>();
 
@@ -55,19 +60,23 @@ export const subscribeRoute = createRoute({
   method: "get",
   path: "/{source}",
   tags: ["webhooks"],
-  summary: "Subscription check (dotted-topic: ?type=subscribe&challenge=X answers X)",
+  summary:
+    "Subscription check (dotted-topic: ?type=subscribe&challenge=X answers X; WhatsApp: hub.mode, hub.verify_token, hub.challenge)",
   description:
-    "A dotted-topic sender checks the URL before it sends events: `GET /webhooks/dotted?type=subscribe&challenge=X` answers `200 X` as text/plain. No verification applies (the check carries no signature). Other formats have no GET: 404.",
+    "A dotted-topic sender checks the URL before it sends events: `GET /webhooks/dotted?type=subscribe&challenge=X` answers `200 X` as text/plain. No verification applies (the check carries no signature). Meta checks a WhatsApp URL with `GET /webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=T&hub.challenge=X`: `200 X` when T is `WEBHOOK_VERIFY_TOKEN_WHATSAPP` (either value during a rotation), 403 otherwise. Other formats have no GET: 404.",
   request: {
     params: z.object({ source: formatParam("source") }),
     query: z.object({
       type: queryText("`subscribe`", "subscribe"),
       challenge: queryText("Answered back as the body", "abc123"),
+      "hub.mode": queryText("WhatsApp: `subscribe`", "subscribe"),
+      "hub.verify_token": queryText("WhatsApp: the verify token typed in Meta's settings", "…"),
+      "hub.challenge": queryText("WhatsApp: answered back as the body", "1158201444"),
     }),
   },
   responses: {
     200: { description: "The challenge, as text/plain", content: handshakeText },
-    ...errors(404),
+    ...errors(403, 404),
   },
 });
 
@@ -77,7 +86,7 @@ export const receiveRoute = createRoute({
   tags: ["webhooks"],
   summary: "Receive a platform's webhook: verify, validate, store and queue for delivery",
   description:
-    "Answers at once; a queue consumer translates every event for every route taking this source and POSTs it. Verified when `WEBHOOK_SECRET_<SOURCE>` is set: Chatwoot family `X-Chatwoot-Signature` + `X-Chatwoot-Timestamp`; dotted `X-Hub-Signature`; Support Hunt the token (`Authorization: Bearer`, `X-Webhook-Token`, `?token=` or a `token` field); Telegram `X-Telegram-Bot-Api-Secret-Token` (the setWebhook `secret_token`). A deployed environment (`ENVIRONMENT` set) refuses a source without a secret with 503 `invalid_config` unless `WEBHOOK_UNSIGNED_<SOURCE>` is true. A Support Hunt test POST (the token and no events) answers the token as text/plain. Repeats within 24 hours answer 200 and are not delivered again; a verified request sent again (the same signed timestamp and body, or dotted body) is a repeat whatever its delivery id.",
+    "Answers at once; a queue consumer translates every event for every route taking this source and POSTs it. Verified when `WEBHOOK_SECRET_<SOURCE>` is set: Chatwoot family `X-Chatwoot-Signature` + `X-Chatwoot-Timestamp`; dotted `X-Hub-Signature`; WhatsApp `X-Hub-Signature-256` (the Meta app secret); Support Hunt the token (`Authorization: Bearer`, `X-Webhook-Token`, `?token=` or a `token` field); Telegram `X-Telegram-Bot-Api-Secret-Token` (the setWebhook `secret_token`). A deployed environment (`ENVIRONMENT` set) refuses a source without a secret with 503 `invalid_config` unless `WEBHOOK_UNSIGNED_<SOURCE>` is true. A Support Hunt test POST (the token and no events) answers the token as text/plain. Repeats within 24 hours answer 200 and are not delivered again; a verified request sent again (the same signed timestamp and body, or dotted body) is a repeat whatever its delivery id.",
   middleware: [limitBody()] as const,
   request: {
     params: z.object({ source: formatParam("source") }),
@@ -110,7 +119,9 @@ defineRoute(webhookRoutes, subscribeRoute, (c) => {
     text: "",
     body: undefined,
   };
-  const handshake = transportOf(format.value)?.challenge?.(request);
+  const tokens = sourceSecrets(c.env, format.value.id, verifyTokenName);
+  const handshake = transportOf(format.value)?.challenge?.(request, tokens);
+  if (handshake && "code" in handshake) return error(c, handshake);
   if (handshake) return reply(c, handshake);
   return error(c, {
     code: "not_found",
@@ -226,7 +237,19 @@ defineRoute(webhookRoutes, receiveRoute, async (c) => {
     });
     return c.json(result, result.accepted.length > 0 ? 202 : 200);
   } catch (e) {
+    // Overload is never answered with a 2xx: the sender is told to come back, and when.
+    if (e instanceof StoreRefused) {
+      c.header("Retry-After", String(RETRY_AFTER_SECONDS));
+      return c.json(
+        {
+          error: "unavailable",
+          message: `Nothing was kept: the event store is ${e.overloaded ? "overloaded" : "unavailable"}. Send the same request again after ${RETRY_AFTER_SECONDS} seconds.`,
+        },
+        503,
+      );
+    }
     if (!(e instanceof EnqueueError)) throw e;
+    c.header("Retry-After", String(RETRY_AFTER_SECONDS));
     return c.json(
       {
         error: "unavailable",

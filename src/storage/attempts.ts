@@ -69,20 +69,26 @@ export async function listAttempts(
       "SELECT webhook_id, attempt, status, error, latency_ms, at FROM attempts WHERE event_id = ? AND route = ? ORDER BY seq",
     )
     .bind(eventId, route)
-    .all<{
-      webhook_id: string;
-      attempt: number;
-      status: number;
-      error: string | null;
-      latency_ms: number;
-      at: number;
-    }>();
-  return rows.results.map((row) => ({
-    webhookId: row.webhook_id,
-    attempt: row.attempt,
-    status: row.status,
-    ...(row.error ? { error: row.error } : {}),
-    latencyMs: row.latency_ms,
-    at: row.at,
-  }));
+    .all<AttemptRow>();
+  return rows.results.map(toAttempt);
 }
+
+/** An attempts row as D1 and the event store's shards keep it. */
+export type AttemptRow = {
+  webhook_id: string;
+  attempt: number;
+  status: number;
+  error: string | null;
+  latency_ms: number;
+  at: number;
+};
+
+/** An attempts row as an `Attempt`. */
+export const toAttempt = (row: AttemptRow): Attempt => ({
+  webhookId: row.webhook_id,
+  attempt: row.attempt,
+  status: row.status,
+  ...(row.error ? { error: row.error } : {}),
+  latencyMs: row.latency_ms,
+  at: row.at,
+});

@@ -149,3 +149,16 @@ export async function deleteDeadLetter(db: D1Database, id: string): Promise<bool
   const result = await db.prepare("DELETE FROM dead_letters WHERE id = ?").bind(id).run();
   return (result.meta.changes ?? 0) > 0;
 }
+
+/**
+ * Dead letters kept (not yet replayed) per route: the `/metrics` gauge. Dead letters are few
+ * (each one is a delivery given up on) and live in D1 until deleted, so this reads that small
+ * table, not the events.
+ */
+export async function deadLettersByRoute(db: D1Database): Promise<Map<string, number>> {
+  await ready(db);
+  const { results } = await db
+    .prepare("SELECT route, COUNT(*) AS n FROM dead_letters WHERE state = 'dead' GROUP BY route")
+    .all<{ route: string; n: number }>();
+  return new Map(results.map((row) => [row.route, row.n]));
+}

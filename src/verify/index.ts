@@ -27,11 +27,20 @@ export function sourceSecretName(formatId: string): string {
  * The secrets a source is verified with: the var split on commas, so that during a rotation
  * `WEBHOOK_SECRET_HOORY="new,old"` accepts both. Empty when unset (the source is unverified).
  */
-export function sourceSecrets(env: Record<string, unknown>, formatId: string): string[] {
-  const value = env[sourceSecretName(formatId)];
+export function sourceSecrets(
+  env: Record<string, unknown>,
+  formatId: string,
+  name: (formatId: string) => string = sourceSecretName,
+): string[] {
+  const value = env[name(formatId)];
   if (typeof value !== "string") return [];
   return value
     .split(",")
     .map((part) => part.trim())
     .filter((part) => part !== "");
+}
+
+/** The env var holding a source's subscription verify token: `WEBHOOK_VERIFY_TOKEN_<ID>` (WhatsApp). */
+export function verifyTokenName(formatId: string): string {
+  return sourceSecretName(formatId).replace("WEBHOOK_SECRET_", "WEBHOOK_VERIFY_TOKEN_");
 }

@@ -39,6 +39,7 @@ describe("/openapi.json", () => {
         "POST /translate/{source}/{target}",
         "GET /formats",
         "GET /health",
+        "GET /metrics",
         "GET /deadletters",
         "GET /deadletters/{id}",
         "POST /deadletters/{id}/replay",

@@ -290,6 +290,10 @@ describe("absurd event names", () => {
     } else if (source === "telegram") {
       // A Telegram update is named by the key its object is under.
       return JSON.stringify({ update_id: copy.update_id, [name]: copy.message });
+    } else if (source === "whatsapp") {
+      // WhatsApp names an event by each change's field and each message's type.
+      for (const entry of copy.entry as Array<{ changes: Array<{ field: string }> }>)
+        for (const change of entry.changes) change.field = name;
     } else copy.event = name;
     return JSON.stringify(copy);
   };

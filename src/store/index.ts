@@ -1,0 +1,176 @@
+/**
+ * The Worker's side of the sharded event store (docs/store.md): which shard, and the calls. A
+ * request's events are grouped by shard and each shard is called once, all in parallel; a
+ * delivery reads its event with `begin` and records what happened with `settle`.
+ */
+import type { Env } from "../config/env.ts";
+import type { StoredEvent } from "../storage/events.ts";
+import {
+  type AdmitOptions,
+  parsed,
+  type Settlement,
+  type ShardAdmission,
+  type ShardDelivery,
+  type ShardEvent,
+} from "./ops.ts";
+import { DEFAULT_SHARDS, MAX_SHARDS, parseEventId, shardName, shardOf } from "./shard.ts";
+
+export type { Settlement, ShardAdmission, ShardDelivery, ShardEvent } from "./ops.ts";
+export { DEFAULT_SHARDS, eventId, parseEventId, shardName, shardOf } from "./shard.ts";
+
+/** The shard count: `STORE_SHARDS`, or the default sized in docs/store.md. */
+export function shardCount(env: Pick<Env, "STORE_SHARDS">): number {
+  const n = Number(env.STORE_SHARDS ?? DEFAULT_SHARDS);
+  return Number.isInteger(n) && n >= 1 && n <= MAX_SHARDS ? n : DEFAULT_SHARDS;
+}
+
+/** The stub of one shard (addressed by name: nothing to create). */
+export const shardStub = (env: Env, shard: number) =>
+  env.EVENT_STORE.get(env.EVENT_STORE.idFromName(shardName(shard)));
+
+/**
+ * A shard (or the platform in front of it) refused: nothing of that shard's events was kept.
+ * `overloaded` says the object asked not to be retried at once (the sender should back off).
+ */
+export class StoreRefused extends Error {
+  constructor(
+    message: string,
+    readonly overloaded: boolean,
+  ) {
+    super(message);
+  }
+}
+
+const refused = (error: unknown): StoreRefused =>
+  new StoreRefused(
+    `the event store refused: ${String(error).slice(0, 200)}`,
+    typeof error === "object" && error !== null && "overloaded" in error && !!error.overloaded,
+  );
+
+/**
+ * Admits events (deduplicated by their `key`) with a `queued` delivery per route: one call per
+ * shard touched, in parallel. Returns one admission per event, in order. Throws `StoreRefused`
+ * when a shard refuses; the events of shards that answered are kept all the same (listed in
+ * `kept` of the error's cause is not needed: a retry is answered as a repeat for them).
+ *
+ * @example const admissions = await admitAll(env, [{ key, source: "chatwoot", name, payload }], ["default"], options);
+ */
+export async function admitAll(
+  env: Env,
+  events: ShardEvent[],
+  routes: string[],
+  options: AdmitOptions,
+): Promise<ShardAdmission[]> {
+  const n = shardCount(env);
+  const out: ShardAdmission[] = new Array(events.length);
+  const repeats = await earlierOwners(env, events, n, options);
+  const groups = new Map<number, number[]>();
+  events.forEach((event, index) => {
+    const owner = repeats.get(event.key);
+    if (owner) {
+      out[index] = { id: owner, duplicate: true, requeued: [] };
+      return;
+    }
+    const shard = shardOf(event.key, n);
+    groups.set(shard, [...(groups.get(shard) ?? []), index]);
+  });
+  const results = await Promise.allSettled(
+    [...groups].map(async ([shard, indexes]) => {
+      const admissions = await shardStub(env, shard).admit(
+        shard,
+        indexes.map((i) => events[i] as ShardEvent),
+        routes,
+        options,
+      );
+      indexes.forEach((i, k) => {
+        out[i] = admissions[k] as ShardAdmission;
+      });
+    }),
+  );
+  const failure = results.find((result) => result.status === "rejected");
+  if (failure) throw refused(failure.reason);
+  return out;
+}
+
+const DEDUPE_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** The shard count before the last change, while that change is less than 24 hours old. */
+export function previousShardCount(env: Env, nowMs = Date.now()): number | undefined {
+  const changedAt = Date.parse(env.STORE_SHARDS_CHANGED_AT ?? "");
+  if (!Number.isFinite(changedAt) || nowMs - changedAt >= DEDUPE_WINDOW_MS) return undefined;
+  const previous = shardCount({ STORE_SHARDS: env.STORE_SHARDS_PREVIOUS });
+  return env.STORE_SHARDS_PREVIOUS === undefined ? undefined : previous;
+}
+
+/**
+ * Re-sharding (docs/store.md): for 24 hours after the shard count changed, keys whose shard
+ * moved are first looked up in their previous shard (one read per previous shard touched, in
+ * parallel), so a repeat of an event accepted before the change is still a repeat.
+ */
+async function earlierOwners(
+  env: Env,
+  events: ShardEvent[],
+  n: number,
+  options: AdmitOptions,
+): Promise<Map<string, string>> {
+  const owners = new Map<string, string>();
+  const previous = previousShardCount(env, options.now * 1000);
+  if (previous === undefined || previous === n) return owners;
+  const moved = new Map<number, string[]>();
+  for (const { key } of events) {
+    const before = shardOf(key, previous);
+    if (before !== shardOf(key, n)) moved.set(before, [...(moved.get(before) ?? []), key]);
+  }
+  try {
+    await Promise.all(
+      [...moved].map(async ([shard, keys]) => {
+        const found = await shardStub(env, shard).owners(
+          shard,
+          keys,
+          options.now - options.dedupeSeconds,
+        );
+        for (const [key, id] of Object.entries(found)) owners.set(key, id);
+      }),
+    );
+  } catch (error) {
+    throw refused(error);
+  }
+  return owners;
+}
+
+/** The event with this id, or undefined (pruned, erased, or not an id of this store). */
+export async function findEvent(env: Env, id: string): Promise<StoredEvent | undefined> {
+  const ref = parseEventId(id);
+  if (!ref) return undefined;
+  const event = await shardStub(env, ref.shard).event(ref.shard, ref.seq, ref.tag);
+  return event ? parsed(event) : undefined;
+}
+
+/** The consumer's read: the event and its delivery to `route`. */
+export async function begin(
+  env: Env,
+  id: string,
+  route: string,
+): Promise<{ event?: StoredEvent; delivery?: ShardDelivery }> {
+  const ref = parseEventId(id);
+  if (!ref) return {};
+  const { event, delivery } = await shardStub(env, ref.shard).begin(
+    ref.shard,
+    ref.seq,
+    ref.tag,
+    route,
+  );
+  return { ...(event ? { event: parsed(event) } : {}), ...(delivery ? { delivery } : {}) };
+}
+
+/** The consumer's bookkeeping for one delivery: one call. */
+export async function settle(
+  env: Env,
+  id: string,
+  route: string,
+  settlement: Settlement,
+): Promise<void> {
+  const ref = parseEventId(id);
+  if (!ref) return;
+  await shardStub(env, ref.shard).settle(ref.seq, route, settlement);
+}

@@ -1,0 +1,113 @@
+/**
+ * One shard's tables and every statement the shard runs (docs/store.md, "Tables of one shard").
+ * The statements live here, by name, so that test/store/plans.test.ts can run EXPLAIN QUERY PLAN
+ * on each and fail on a full scan of events, deliveries or attempts.
+ */
+
+/** Statuses the sweep looks after (a queue message should exist, or the turn is awaited). */
+const PENDING = "('queued', 'retrying', 'waiting')";
+
+export const SHARD_SCHEMA: readonly string[] = [
+  // seq is the rowid: the order of acceptance in this shard, and so of received_at. key is the
+  // dedupe key as given (NULL once given up: unique indexes let NULLs repeat).
+  `CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, tag TEXT NOT NULL, key TEXT,
+     source TEXT NOT NULL, name TEXT NOT NULL, dispatch TEXT, payload TEXT NOT NULL,
+     received_at INTEGER NOT NULL)`,
+  "CREATE UNIQUE INDEX IF NOT EXISTS events_key ON events (key)",
+  // The outbox: one row per (event, route), the settled attempt on the row; delivered_ids only
+  // while some but not all of a route's webhooks were delivered.
+  `CREATE TABLE IF NOT EXISTS deliveries (event_seq INTEGER NOT NULL, route TEXT NOT NULL,
+     status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_status INTEGER,
+     last_error TEXT, due_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, delivered_at INTEGER,
+     requeues INTEGER NOT NULL DEFAULT 0, delivered_ids TEXT,
+     PRIMARY KEY (event_seq, route)) WITHOUT ROWID`,
+  // What the sweep may have to do, and nothing else: pending rows by due time.
+  `CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (due_at) WHERE status IN ${PENDING}`,
+  // Failed attempts only (a delivery that succeeds at once writes none).
+  `CREATE TABLE IF NOT EXISTS attempts (event_seq INTEGER NOT NULL, route TEXT NOT NULL,
+     attempt INTEGER NOT NULL, webhook_id TEXT NOT NULL, status INTEGER NOT NULL, error TEXT,
+     latency_ms INTEGER NOT NULL, at INTEGER NOT NULL,
+     PRIMARY KEY (event_seq, route, attempt)) WITHOUT ROWID`,
+];
+
+/** Messages lost in a row before a claim (see src/storage/requeue.ts, same rule). */
+const LOST = "(CASE WHEN updated_at = due_at THEN requeues ELSE 0 END)";
+
+/** Every statement a shard runs, by name (parameters are positional, `?1`...). */
+export const SQL = {
+  // --- admission (request path) ---
+  /** A key whose event is older than the dedupe window is given up (matches nothing normally). */
+  releaseKey: "UPDATE events SET key = NULL WHERE key = ?1 AND received_at <= ?2",
+  insertEvent: `INSERT INTO events (tag, key, source, name, dispatch, payload, received_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (key) DO NOTHING RETURNING seq`,
+  ownerOfKey: "SELECT seq, tag FROM events WHERE key = ?1",
+  /** Keys of these that are still repeats (re-sharding: the previous shard is asked first). */
+  liveKeys: `SELECT key, seq, tag FROM events
+     WHERE key IN (SELECT value FROM json_each(?1)) AND received_at > ?2`,
+  insertDelivery: `INSERT INTO deliveries (event_seq, route, status, due_at, updated_at)
+     VALUES (?1, ?2, 'queued', ?3, ?3)`,
+  /** A sender's repeat of an event whose pending deliveries are overdue: queued again. */
+  claimRepeat: `UPDATE deliveries SET due_at = ?1, updated_at = ?1, requeues = ${LOST} + 1
+     WHERE event_seq = ?2 AND status IN ${PENDING} AND due_at <= ?3 AND ${LOST} < ?4
+     RETURNING route, requeues`,
+
+  // --- the consumer ---
+  event: `SELECT seq, tag, source, name, dispatch, payload, received_at FROM events
+     WHERE seq = ?1 AND tag = ?2`,
+  delivery: "SELECT * FROM deliveries WHERE event_seq = ?1 AND route = ?2",
+  settle: `INSERT INTO deliveries (event_seq, route, status, attempts, last_status, last_error,
+       due_at, updated_at, delivered_at, delivered_ids)
+     VALUES (?1, ?2, ?3, COALESCE(?4, 0), ?5, ?6, ?7, ?8, ?9, ?10)
+     ON CONFLICT (event_seq, route) DO UPDATE SET status = excluded.status,
+       attempts = COALESCE(?4, attempts), last_status = COALESCE(?5, last_status),
+       last_error = CASE WHEN ?3 = 'delivered' THEN NULL ELSE COALESCE(?6, last_error) END,
+       due_at = excluded.due_at, updated_at = excluded.updated_at, requeues = 0,
+       delivered_at = COALESCE(delivered_at, excluded.delivered_at),
+       delivered_ids = CASE WHEN ?3 = 'delivered' THEN NULL ELSE COALESCE(?10, delivered_ids) END`,
+  failedAttempt: `INSERT OR REPLACE INTO attempts (event_seq, route, attempt, webhook_id, status,
+     error, latency_ms, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
+  attemptsOf: `SELECT route, attempt, webhook_id, status, error, latency_ms, at FROM attempts
+     WHERE event_seq = ?1 ORDER BY route, attempt`,
+
+  // --- housekeeping (the alarm) ---
+  /** Pending rows past their due time, oldest first, claimed as queued again now. */
+  claimOverdue: `UPDATE deliveries SET due_at = ?1, updated_at = ?1, requeues = ${LOST} + 1
+     WHERE (event_seq, route) IN (
+       SELECT event_seq, route FROM deliveries INDEXED BY deliveries_pending
+       WHERE status IN ${PENDING} AND due_at <= ?2
+         AND due_at + MIN(?3 * ((1 << MIN(${LOST}, 20)) - 1), ?4) <= ?2
+       ORDER BY due_at LIMIT ?5)
+     RETURNING event_seq, route, requeues`,
+  /** A claim whose message the queue refused: due again at once, the claim not counted. */
+  unqueue: `UPDATE deliveries SET due_at = ?1, requeues = MAX(requeues - 1, 0)
+     WHERE event_seq = ?2 AND route = ?3 AND status IN ${PENDING}`,
+  /** The tag of an event (the sweep makes ids for the rows it claimed). */
+  tagOf: "SELECT tag FROM events WHERE seq = ?1",
+  /** The next time a pending row falls due (when the alarm must run next). */
+  nextDue: `SELECT MIN(due_at) AS at FROM deliveries INDEXED BY deliveries_pending
+     WHERE status IN ${PENDING}`,
+  /** The oldest events, by rowid: the prune stops at the first one not yet past retention. */
+  oldest: `SELECT seq, received_at FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2`,
+  /** Of those, the ones with a delivery still to be done (kept, whatever their age). */
+  unsettledAmong: `SELECT DISTINCT event_seq FROM deliveries
+     WHERE event_seq IN (SELECT value FROM json_each(?1))
+       AND status NOT IN ('delivered', 'dead', 'filtered', 'skipped', 'erased')`,
+  pruneEvents: "DELETE FROM events WHERE seq IN (SELECT value FROM json_each(?1)) RETURNING seq",
+  pruneDeliveries: "DELETE FROM deliveries WHERE event_seq IN (SELECT value FROM json_each(?1))",
+  pruneAttempts: "DELETE FROM attempts WHERE event_seq IN (SELECT value FROM json_each(?1))",
+
+  // --- erasure (DELETE /events/:id): the payload and what destinations answered go ---
+  eraseEvent: `UPDATE events SET payload = 'null', dispatch = NULL WHERE seq = ?1 AND tag = ?2
+     RETURNING source, name, received_at`,
+  eraseDeliveries: `UPDATE deliveries SET status = CASE WHEN status IN ${PENDING} OR status = 'paused'
+       THEN 'erased' ELSE status END, last_error = NULL, delivered_ids = NULL WHERE event_seq = ?1`,
+  eraseAttempts: "UPDATE attempts SET error = NULL WHERE event_seq = ?1",
+
+  // --- the console: a page's events and their deliveries, by rowid ---
+  deliveriesOf: `SELECT * FROM deliveries WHERE event_seq IN (SELECT value FROM json_each(?1))
+     ORDER BY event_seq, route`,
+  newest: `SELECT seq, tag, source, name, received_at FROM events WHERE seq < ?1
+     ORDER BY seq DESC LIMIT ?2`,
+} as const;
+
+export type StatementName = keyof typeof SQL;
