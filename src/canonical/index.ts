@@ -35,6 +35,14 @@ export const Contact = z.object({
   attributes: z.record(z.string(), z.unknown()).nullish(),
   /** User-defined attributes (Chatwoot `custom_attributes`, Support Hunt contact variables). */
   customAttributes: z.record(z.string(), z.unknown()).nullish(),
+  /**
+   * The contact's handles on social networks, keyed by network: `instagram`, `facebook`,
+   * `twitter`, `telegram`, `line`, `linkedin`, `github`... (Chatwoot `social_profiles`,
+   * `social_instagram_user_name`, `social_telegram_user_name`, `screen_name`, `social_line_user_id`).
+   *
+   * @example { "instagram": "ana.souza", "telegram": "ana_s" }
+   */
+  socialProfiles: z.record(z.string(), z.string()).nullish(),
 });
 
 export const ConversationStatus = z.enum(["open", "pending", "snoozed", "resolved"]);
@@ -49,6 +57,8 @@ export const Conversation = z.object({
   channel: z.string().nullish(),
   inboxId: Id.nullish(),
   name: z.string().nullish(),
+  /** The subject line of an e-mail conversation (Chatwoot `additional_attributes.mail_subject`). */
+  subject: z.string().nullish(),
   labels: z.array(z.string()).nullish(),
   assignee: Party.nullish(),
   team: z.object({ id: Id.nullish(), name: z.string().nullish() }).nullish(),
@@ -176,6 +186,8 @@ export const Message = z.object({
   id: Id.nullish(),
   /** The text, verbatim. */
   text: z.string().nullable(),
+  /** An e-mail message's subject line (Chatwoot `content_attributes.email.subject`). */
+  subject: z.string().nullish(),
   direction: z.enum(["incoming", "outgoing"]),
   author: Party,
   /**

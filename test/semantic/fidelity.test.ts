@@ -9,7 +9,7 @@ import type { z } from "zod";
 import type { CanonicalEvent, ReplyTo as ReplyToSchema } from "../../src/canonical/index.ts";
 import { readEvents, toCanonical } from "../../src/translate/index.ts";
 import { format, type Outcome, translateCorpus } from "./outcomes.ts";
-import { type Json, replyTarget } from "./readers.ts";
+import { type Json, replyTarget, supporthuntEvent } from "./readers.ts";
 
 let outcomes: Outcome[] = [];
 beforeAll(async () => {
@@ -85,5 +85,113 @@ describe("replies and story replies", () => {
       }
     }
     expect(checked).toBeGreaterThanOrEqual(12);
+  });
+});
+
+describe("rich content", () => {
+  it("reaches dotted (text only, per its document) with every title, choice and link readable", () => {
+    let checked = 0;
+    for (const o of outcomes) {
+      const i = o.canonical.message?.interactive;
+      // a dotted source's text is its own; other interactive types have no choices to list
+      if (!i || o.fixture.startsWith("dotted/")) continue;
+      const shown = [
+        ...(i.items ?? []).flatMap((item) => [
+          item.title,
+          ...(item.options ?? []).map((x) => x.title),
+        ]),
+        ...(i.options ?? []).map((x) => x.title),
+      ].filter((t): t is string => typeof t === "string" && t !== "");
+      const links = [...(i.items ?? []).flatMap((item) => item.options ?? []), ...(i.options ?? [])]
+        .map((x) => x.value)
+        .filter((v): v is string => typeof v === "string" && /^https?:\/\//.test(v));
+      if (shown.length === 0) continue;
+      checked++;
+      const text: string = (o.out.dotted[0]?.body as Json)?.data.message.text;
+      for (const t of [...shown, ...links]) expect(text, `${o.fixture} → dotted`).toContain(t);
+    }
+    expect(checked).toBeGreaterThanOrEqual(8);
+  });
+});
+
+describe("e-mail subjects", () => {
+  it("reach the field each target defines for them, or the documented extension", () => {
+    let conversations = 0;
+    let messages = 0;
+    for (const o of fromChatwoot()) {
+      const p = payload(o);
+      const conversation = o.canonical.kind.startsWith("message.") ? p.conversation : p;
+      const subject = conversation?.additional_attributes?.mail_subject;
+      const messageSubject = p.content_attributes?.email?.subject;
+      if (typeof subject === "string" && subject !== "") {
+        conversations++;
+        for (const d of o.out.dotted) {
+          expect((d.body as Json).data.conversation.meta.subject, o.fixture).toBe(subject);
+        }
+        for (const d of o.out.supporthunt.filter((x) => x.event === "conversation_create")) {
+          expect(supporthuntEvent(d.body).event.payload.title, o.fixture).toBe(subject);
+        }
+      }
+      if (typeof messageSubject === "string" && messageSubject !== "") {
+        messages++;
+        for (const d of o.out.dotted) {
+          expect((d.body as Json).data.message.meta.subject, o.fixture).toBe(messageSubject);
+        }
+        for (const d of o.out.supporthunt.filter((x) => x.event === "message")) {
+          expect(supporthuntEvent(d.body).event.payload.message.subject, o.fixture).toBe(
+            messageSubject,
+          );
+        }
+        for (const t of ["chatwoot", "onehash"] as const) {
+          for (const d of o.out[t]) {
+            expect((d.body as Json).content_attributes.email.subject, o.fixture).toBe(
+              messageSubject,
+            );
+          }
+        }
+      }
+    }
+    expect(conversations).toBeGreaterThanOrEqual(4);
+    expect(messages).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe("social handles", () => {
+  /** The handles a Chatwoot contact's additional_attributes name, by network. */
+  const handles = (a: Json): Record<string, string> => {
+    const stored: Record<string, unknown> = {
+      instagram: a?.social_instagram_user_name,
+      telegram: a?.social_telegram_user_name,
+      twitter: a?.screen_name,
+      line: a?.social_line_user_id,
+      ...(a?.social_profiles ?? {}),
+    };
+    return Object.fromEntries(
+      Object.entries(stored).filter(
+        (e): e is [string, string] => typeof e[1] === "string" && e[1].trim() !== "",
+      ),
+    );
+  };
+
+  it("reach a dotted contact event and a Chatwoot-family contact", () => {
+    let checked = 0;
+    for (const o of fromChatwoot()) {
+      if (!o.canonical.kind.startsWith("contact.")) continue;
+      const expected = handles(payload(o).additional_attributes);
+      if (Object.keys(expected).length === 0) continue;
+      checked++;
+      for (const d of o.out.dotted) {
+        expect((d.body as Json).data.contact.socialProfiles, o.fixture).toEqual(expected);
+      }
+      for (const t of ["chatwoot", "onehash"] as const) {
+        for (const d of o.out[t]) {
+          expect(handles((d.body as Json).additional_attributes), o.fixture).toEqual(expected);
+        }
+      }
+      expect(o.skipped.supporthunt, `${o.fixture}: Support Hunt has no contact event`).toHaveLength(
+        1,
+      );
+    }
+    expect(checked).toBeGreaterThanOrEqual(4);
   });
 });

@@ -94,7 +94,10 @@ describe("Chatwoot-family translation", () => {
       expect(out.skipped).toEqual([]);
       const [delivery] = out.deliveries;
       const sent = delivery?.body as Json;
-      expect(delivery?.event).toBe(baseEvent(body.event));
+      // A macro's webhook carries the conversation: Chatwoot's own event for it is conversation_updated.
+      const event =
+        body.event === "macro.executed" ? "conversation_updated" : baseEvent(body.event);
+      expect(delivery?.event).toBe(event);
       expect(sent.event).toBe(delivery?.event);
       if ("message_type" in body) {
         expect(sent.content).toBe(body.content ?? null);
