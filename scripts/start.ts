@@ -7,6 +7,7 @@
  *   ADMIN_TOKEN=xyz npm start      another local admin token (or set ADMIN_TOKEN in .dev.vars);
  *                                  DESTINATION_SECRET likewise (the sink's deliveries are signed)
  *   npm start -- --sink-status 410 the sink answers 410 to every delivery (to try dead letters)
+ *   npm start -- --alerts-to-sink  operational alerts (docs/operating-alerts.md) go to the sink too
  *
  * Other arguments are passed to `wrangler dev` as they are (`--ip 0.0.0.0`, `--persist-to dir`).
  * Local state (stored events, dedupe keys, dead letters) persists in `.wrangler/state` (or the
@@ -31,12 +32,14 @@ export const DEV_DESTINATION_SECRET = "whsec_1nVhAVKXjXkZ97KQQTpcLxVgF86nH+Cr+my
 const args = process.argv.slice(2);
 let port = "8787";
 let sinkStatus: string | undefined;
+let alertsToSink = false;
 const passed: string[] = [];
 for (let i = 0; i < args.length; i++) {
   const arg = args[i] as string;
   if (arg === "--port" || arg === "-p") port = args[++i] ?? "";
   else if (arg.startsWith("--port=")) port = arg.slice("--port=".length);
   else if (arg === "--sink-status") sinkStatus = args[++i] ?? "";
+  else if (arg === "--alerts-to-sink") alertsToSink = true;
   else passed.push(arg);
 }
 if (!/^\d{1,5}$/.test(port) || Number(port) < 1 || Number(port) > 65_535) {
@@ -68,6 +71,8 @@ const vars = {
   // /dev/sink/status/<code> records the delivery and answers that status.
   DESTINATION_URL: `${base}/dev/sink${sinkStatus ? `/status/${sinkStatus}` : ""}`,
   RETRY_BASE_SECONDS: "1",
+  // Alerts are recorded by the sink, which answers them 200 whatever --sink-status says.
+  ...(alertsToSink ? { ALERTS_URL: `${base}/dev/sink` } : {}),
   ...(adminToken ? { ADMIN_TOKEN: adminToken } : {}),
   ...(destinationSecret ? { DESTINATION_SECRET: destinationSecret } : {}),
 };
