@@ -117,6 +117,7 @@ describe("GET /formats", () => {
       "onehash",
       "supporthunt",
       "telegram",
+      "whatsapp",
     ]);
     const chatwoot = formats.find((format) => format.id === "chatwoot");
     expect(chatwoot?.accepts).toContain("automation_event.message_created");

@@ -285,7 +285,8 @@ describe("destinations come from configuration only", () => {
 });
 
 describe("errors", () => {
-  it("an internal error answers a generic 500 JSON, without a stack or the error's text", async () => {
+  /** The environment with a D1 whose every statement throws an error naming a secret. */
+  const failingStore = () => {
     const { env: base } = env({ WEBHOOK_SECRET_CHATWOOT: "" });
     const failing = new Proxy(base.DB, {
       get(target, name) {
@@ -297,19 +298,35 @@ describe("errors", () => {
         return Reflect.get(target, name);
       },
     });
-    const e = { ...base, DB: failing } as Env;
-    const response = await call(e, "/webhooks/chatwoot", {
-      text: chatwootText,
-      headers: { "X-Chatwoot-Delivery": crypto.randomUUID() },
+    return { ...base, DB: failing } as Env;
+  };
+  const expectNoLeak = (text: string) => {
+    expect(text).not.toMatch(/\bat .+:\d+:\d+/);
+    expect(text).not.toContain("induced failure");
+    expect(text).not.toContain(SOURCE_SECRET);
+  };
+
+  it("an internal error answers a generic 500 JSON, without a stack or the error's text", async () => {
+    const response = await call(failingStore(), "/deadletters", {
+      headers: { Authorization: `Bearer ${ADMIN}` },
     });
     const text = await response.text();
     expect(response.status).toBe(500);
     expect(response.headers.get("content-type")).toContain("application/json");
-    const json = JSON.parse(text) as { error: string; message: string };
-    expect(json.error).toBe("internal_error");
-    expect(text).not.toMatch(/\bat .+:\d+:\d+/);
-    expect(text).not.toContain("induced failure");
-    expect(text).not.toContain(SOURCE_SECRET);
+    expect((JSON.parse(text) as { error: string }).error).toBe("internal_error");
+    expectNoLeak(text);
+  });
+
+  it("a webhook the store cannot keep is 503 with Retry-After, never a 2xx, and leaks nothing", async () => {
+    const response = await call(failingStore(), "/webhooks/chatwoot", {
+      text: chatwootText,
+      headers: { "X-Chatwoot-Delivery": crypto.randomUUID() },
+    });
+    const text = await response.text();
+    expect(response.status).toBe(503);
+    expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((JSON.parse(text) as { error: string }).error).toBe("unavailable");
+    expectNoLeak(text);
   });
 });
 
