@@ -33,7 +33,7 @@ describe("compiled where", () => {
     expect(result.compiled).toBe(WHERES.length);
     // A construct the compiler leaves out (a wildcard step) is named; it runs interpreted.
     expect(result.interpreted).toEqual([expect.stringContaining('"*.id = 7"')]);
-    const { compiled } = (await import(`../../${OUT}`)) as {
+    const { compiled } = (await import(/* @vite-ignore */ `../../${OUT}`)) as {
       compiled: Record<string, { run(input: unknown, bindings: object): unknown }>;
     };
     const events = fc.record({
