@@ -1,6 +1,16 @@
-import { hmac, matchesAny, readPrefixedHex, toHex } from "../../crypto/index.ts";
-import { ok, unauthorized } from "../../errors/index.ts";
+import { hmac, toHex } from "../../crypto/index.ts";
+import { type HubSignature, verifyHubSignature } from "../hub-signature.ts";
 import type { Transport } from "../types.ts";
+
+/** `X-Hub-Signature: sha1=<hex HMAC-SHA1(secret, raw body)>`. */
+const SIGNATURE: HubSignature = {
+  header: "X-Hub-Signature",
+  prefix: "sha1=",
+  algorithm: "SHA-1",
+  missing: "Missing X-Hub-Signature header: this source is configured with a webhook secret.",
+  mismatch:
+    "X-Hub-Signature does not match the body with the configured secret. The signature must be the HMAC-SHA1 of the exact bytes sent (with curl, post the file with --data-binary: --data strips its newlines).",
+};
 
 /**
  * Dotted-topic transport: `X-Hub-Signature: sha1=<hex HMAC-SHA1(secret, raw body)>`; the
@@ -11,28 +21,8 @@ import type { Transport } from "../types.ts";
  * the exact body.
  */
 export const dottedTransport: Transport = {
-  async verify(request, secrets) {
-    const signature = request.headers.get("x-hub-signature");
-    if (!signature) {
-      return unauthorized(
-        "missing_signature",
-        "Missing X-Hub-Signature header: this source is configured with a webhook secret.",
-      );
-    }
-    const given = readPrefixedHex(signature, "sha1=");
-    if (!given) {
-      return unauthorized("bad_signature", 'X-Hub-Signature must look like "sha1=<hex>".');
-    }
-    const expected = await Promise.all(
-      secrets.map(async (secret) => toHex(await hmac("SHA-1", secret, request.text))),
-    );
-    if (!matchesAny(given, expected)) {
-      return unauthorized(
-        "bad_signature",
-        "X-Hub-Signature does not match the body with the configured secret. The signature must be the HMAC-SHA1 of the exact bytes sent (with curl, post the file with --data-binary: --data strips its newlines).",
-      );
-    }
-    return ok(true);
+  verify(request, secrets) {
+    return verifyHubSignature(request.headers, request.text, secrets, SIGNATURE);
   },
 
   challenge(request) {

@@ -1,9 +1,21 @@
-import { hmac, matchesAny, readPrefixedHex, sha256Hex, toHex } from "../../crypto/index.ts";
-import { type AppError, ok, unauthorized } from "../../errors/index.ts";
+import { hmac, matchesAny, sha256Hex, toHex } from "../../crypto/index.ts";
+import type { AppError } from "../../errors/index.ts";
+import { type HubSignature, verifyHubSignature } from "../hub-signature.ts";
 import type { Transport } from "../types.ts";
 
 /** Why a subscription check is refused, without echoing what was sent. */
 const refused = (message: string): AppError => ({ code: "forbidden", status: 403, message });
+
+/** `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>`. */
+const SIGNATURE: HubSignature = {
+  header: "X-Hub-Signature-256",
+  prefix: "sha256=",
+  algorithm: "SHA-256",
+  missing:
+    "Missing X-Hub-Signature-256 header: this source is configured with the app secret (WEBHOOK_SECRET_WHATSAPP), so every post must be signed.",
+  mismatch:
+    "X-Hub-Signature-256 does not match the body with the configured app secret. It must be the HMAC-SHA256 of the exact bytes sent, keyed with the Meta app's secret (App settings > Basic), not the verify token or an access token.",
+};
 
 /**
  * WhatsApp Cloud API transport, as Meta's Graph webhooks work:
@@ -19,28 +31,8 @@ const refused = (message: string): AppError => ({ code: "forbidden", status: 403
  * Deliveries in this format are signed the same way with the route's native secret.
  */
 export const whatsappTransport: Transport = {
-  async verify(request, secrets) {
-    const signature = request.headers.get("x-hub-signature-256");
-    if (!signature) {
-      return unauthorized(
-        "missing_signature",
-        "Missing X-Hub-Signature-256 header: this source is configured with the app secret (WEBHOOK_SECRET_WHATSAPP), so every post must be signed.",
-      );
-    }
-    const given = readPrefixedHex(signature, "sha256=");
-    if (!given) {
-      return unauthorized("bad_signature", 'X-Hub-Signature-256 must look like "sha256=<hex>".');
-    }
-    const expected = await Promise.all(
-      secrets.map(async (secret) => toHex(await hmac("SHA-256", secret, request.text))),
-    );
-    if (!matchesAny(given, expected)) {
-      return unauthorized(
-        "bad_signature",
-        "X-Hub-Signature-256 does not match the body with the configured app secret. It must be the HMAC-SHA256 of the exact bytes sent, keyed with the Meta app's secret (App settings > Basic), not the verify token or an access token.",
-      );
-    }
-    return ok(true);
+  verify(request, secrets) {
+    return verifyHubSignature(request.headers, request.text, secrets, SIGNATURE);
   },
 
   challenge(request, verifyTokens = []) {
