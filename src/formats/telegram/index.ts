@@ -7,7 +7,13 @@ import type { EventKind } from "../../canonical/index.ts";
 import { type MappingFile, mapping } from "../../translate/mapping.ts";
 import type { FormatDefinition } from "../types.ts";
 import { telegramConversation } from "./conversation.ts";
-import { allUpdateKinds, isUpdateKind, telegramUpdate, updateKind, updateKinds } from "./schema.ts";
+import {
+  allUpdateKinds,
+  isUpdateKind,
+  telegramUpdate,
+  updateKind,
+  writtenKinds,
+} from "./schema.ts";
 import { telegramTransport } from "./transport.ts";
 
 const dir = "mappings/telegram";
@@ -23,6 +29,9 @@ const toCanonical: Record<string, MappingFile> = {
   edited_message: message,
   channel_post: message,
   edited_channel_post: message,
+  business_message: message,
+  edited_business_message: message,
+  guest_message: message,
   callback_query: input("callback", callbackIn),
   my_chat_member: input("member", memberIn),
 };
@@ -64,5 +73,5 @@ export const telegram: FormatDefinition = {
   toCanonical,
   fromCanonical,
   accepts: [...allUpdateKinds],
-  emits: [...updateKinds],
+  emits: [...writtenKinds],
 };

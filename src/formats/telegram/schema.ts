@@ -189,9 +189,17 @@ export const updateKinds = [
   "edited_message",
   "channel_post",
   "edited_channel_post",
+  "business_message",
+  "edited_business_message",
+  "guest_message",
   "callback_query",
   "my_chat_member",
 ] as const;
+
+/** The update kinds this format writes: a business or guest message is written as a `message`. */
+export const writtenKinds = updateKinds.filter(
+  (kind) => !["business_message", "edited_business_message", "guest_message"].includes(kind),
+);
 
 /**
  * Every update kind the Bot API defines (test/fixtures/telegram/types.ts checks the list against
@@ -200,10 +208,7 @@ export const updateKinds = [
 export const allUpdateKinds = [
   ...updateKinds,
   "business_connection",
-  "business_message",
-  "edited_business_message",
   "deleted_business_messages",
-  "guest_message",
   "stopped_message_generation",
   "message_reaction",
   "message_reaction_count",
@@ -249,6 +254,9 @@ export const telegramUpdate = z
       edited_message: message.optional(),
       channel_post: message.optional(),
       edited_channel_post: message.optional(),
+      business_message: message.optional(),
+      edited_business_message: message.optional(),
+      guest_message: message.optional(),
       callback_query: callbackQuery.optional(),
       my_chat_member: chatMemberUpdated.optional(),
     },
