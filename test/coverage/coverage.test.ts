@@ -42,7 +42,9 @@ describe("the coverage tables", () => {
       expect.soft(table[0]?.from, `${source} / ${list}: a "From …" line`).toMatch(/\S/);
     }
     for (const t of tables) {
-      expect.soft(sender[t.source]?.[t.list], `${t.source} / ${t.list} is in sender-values.json`).toBeDefined();
+      expect
+        .soft(sender[t.source]?.[t.list], `${t.source} / ${t.list} is in sender-values.json`)
+        .toBeDefined();
     }
   });
 
@@ -50,13 +52,17 @@ describe("the coverage tables", () => {
     for (const { source, list, values } of listed) {
       const rows = tables.find((t) => t.source === source && t.list === list)?.rows ?? [];
       for (const value of values) {
-        expect.soft(
-          rows.filter((r) => r.value === value).length,
-          `${source} / ${list}: a row for \`${value}\``,
-        ).toBe(1);
+        expect
+          .soft(
+            rows.filter((r) => r.value === value).length,
+            `${source} / ${list}: a row for \`${value}\``,
+          )
+          .toBe(1);
       }
       for (const row of rows) {
-        expect.soft(values, `${source} / ${list}: \`${row.value}\` is a listed value`).toContain(row.value);
+        expect
+          .soft(values, `${source} / ${list}: \`${row.value}\` is a listed value`)
+          .toContain(row.value);
       }
     }
   });
@@ -67,14 +73,18 @@ describe("the coverage tables", () => {
         const label = `${t.source} / ${t.list} / \`${row.value}\``;
         expect.soft(row.fixtures.length, `${label}: names a fixture`).toBeGreaterThan(0);
         for (const name of row.fixtures) {
-          expect.soft(fixtures.has(name), `${label}: test/fixtures/${name}/source.json exists`).toBe(true);
+          expect
+            .soft(fixtures.has(name), `${label}: test/fixtures/${name}/source.json exists`)
+            .toBe(true);
           const [format = ""] = name.split("/");
-          expect.soft(sourceOf(format), `${label}: ${name} is a ${t.source} fixture`).toBe(t.source);
+          expect
+            .soft(sourceOf(format), `${label}: ${name} is a ${t.source} fixture`)
+            .toBe(t.source);
           // A value the sender stores but never posts cannot be read off the wire.
           if (row.cells[0]?.startsWith("not on the wire")) continue;
-          expect.soft(valuesIn(t.source, t.list, fixtures.get(name)), `${label}: ${name} carries it`).toContain(
-            row.value,
-          );
+          expect
+            .soft(valuesIn(t.source, t.list, fixtures.get(name)), `${label}: ${name} carries it`)
+            .toContain(row.value);
         }
       }
     }
@@ -105,8 +115,12 @@ describe("the value lists", () => {
   });
 
   it("hold every update kind and every topic the formats' schemas know", () => {
-    expect.soft(sender.telegram?.["Update kind"]?.values.slice().sort()).toEqual([...allUpdateKinds].sort());
-    const topics = new Set(allTopics.map((t) => t.replace(/^message\.create\..*$/, "message.create")));
+    expect
+      .soft(sender.telegram?.["Update kind"]?.values.slice().sort())
+      .toEqual([...allUpdateKinds].sort());
+    const topics = new Set(
+      allTopics.map((t) => t.replace(/^message\.create\..*$/, "message.create")),
+    );
     expect.soft(sender.dotted?.event?.values.slice().sort()).toEqual([...topics].sort());
   });
 });

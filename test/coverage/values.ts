@@ -8,7 +8,8 @@
 type Json = any;
 type Extract = (body: Json) => unknown[];
 
-const list = (v: unknown): Json[] => (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]);
+const list = (v: unknown): Json[] =>
+  Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
 const keys = (v: unknown): string[] =>
   typeof v === "object" && v !== null && !Array.isArray(v) ? Object.keys(v) : [];
 
@@ -65,15 +66,20 @@ const tgContent = new Set([
 
 const waChanges = (b: Json): Json[] => list(b?.entry).flatMap((e: Json) => list(e?.changes));
 const waMessages = (b: Json): Json[] =>
-  waChanges(b).flatMap((c: Json) => [...list(c?.value?.messages), ...list(c?.value?.message_echoes)]);
+  waChanges(b).flatMap((c: Json) => [
+    ...list(c?.value?.messages),
+    ...list(c?.value?.message_echoes),
+  ]);
 
 /** source → list name → the values a fixture body of that source carries. */
 export const extractors: Record<string, Record<string, Extract>> = {
   chatwoot: {
     "Message.content_type": (b) => chatwootMessages(b).map((m) => m.content_type ?? "text"),
-    "Message.message_type": (b) => chatwootMessages(b).map((m) => chatwootMessageType(m.message_type)),
+    "Message.message_type": (b) =>
+      chatwootMessages(b).map((m) => chatwootMessageType(m.message_type)),
     "Message.status": (b) => chatwootMessages(b).map((m) => m.status),
-    "Message.content_attributes": (b) => chatwootMessages(b).flatMap((m) => keys(m.content_attributes)),
+    "Message.content_attributes": (b) =>
+      chatwootMessages(b).flatMap((m) => keys(m.content_attributes)),
     "Attachment.file_type": (b) =>
       chatwootMessages(b).flatMap((m) => list(m.attachments).map((a: Json) => a?.file_type)),
     "Conversation.status": (b) => [chatwootConversation(b)?.status],
@@ -135,7 +141,8 @@ export const extractors: Record<string, Record<string, Extract>> = {
       waMessages(b)
         .filter((m) => m?.type === "interactive")
         .map((m) => m?.interactive?.type),
-    status: (b) => waChanges(b).flatMap((c) => list(c?.value?.statuses).map((s: Json) => s?.status)),
+    status: (b) =>
+      waChanges(b).flatMap((c) => list(c?.value?.statuses).map((s: Json) => s?.status)),
   },
 };
 
@@ -153,7 +160,9 @@ export function valuesIn(source: string, listName: string, body: unknown): strin
   if (!extract) return [];
   return [
     ...new Set(
-      extract(body).filter((v): v is string | number => typeof v === "string" || typeof v === "number"),
+      extract(body).filter(
+        (v): v is string | number => typeof v === "string" || typeof v === "number",
+      ),
     ),
   ].map(String);
 }

@@ -3,6 +3,7 @@ import messageOut from "../../../mappings/telegram/from-canonical/message.jsonat
 import callbackIn from "../../../mappings/telegram/to-canonical/callback.jsonata";
 import memberIn from "../../../mappings/telegram/to-canonical/member.jsonata";
 import messageIn from "../../../mappings/telegram/to-canonical/message.jsonata";
+import reactionIn from "../../../mappings/telegram/to-canonical/reaction.jsonata";
 import type { EventKind } from "../../canonical/index.ts";
 import { type MappingFile, mapping } from "../../translate/mapping.ts";
 import type { FormatDefinition } from "../types.ts";
@@ -33,6 +34,7 @@ const toCanonical: Record<string, MappingFile> = {
   edited_business_message: message,
   guest_message: message,
   callback_query: input("callback", callbackIn),
+  message_reaction: input("reaction", reactionIn),
   my_chat_member: input("member", memberIn),
 };
 

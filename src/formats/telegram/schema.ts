@@ -184,6 +184,24 @@ export const chatMemberUpdated = z.looseObject(
 );
 
 /** The update kinds the mappings translate; the other kinds of the Bot API are reported skipped. */
+const reactionType = z.looseObject({
+  type: z.string({ error: "must be the reaction's type (emoji, custom_emoji, paid)" }),
+  emoji: text,
+});
+/** A person's (or an anonymous chat's) changed reaction to a message: MessageReactionUpdated. */
+export const messageReaction = z.looseObject(
+  {
+    chat,
+    message_id: z.number().int(),
+    user: user.optional(),
+    actor_chat: chat.optional(),
+    date: unix,
+    old_reaction: z.array(reactionType),
+    new_reaction: z.array(reactionType),
+  },
+  { error: "must be a MessageReactionUpdated" },
+);
+
 export const updateKinds = [
   "message",
   "edited_message",
@@ -194,11 +212,15 @@ export const updateKinds = [
   "guest_message",
   "callback_query",
   "my_chat_member",
+  "message_reaction",
 ] as const;
 
 /** The update kinds this format writes: a business or guest message is written as a `message`. */
 export const writtenKinds = updateKinds.filter(
-  (kind) => !["business_message", "edited_business_message", "guest_message"].includes(kind),
+  (kind) =>
+    !["business_message", "edited_business_message", "guest_message", "message_reaction"].includes(
+      kind,
+    ),
 );
 
 /**
@@ -210,7 +232,6 @@ export const allUpdateKinds = [
   "business_connection",
   "deleted_business_messages",
   "stopped_message_generation",
-  "message_reaction",
   "message_reaction_count",
   "inline_query",
   "chosen_inline_result",
@@ -259,6 +280,7 @@ export const telegramUpdate = z
       guest_message: message.optional(),
       callback_query: callbackQuery.optional(),
       my_chat_member: chatMemberUpdated.optional(),
+      message_reaction: messageReaction.optional(),
     },
     { error: 'must be a Telegram Update {"update_id": ..., "message": {...}}' },
   )
