@@ -1,14 +1,15 @@
 /**
- * Replays and their retries, over real local D1 and queue: a replay of an event (POST
- * /events/:id/replay) delivers again what was delivered before, but once the replay has itself
- * delivered something, no retry, extra copy or resume after a pause sends it again; a dead
- * letter's replay (one or in bulk) never re-sends what was delivered. One Chatwoot message with a
- * document becomes two Support Hunt deliveries, so a retry has something to skip.
+ * Replays and their retries, over the real local event store, D1 (dead letters) and queue: a
+ * replay of an event (POST /events/:id/replay) delivers again what was delivered before, but
+ * once the replay has itself delivered something, no retry, extra copy or resume after a pause
+ * sends it again; a dead letter's replay (one or in bulk) never re-sends what was delivered.
+ * One Chatwoot message with a document becomes two Support Hunt deliveries, so a retry has
+ * something to skip.
  */
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
 import type { DeliveryMessage } from "../../src/enqueue/index.ts";
-import { getDeliveryState } from "../../src/storage/index.ts";
+import { getDeliveryState } from "../../src/store/index.ts";
 import document from "../fixtures/chatwoot/message-created-incoming-document/source.json";
 import { call, consume, destination, received, retryIsDue, testEnv, unique } from "./helpers.ts";
 import { recordingQueue } from "./outbox.ts";
@@ -64,7 +65,7 @@ describe("a replay of an event", () => {
     await retryIsDue(env, message);
     await consume(env, sent, 2);
     expect(await ids(dest.key)).toEqual([first, second, first, second, second]);
-    expect(await getDeliveryState(env.DB, event, route)).toMatchObject({
+    expect(await getDeliveryState(env, event, route)).toMatchObject({
       status: "delivered",
       attempts: 2,
     });
@@ -82,7 +83,7 @@ describe("a replay of an event", () => {
 
     const sent = await replay(env, event, route);
     await consume(env, sent);
-    expect((await getDeliveryState(env.DB, event, route))?.status).toBe("paused");
+    expect((await getDeliveryState(env, event, route))?.status).toBe("paused");
     expect(await received(dest.key)).toHaveLength(2);
 
     // On resume the route's gate queues the held delivery as a plain message (no `again`), as the
@@ -93,7 +94,7 @@ describe("a replay of an event", () => {
     await consume(env, [message]);
     await consume(env, [message], 2);
     expect(await received(dest.key)).toHaveLength(4);
-    expect((await getDeliveryState(env.DB, event, route))?.status).toBe("delivered");
+    expect((await getDeliveryState(env, event, route))?.status).toBe("delivered");
   });
 });
 
@@ -102,7 +103,7 @@ describe("a dead letter's replay in bulk", () => {
     // First delivery: one post accepted, the other refused (dead letter). Replay: 503, then 200.
     const { env, dest, route, event, message } = await setUp("200,422,503,200");
     await consume(env, [message]);
-    expect((await getDeliveryState(env.DB, event, route))?.status).toBe("dead");
+    expect((await getDeliveryState(env, event, route))?.status).toBe("dead");
     const [first, second] = await ids(dest.key);
 
     const queue = recordingQueue(env);
@@ -118,6 +119,6 @@ describe("a dead letter's replay in bulk", () => {
     await consume(env, queue.sent, 2);
     await consume(env, queue.sent, 3);
     expect(await ids(dest.key)).toEqual([first, second, second, second]);
-    expect((await getDeliveryState(env.DB, event, route))?.status).toBe("delivered");
+    expect((await getDeliveryState(env, event, route))?.status).toBe("delivered");
   });
 });
