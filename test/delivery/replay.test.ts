@@ -9,8 +9,10 @@
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
 import type { DeliveryMessage } from "../../src/enqueue/index.ts";
-import { getDeliveryState } from "../../src/store/index.ts";
+import { PRUNE_EVERY_SECONDS } from "../../src/store/event-store.ts";
+import { getDeliveryState, getEvent, parseEventId, shardStub } from "../../src/store/index.ts";
 import document from "../fixtures/chatwoot/message-created-incoming-document/source.json";
+import { setEvent } from "../store/rows.ts";
 import { call, consume, destination, received, retryIsDue, testEnv, unique } from "./helpers.ts";
 import { recordingQueue } from "./outbox.ts";
 
@@ -119,6 +121,41 @@ describe("a dead letter's replay in bulk", () => {
     await consume(env, queue.sent, 2);
     await consume(env, queue.sent, 3);
     expect(await ids(dest.key)).toEqual([first, second, second, second]);
+    expect((await getDeliveryState(env, event, route))?.status).toBe("delivered");
+  });
+});
+
+describe("a dead letter whose event was pruned", () => {
+  it("is replayed from the letter's copy: the event is put back at its id and delivered", async () => {
+    const { env, dest, route, event, message } = await setUp("200,422,200");
+    await consume(env, [message]);
+    expect((await getDeliveryState(env, event, route))?.status).toBe("dead");
+    // Eight days later the shard's prune takes the event (the retention is seven).
+    const eightDaysAgo = Math.floor(Date.now() / 1000) - 8 * 86_400;
+    await setEvent(env, event, { received_at: eightDaysAgo });
+    await shardStub(env, parseEventId(event)?.shard ?? -1).housekeeping(
+      Math.floor(Date.now() / 1000) + PRUNE_EVERY_SECONDS + 1,
+    );
+    expect(await getEvent(env, event)).toBeUndefined();
+
+    const letters = await call(env, "/deadletters?limit=100", { headers: auth });
+    const { deadLetters } = (await letters.json()) as {
+      deadLetters: Array<{ id: string; eventId: string }>;
+    };
+    const letter = deadLetters.find((each) => each.eventId === event);
+    const queue = recordingQueue(env);
+    const replay = await call(queue.env, `/deadletters/${letter?.id}/replay`, {
+      method: "POST",
+      headers: auth,
+    });
+    expect(replay.status).toBe(202);
+    expect(queue.sent).toHaveLength(1);
+    await consume(env, queue.sent);
+    // Both webhooks are sent under the ids they had (the event is back at its id); what was
+    // delivered before went with the prune, as every record of the event past retention.
+    const [first, second, ...again] = await ids(dest.key);
+    expect(again).toEqual([first, second]);
+    expect((await getEvent(env, event))?.id).toBe(event);
     expect((await getDeliveryState(env, event, route))?.status).toBe("delivered");
   });
 });
