@@ -108,6 +108,32 @@ export class EventStore extends DurableObject<Env> {
     if (!shards.includes(shard)) this.ctx.storage.kv.put("shards", [...shards, shard]);
   }
 
+  /** On the registry object: the queue consumer's last heartbeat (see `consumerBeat`). */
+  beat(at: number): void {
+    if (at > (this.ctx.storage.kv.get<number>("beat") ?? 0)) this.ctx.storage.kv.put("beat", at);
+  }
+
+  /** On the registry object: when the queue consumer last said it was working (unix seconds). */
+  lastBeat(): number {
+    return this.ctx.storage.kv.get<number>("beat") ?? 0;
+  }
+
+  /**
+   * Whether the consumer is busy, so that a delivery overdue by the short grace may just be
+   * waiting behind others in the queue: this shard settled one in the last `IDLE_SECONDS`, or
+   * the consumer's heartbeat (one for every shard) is that recent. The heartbeat is read only
+   * when a delivery is overdue by the short grace (never on the happy path).
+   */
+  private async busy(now: number): Promise<boolean> {
+    if (now - this.lastSettle < IDLE_SECONDS) return true;
+    const due = nextDueIn(this.ctx.storage.sql);
+    if (due === undefined || due > now - OVERDUE_GRACE_SECONDS) return false;
+    const beat = await registryOf(this.env)
+      .lastBeat()
+      .catch(() => 0);
+    return now - beat < IDLE_SECONDS;
+  }
+
   /** On the registry object: every shard ever written, in the order they were first written. */
   registered(): number[] {
     return this.ctx.storage.kv.get<number[]>("shards") ?? [];
@@ -217,10 +243,11 @@ export class EventStore extends DurableObject<Env> {
     await this.know(shard);
     const now = options.now ?? nowSeconds();
     const sql = this.ctx.storage.sql;
+    const busy = options.restart ? false : await this.busy(now);
     const claims: IdClaim[] = this.ctx.storage.transactionSync(() =>
       claimIds(sql, shard, {
         now,
-        busy: now - this.lastSettle < IDLE_SECONDS,
+        busy,
         restart: options.restart === true,
         limit: options.limit ?? SWEEP_BATCH,
       }),
@@ -255,7 +282,7 @@ export class EventStore extends DurableObject<Env> {
   ): Promise<{ sent: number; buried: number; pruned?: PruneResult }> {
     const sql = this.ctx.storage.sql;
     const transaction = <T>(work: () => T): T => this.ctx.storage.transactionSync(work);
-    const busy = now - this.lastSettle < IDLE_SECONDS;
+    const busy = await this.busy(now);
     const swept = await sweepShard(this.env, sql, transaction, this.shard ?? 0, {
       now,
       busy,
