@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../config/env.ts";
 import { log } from "../config/log.ts";
-import { claimIds, type IdClaim, pruneAll, sweepShard, tagsOf } from "./alarm.ts";
+import { claimIds, type IdClaim, pruneAll, retentionSeconds, sweepShard, tagsOf } from "./alarm.ts";
 import {
   IDLE_SECONDS,
   nextDueIn,
@@ -43,7 +43,6 @@ import { eventId } from "./shard.ts";
 export const ALARM_SECONDS = 60;
 /** The prune runs at most this often per shard. */
 export const PRUNE_EVERY_SECONDS = 3600;
-const DAY = 24 * 60 * 60;
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -54,12 +53,6 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 export const REGISTRY = "shard-registry";
 
 const registryOf = (env: Env) => env.EVENT_STORE.get(env.EVENT_STORE.idFromName(REGISTRY));
-
-/** `RETENTION_DAYS` as the prune reads it (the Worker validates the setting; 7 when unset). */
-function retentionSeconds(env: Env): number {
-  const days = Number(env.RETENTION_DAYS ?? 7);
-  return (Number.isFinite(days) && days >= 1 ? days : 7) * DAY;
-}
 
 /**
  * One shard of the event store (docs/store.md): `EVENT_STORE.idFromName("shard-<n>")`. It owns
@@ -108,21 +101,18 @@ export class EventStore extends DurableObject<Env> {
     if (!shards.includes(shard)) this.ctx.storage.kv.put("shards", [...shards, shard]);
   }
 
-  /** On the registry object: the queue consumer's last heartbeat (see `consumerBeat`). */
+  /** On the registry object: the queue consumer's heartbeat (`consumerBeat`), and its reading. */
   beat(at: number): void {
     if (at > (this.ctx.storage.kv.get<number>("beat") ?? 0)) this.ctx.storage.kv.put("beat", at);
   }
 
-  /** On the registry object: when the queue consumer last said it was working (unix seconds). */
   lastBeat(): number {
     return this.ctx.storage.kv.get<number>("beat") ?? 0;
   }
 
   /**
-   * Whether the consumer is busy, so that a delivery overdue by the short grace may just be
-   * waiting behind others in the queue: this shard settled one in the last `IDLE_SECONDS`, or
-   * the consumer's heartbeat (one for every shard) is that recent. The heartbeat is read only
-   * when a delivery is overdue by the short grace (never on the happy path).
+   * Whether the consumer is busy (a delivery overdue by the short grace may be waiting in a
+   * backlog): this shard settled one, or the consumer's heartbeat is, under `IDLE_SECONDS` old.
    */
   private async busy(now: number): Promise<boolean> {
     if (now - this.lastSettle < IDLE_SECONDS) return true;
