@@ -71,19 +71,26 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /**
  * Queues again up to `limit` overdue deliveries per shard (claimed atomically: concurrent
- * sweeps never take the same one twice). With `restart`, a delivery is overdue after
+ * sweeps never take the same one twice). With `restart` (or `restartAt`, when the restart
+ * was: only deliveries due before it were stranded by it), a delivery is overdue after
  * `OVERDUE_GRACE_SECONDS` even while its shard is busy. A delivery whose message was lost more
  * than `MAX_REQUEUES` times in a row is dead-lettered instead (`buried`). Held deliveries of
  * routes no longer configured are queued too, for the consumer to dead-letter. `shards` limits
- * the sweep to those shards (default: every shard ever written). Returns the deliveries claimed (buried ones
- * included) and how many messages were sent; a delivery claimed but not sent (the queue refused
- * it) is due for the next sweep.
+ * the sweep to those shards (default: every shard ever written). Returns the deliveries
+ * claimed (buried ones included) and how many messages were sent; a delivery claimed but not
+ * sent (the queue refused it) is due for the next sweep.
  *
  * @example const { requeued } = await sweep(env); // requeued: [{ eventId, route }]
  */
 export async function sweep(
   env: Env,
-  options: { now?: number; limit?: number; restart?: boolean; shards?: number[] } = {},
+  options: {
+    now?: number;
+    limit?: number;
+    restart?: boolean;
+    restartAt?: number;
+    shards?: number[];
+  } = {},
 ): Promise<{ requeued: Requeue[]; sent: number; buried: Requeue[] }> {
   const now = options.now ?? nowSeconds();
   const limit = options.limit ?? SWEEP_BATCH;
@@ -91,7 +98,9 @@ export async function sweep(
   const claimed = await claimOverdue(env, {
     now,
     limit,
-    restart: options.restart === true,
+    ...(options.restart || options.restartAt !== undefined
+      ? { restartAt: options.restartAt ?? now }
+      : {}),
     ...shards,
   });
   // Held deliveries of a route removed while paused: queued, so the consumer dead-letters them.
@@ -166,11 +175,14 @@ async function bury(env: Env, rows: Claimed[]): Promise<Requeue[]> {
  * Sweeps every shard batch after batch until nothing is overdue or `MAX_BATCHES` were taken;
  * returns the count sent.
  */
-export async function sweepAll(env: Env, restart = false): Promise<number> {
+export async function sweepAll(env: Env, restartAt?: number): Promise<number> {
   const shards = await writtenShards(env);
   let total = 0;
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
-    const { requeued, sent, buried } = await sweep(env, { restart, shards });
+    const { requeued, sent, buried } = await sweep(env, {
+      shards,
+      ...(restartAt !== undefined ? { restartAt } : {}),
+    });
     total += sent;
     if (requeued.length < SWEEP_BATCH || sent < requeued.length - buried.length) break;
   }
@@ -192,10 +204,10 @@ const quietly = (work: Promise<unknown>) =>
  * Locally only (`ENVIRONMENT` unset: `npm start`, `wrangler dev`, the tests), starts a sweep of
  * every shard written in the background, at most once per isolate every `SWEEP_INTERVAL_MS`.
  * An isolate's first sweep is a restart recovery: a restart dropped the local queue, and the
- * shards' alarms may not have survived it, so every delivery overdue by `OVERDUE_GRACE_SECONDS`
- * is taken, busy shard or not (the consumer soon works on the first ones, which must not hide
- * the rest), batch after batch, which also re-arms each shard's alarm; and once more after the
- * grace period. A deployed Worker leaves the sweep to the shards' alarms and the hourly cron, so
+ * shards' alarms may not have survived it, so every delivery due before the isolate started and
+ * overdue by `OVERDUE_GRACE_SECONDS` is taken, busy consumer or not (the consumer soon works on
+ * the first ones, which must not hide the rest), batch after batch, which also re-arms each
+ * shard's alarm; and once more after the grace period. A deployed Worker leaves the sweep to the shards' alarms and the hourly cron, so
  * its requests cost nothing here. Called by the fetch and queue handlers.
  *
  * @example sweepSoon(env, ctx); // in a handler, before answering
@@ -212,9 +224,10 @@ export function sweepSoon(env: Env, ctx: ExecutionContext): void {
   ctx.waitUntil(
     quietly(
       (async () => {
-        await sweepAll(env, true);
+        const startedAt = Math.floor(now / 1000);
+        await sweepAll(env, startedAt);
         await new Promise((resolve) => setTimeout(resolve, (OVERDUE_GRACE_SECONDS + 1) * 1000));
-        await sweepAll(env, true);
+        await sweepAll(env, startedAt);
       })(),
     ),
   );

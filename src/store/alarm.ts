@@ -39,22 +39,27 @@ export interface IdClaim {
 }
 
 /**
- * Claims up to `limit` overdue deliveries: due `OVERDUE_GRACE_SECONDS` ago while the shard's
- * consumer side is idle (or right after a restart: `restart`), `BUSY_GRACE_SECONDS` while it
- * settles deliveries (a backlog is not a loss); see src/enqueue/sweep.ts.
+ * Claims up to `limit` overdue deliveries: due `OVERDUE_GRACE_SECONDS` ago while the consumer is
+ * idle, `BUSY_GRACE_SECONDS` while it works (a backlog is not a loss; see src/enqueue/sweep.ts).
+ * `restartAt` (a local restart, which dropped the queue's messages): a delivery due before then
+ * is overdue after the short grace even while the consumer works.
  */
 export function claimIds(
   sql: SqlStorage,
   shard: number,
-  options: { now: number; busy: boolean; restart: boolean; limit: number },
+  options: { now: number; busy: boolean; restartAt?: number; limit: number },
 ): IdClaim[] {
   const { now } = options;
-  const grace = options.busy && !options.restart ? BUSY_GRACE_SECONDS : OVERDUE_GRACE_SECONDS;
+  const cutoff = now - (options.busy ? BUSY_GRACE_SECONDS : OVERDUE_GRACE_SECONDS);
+  const before =
+    options.restartAt === undefined
+      ? cutoff
+      : Math.max(cutoff, Math.min(now - OVERDUE_GRACE_SECONDS, options.restartAt));
   const claims = claimOverdueIn(
     sql,
     {
       now,
-      before: now - grace,
+      before,
       backoffSeconds: OVERDUE_GRACE_SECONDS,
       backoffCapSeconds: REQUEUE_BACKOFF_CAP_SECONDS,
     },
@@ -86,7 +91,7 @@ export async function sweepShard(
   options: { now: number; busy: boolean; limit: number },
 ): Promise<{ sent: number; buried: number }> {
   const { now } = options;
-  const claims = transaction(() => claimIds(sql, shard, { ...options, restart: false }));
+  const claims = transaction(() => claimIds(sql, shard, options));
   const lost = claims.filter((claim) => claim.requeues > MAX_REQUEUES);
   for (const claim of lost) await bury(env, sql, transaction, shard, claim, now);
   const toSend = claims.filter((claim) => claim.requeues <= MAX_REQUEUES);

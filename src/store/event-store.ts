@@ -229,16 +229,16 @@ export class EventStore extends DurableObject<Env> {
    * started (locally, its queue was dropped), so a busy shard is not given the longer grace.
    * Also arms the alarm, which an object restarted locally may have lost.
    */
-  async claim(shard: number, options: { now?: number; restart?: boolean; limit?: number } = {}) {
+  async claim(shard: number, options: { now?: number; restartAt?: number; limit?: number } = {}) {
     await this.know(shard);
     const now = options.now ?? nowSeconds();
     const sql = this.ctx.storage.sql;
-    const busy = options.restart ? false : await this.busy(now);
+    const busy = await this.busy(now);
     const claims: IdClaim[] = this.ctx.storage.transactionSync(() =>
       claimIds(sql, shard, {
         now,
         busy,
-        restart: options.restart === true,
+        ...(options.restartAt !== undefined ? { restartAt: options.restartAt } : {}),
         limit: options.limit ?? SWEEP_BATCH,
       }),
     );

@@ -26,11 +26,11 @@ export function writtenShards(env: Env): Promise<number[]> {
  * again now, `requeues` counting the claim. The caller sends them, or dead-letters those lost
  * more than `MAX_REQUEUES` times.
  *
- * @example const claimed = await claimOverdue(env, { restart: true }); // [{ eventId, route, requeues }]
+ * @example const claimed = await claimOverdue(env, { restartAt: startedAt }); // [{ eventId, route, requeues }]
  */
 export async function claimOverdue(
   env: Env,
-  options: { now?: number; restart?: boolean; limit?: number; shards?: number[] } = {},
+  options: { now?: number; restartAt?: number; limit?: number; shards?: number[] } = {},
 ): Promise<Claimed[]> {
   const { shards, ...rest } = options;
   const claims = await Promise.all(
