@@ -109,6 +109,37 @@ export interface PageWork {
 }
 
 /**
+ * Up to `count` rows of the steps, newest first, taken from the front of each step's rows (which
+ * are in position order), never one older than `frontier`: so what is taken of each sub-index is
+ * a run of its positions, and a cursor can say where it stopped.
+ */
+function merge(
+  steps: Array<{ k: number; rows: Array<ListedEvent & { pos: number }> }>,
+  frontier: number,
+  count: number,
+): Array<ListedEvent & { pos: number; k: number }> {
+  const heads = steps.map(() => 0);
+  const out: Array<ListedEvent & { pos: number; k: number }> = [];
+  while (out.length < count) {
+    let best: number | undefined;
+    steps.forEach((step, i) => {
+      const row = step.rows[heads[i] ?? 0];
+      if (!row || row.receivedAt < frontier) return;
+      const other = best === undefined ? undefined : steps[best]?.rows[heads[best] ?? 0];
+      if (!other || row.receivedAt > other.receivedAt) best = i;
+      else if (row.receivedAt === other.receivedAt && row.id > other.id) best = i;
+    });
+    if (best === undefined) break;
+    const step = steps[best];
+    const row = step?.rows[heads[best] ?? 0];
+    if (!step || !row) break;
+    out.push({ ...row, k: step.k });
+    heads[best] = (heads[best] ?? 0) + 1;
+  }
+  return out;
+}
+
+/**
  * A page of accepted events, newest first (to the second: rows are in the order they were added).
  * Each step reads at most `INDEX_SCAN` rows from each of the day's K index objects (in parallel),
  * keeps the rows no unread row can be newer than, and hands up to `limit` of them to `check`.
@@ -154,11 +185,7 @@ export async function listPage<T>(
       -Infinity,
       ...steps.flatMap((step) => (step.done || !step.last ? [] : [step.last.receivedAt])),
     );
-    const candidates = steps
-      .flatMap((step) => step.rows.map((row) => ({ ...row, k: step.k })))
-      .filter((row) => row.receivedAt >= frontier)
-      .sort((a, b) => b.receivedAt - a.receivedAt || (a.id < b.id ? 1 : -1))
-      .slice(0, Math.max(want, options.candidates ?? 0));
+    const candidates = merge(steps, frontier, Math.max(want, options.candidates ?? 0));
     let taken = candidates.length;
     if (candidates.length > 0) {
       work.checks++;

@@ -132,6 +132,25 @@ describe("the listing index", () => {
     for (const work of filtered.works) expect(work.checks).toBeLessThanOrEqual(MAX_CHECKS);
   }, 60_000);
 
+  it("lists every event once when many share a second (ids in no order)", async () => {
+    const day = freshDay();
+    const rows = Array.from({ length: 300 }, (_, i) => ({
+      shard: i % 16,
+      receivedAt: day * 86_400 + 5,
+      id: `${i % 16}.${crypto.randomUUID().slice(0, 8)}`,
+      source: "chatwoot",
+      name: "x",
+    }));
+    await listAccepted(env, rows, 7);
+    const half: Check = async (page) => page.map((row, i) => (i % 2 === 0 ? row : undefined));
+    for (const check of [identity, half]) {
+      const { seen } = await everyPage({ limit: 7, oldestDay: day, today: day }, check);
+      const ids = seen.map((e) => e.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      if (check === identity) expect(new Set(ids)).toEqual(new Set(rows.map((r) => r.id)));
+    }
+  });
+
   it("reads a page by position (no scan of the day's rows)", async () => {
     const stub = env.EVENT_INDEX.get(env.EVENT_INDEX.idFromName("test-plan"));
     const row = { receivedAt: 1, id: "0.1.00000000", source: "chatwoot", name: "x" };
