@@ -7,8 +7,8 @@
 import type { Env } from "../config/env.ts";
 import { DEFAULT_RETENTION_DAYS } from "../config/index.ts";
 import type { DeliverySummary } from "../storage/event-list.ts";
+import { locate, shardStub } from "./calls.ts";
 import type { ListedEvent } from "./event-index.ts";
-import { shardStub } from "./index.ts";
 import { dayOf, type ListCursor, listPage, type PageWork } from "./listing.ts";
 import { parseEventId } from "./shard.ts";
 import type { Detail } from "./view-ops.ts";
@@ -137,7 +137,7 @@ export async function listEvents(
  * @example const detail = await eventDetail(env, "7.1042.03f9a2c1"); // detail?.deliveries
  */
 export async function eventDetail(env: Env, id: string): Promise<Detail | undefined> {
-  const ref = parseEventId(id);
-  if (!ref) return undefined;
-  return shardStub(env, ref.shard).detail(ref.shard, ref.seq, ref.tag);
+  const at = locate(env, id);
+  if (!at) return undefined;
+  return at.stub.detail(at.ref.shard, at.ref.seq, at.ref.tag);
 }
