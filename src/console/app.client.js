@@ -43,7 +43,7 @@ function filterQuery() {
  */
 async function readEvents(query) {
   const page = await api(`/events?${query}`);
-  for (let i = 0; i < 4 && page.next && page.events.length < 50; i++) {
+  for (let i = 1; i < 5 && page.next && page.events.length < 50; i++) {
     query.set("cursor", page.next);
     const more = await api(`/events?${query}`);
     page.events.push(...more.events);
@@ -170,8 +170,9 @@ async function erase(id) {
     return;
   await api(`/events/${encodeURIComponent(id)}`, { method: "DELETE" });
   $("#detail").hidden = true;
-  say(`Event ${id} erased.`);
+  // Said once the page shows it (the event gone from the list).
   await refresh();
+  say(`Event ${id} erased.`);
 }
 
 // ---- chart ----
