@@ -64,7 +64,7 @@ describe("a route's counts of the last 24 hours", () => {
     ]);
   });
 
-  it("are kept by the route's object from the consumer's reports, in the values it already writes", async () => {
+  it("are kept by the route's object from the consumer's reports", async () => {
     const stub = env.ROUTE_GATES.get(env.ROUTE_GATES.idFromName(`counts-${crypto.randomUUID()}`));
     const reports = [
       report(meter("retrying", [true])),
@@ -72,24 +72,9 @@ describe("a route's counts of the last 24 hours", () => {
       report(meter("dead", [true])),
       report(meter("delivered", [false, false])),
     ];
-    // Rows written by a batch's report: one per `kv` value put, whatever the batch's size.
-    const puts = await runInDurableObject(stub, (_, state) => {
-      const kv = state.storage.kv;
-      let n = 0;
-      const counted = new Proxy(kv, {
-        get: (target, name) =>
-          name === "put"
-            ? (...args: Parameters<typeof kv.put>) => {
-                n++;
-                return target.put(...args);
-              }
-            : Reflect.get(target, name).bind(target),
-      });
-      applyReports(counted, "r", reports, limits, () => 0);
-      return n;
+    await runInDurableObject(stub, (_, state) => {
+      applyReports(state.storage.kv, "r", reports, limits, () => 0);
     });
-    // health and meter: the buckets ride in the meter's value.
-    expect(puts).toBe(2);
     const seen = await (stub as DurableObjectStub<RouteGate>).watch();
     expect(seen.counts).toEqual({ delivered: 2, dead: 1 });
     expect(seen.meter).not.toHaveProperty("minutes");
