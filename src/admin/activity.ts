@@ -3,13 +3,14 @@ import type { Env } from "../config/env.ts";
 import { loadConfig } from "../config/index.ts";
 import { gateOf } from "../coordinate/index.ts";
 import { defineRoute, errors, openApiApp } from "../openapi/schemas.ts";
-import { dayAgo, nowSeconds } from "../storage/index.ts";
+import { nowSeconds } from "../storage/index.ts";
 import { mergeMinutes } from "../store/counts.ts";
 import { requireAdmin } from "./auth.ts";
 import { Activity } from "./schemas.ts";
 
 const admin = { tags: ["admin"], security: [{ adminToken: [] }] };
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+const DAY = 24 * 60 * 60;
 
 /**
  * `GET /activity`: delivery attempts per minute by outcome over the last 24 hours, for the
@@ -35,7 +36,7 @@ defineRoute(
     },
   }),
   async (c) => {
-    const from = dayAgo();
+    const from = nowSeconds() - DAY;
     const config = loadConfig(c.env);
     const routes = config.ok ? config.config.routes : [];
     // One call per configured route to its RouteGate, which counts as deliveries happen.

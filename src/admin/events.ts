@@ -6,11 +6,11 @@ import { log } from "../config/log.ts";
 import { type DeliveryMessage, enqueueMany } from "../enqueue/index.ts";
 import { findFormat } from "../formats/index.ts";
 import { defineRoute, errors, openApiApp, validQuery } from "../openapi/schemas.ts";
-import { type AttemptRecord, type DeliverySummary, erasureOf } from "../storage/index.ts";
+import { erasureOf } from "../storage/index.ts";
 import { requeueForReplay, getEvent as storedEvent } from "../store/index.ts";
 import { decodeListCursor, encodeListCursor } from "../store/listing.ts";
 import { parsed } from "../store/ops.ts";
-import { type Detail, eventDetail, listEvents } from "../store/views.ts";
+import { type DeliverySummary, type Detail, eventDetail, listEvents } from "../store/views.ts";
 import { translateEvent } from "../translate/index.ts";
 import { jsonOnly } from "../validate/index.ts";
 import { requireAdmin } from "./auth.ts";
@@ -61,7 +61,15 @@ function deliveryView(
 }
 
 /** An attempt as /events/:id shows it: no duration for a success (see `historyOf`). */
-type Attempted = Omit<AttemptRecord, "durationMs"> & { durationMs?: number };
+interface Attempted {
+  route: string;
+  /** Unix seconds. */
+  at: number;
+  /** HTTP status; 0 when there was no answer. */
+  status: number;
+  durationMs?: number;
+  error?: string;
+}
 
 /**
  * Every attempt of an event, oldest first per route: the failed ones as the shard keeps them, and

@@ -114,26 +114,36 @@ export interface PageWork {
  * a run of its positions, and a cursor can say where it stopped.
  */
 function merge(
-  steps: Array<{ k: number; rows: Array<ListedEvent & { pos: number }> }>,
+  steps: Array<{ k: number; rows: Array<ListedEvent & { pos: number; addedMs: number }> }>,
   frontier: number,
   count: number,
 ): Array<ListedEvent & { pos: number; k: number }> {
   const heads = steps.map(() => 0);
   const out: Array<ListedEvent & { pos: number; k: number }> = [];
+  // Newer: a later second, else added later, else (the same request) the greater id.
+  const newer = (
+    a: ListedEvent & { addedMs: number },
+    b: ListedEvent & { addedMs: number },
+  ): boolean =>
+    a.receivedAt !== b.receivedAt
+      ? a.receivedAt > b.receivedAt
+      : a.addedMs !== b.addedMs
+        ? a.addedMs > b.addedMs
+        : a.id > b.id;
   while (out.length < count) {
     let best: number | undefined;
     steps.forEach((step, i) => {
       const row = step.rows[heads[i] ?? 0];
       if (!row || row.receivedAt < frontier) return;
       const other = best === undefined ? undefined : steps[best]?.rows[heads[best] ?? 0];
-      if (!other || row.receivedAt > other.receivedAt) best = i;
-      else if (row.receivedAt === other.receivedAt && row.id > other.id) best = i;
+      if (!other || newer(row, other)) best = i;
     });
     if (best === undefined) break;
     const step = steps[best];
     const row = step?.rows[heads[best] ?? 0];
     if (!step || !row) break;
-    out.push({ ...row, k: step.k });
+    const { addedMs: _, ...listed } = row;
+    out.push({ ...listed, k: step.k });
     heads[best] = (heads[best] ?? 0) + 1;
   }
   return out;

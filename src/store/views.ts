@@ -6,7 +6,7 @@
  */
 import type { Env } from "../config/env.ts";
 import { DEFAULT_RETENTION_DAYS } from "../config/index.ts";
-import type { DeliverySummary } from "../storage/event-list.ts";
+import type { DeliveryState } from "../storage/deliveries.ts";
 import { locate, shardStub } from "./calls.ts";
 import type { ListedEvent } from "./event-index.ts";
 import { dayOf, type ListCursor, listPage, type PageWork } from "./listing.ts";
@@ -24,6 +24,12 @@ export interface EventFilter {
   /** Unix seconds: only events received at or after. */
   since?: number;
 }
+
+/** What a listing shows of one delivery. */
+export type DeliverySummary = Pick<
+  DeliveryState,
+  "route" | "status" | "attempts" | "lastStatus" | "lastError" | "deliveredAt" | "updatedAt"
+>;
 
 export interface EventSummary {
   id: string;

@@ -151,6 +151,45 @@ describe("the listing index", () => {
     }
   });
 
+  it("lists events of the same second in the order they were added, across sub-indexes", async () => {
+    const day = freshDay();
+    const at = day * 86_400 + 5;
+    // The later one has the smaller id: only the time it was added can order them.
+    const first = { shard: 1, receivedAt: at, id: "9.1.00000000", source: "chatwoot", name: "x" };
+    const second = { shard: 2, receivedAt: at, id: "1.1.00000000", source: "chatwoot", name: "x" };
+    await listAccepted(env, [first], 7);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await listAccepted(env, [second], 7);
+    const page = await listPage(env, { limit: 10, oldestDay: day, today: day, check: identity });
+    expect(page.items.map((e) => e.id)).toEqual([second.id, first.id]);
+  });
+
+  it("reads an index object written before rows had their time added", async () => {
+    const day = freshDay();
+    const stub = env.EVENT_INDEX.get(env.EVENT_INDEX.idFromName(`index-${day}-0`));
+    await runInDurableObject(stub, (_, state) => {
+      state.storage.sql.exec(
+        `CREATE TABLE listed (pos INTEGER PRIMARY KEY, received_at INTEGER NOT NULL,
+           id TEXT NOT NULL, source TEXT NOT NULL, name TEXT NOT NULL)`,
+      );
+      state.storage.sql.exec(
+        "INSERT INTO listed (received_at, id, source, name) VALUES (?, '0.1.00000000', 'chatwoot', 'x')",
+        day * 86_400,
+      );
+    });
+    const read = () => listPage(env, { limit: 10, oldestDay: day, today: day, check: identity });
+    expect((await read()).items.map((e) => e.id)).toEqual(["0.1.00000000"]);
+    const row = {
+      shard: 0,
+      receivedAt: day * 86_400 + 1,
+      id: "0.2.00000000",
+      source: "chatwoot",
+      name: "x",
+    };
+    await listAccepted(env, [row], 7);
+    expect((await read()).items.map((e) => e.id)).toEqual(["0.2.00000000", "0.1.00000000"]);
+  });
+
   it("reads a page by position (no scan of the day's rows)", async () => {
     const stub = env.EVENT_INDEX.get(env.EVENT_INDEX.idFromName("test-plan"));
     const row = { receivedAt: 1, id: "0.1.00000000", source: "chatwoot", name: "x" };
