@@ -28,7 +28,7 @@ export const SCHEMA: readonly string[] = [
   // The console: a route's deliveries by status, latest change first; and all of them by change.
   `CREATE INDEX IF NOT EXISTS deliveries_route ON deliveries (route, status, updated_at)`,
   `CREATE INDEX IF NOT EXISTS deliveries_updated ON deliveries (updated_at)`,
-  // The delivery console (src/storage/event-list.ts, activity.ts): events newest first by source (cursor paging
+  // The D1 store's console reads (the sharded store's are src/store/views.ts): events newest first by source (cursor paging
   // on (received_at, rowid); events_received serves the unfiltered list), and attempts by time
   // (deliveries per minute).
   `CREATE INDEX IF NOT EXISTS events_source_received ON events (source, received_at)`,

@@ -13,12 +13,16 @@ export class EventIndex extends DurableObject<Env> {
   /** Whether the table exists: not before the first add, nor after the day was dropped. */
   private created = false;
 
+  // added_ms: when the row was added (this object's clock), which orders events received in the
+  // same second across sub-indexes (requests one after another are listed in that order).
   private create(): void {
     if (this.created) return;
     this.ctx.storage.sql.exec(
       `CREATE TABLE IF NOT EXISTS listed (pos INTEGER PRIMARY KEY, received_at INTEGER NOT NULL,
-         id TEXT NOT NULL, source TEXT NOT NULL, name TEXT NOT NULL)`,
+         id TEXT NOT NULL, source TEXT NOT NULL, name TEXT NOT NULL,
+         added_ms INTEGER NOT NULL DEFAULT 0)`,
     );
+    this.upgrade();
     this.created = true;
   }
 
@@ -29,7 +33,20 @@ export class EventIndex extends DurableObject<Env> {
       this.ctx.storage.sql
         .exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'listed'")
         .toArray().length > 0;
+    if (this.created) this.upgrade();
     return this.created;
+  }
+
+  /** A table made by a build before `added_ms` gets the column (its rows order by position). */
+  private upgrade(): void {
+    const columns = this.ctx.storage.sql
+      .exec<{ name: string }>("SELECT name FROM pragma_table_info('listed')")
+      .toArray();
+    if (!columns.some((column) => column.name === "added_ms")) {
+      this.ctx.storage.sql.exec(
+        "ALTER TABLE listed ADD COLUMN added_ms INTEGER NOT NULL DEFAULT 0",
+      );
+    }
   }
 
   /**
@@ -40,40 +57,59 @@ export class EventIndex extends DurableObject<Env> {
   async add(rows: ListedEvent[], dropAtMs: number): Promise<void> {
     const sql = this.ctx.storage.sql;
     this.create();
+    const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       for (const row of rows) {
         sql.exec(
-          "INSERT INTO listed (received_at, id, source, name) VALUES (?, ?, ?, ?)",
+          "INSERT INTO listed (received_at, id, source, name, added_ms) VALUES (?, ?, ?, ?, ?)",
           row.receivedAt,
           row.id,
           row.source,
           row.name,
+          now,
         );
       }
     });
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(dropAtMs);
   }
 
-  /** Up to `limit` rows before position `before` (newest first), optionally of one source. */
-  page(before: number, limit: number, source?: string): Array<ListedEvent & { pos: number }> {
-    if (!this.exists()) return [];
-    const rows = this.ctx.storage.sql
-      .exec<{ pos: number; received_at: number; id: string; source: string; name: string }>(
-        source === undefined
-          ? "SELECT * FROM listed WHERE pos < ?1 ORDER BY pos DESC LIMIT ?2"
-          : "SELECT * FROM listed WHERE pos < ?1 AND source = ?3 ORDER BY pos DESC LIMIT ?2",
-        before,
-        limit,
-        ...(source === undefined ? [] : [source]),
-      )
+  /**
+   * A bounded step of a page (listing.ts): reads at most `budget` rows before position `before`,
+   * newest first, and returns those of `source` (any when undefined), at most `limit` of them.
+   * `last` is the last row read (where the next step starts), `exhausted` that nothing is left
+   * below it. The work is bounded whatever the filter: a rare source costs `budget` rows, not
+   * the day.
+   *
+   * @example stub.scan(Number.MAX_SAFE_INTEGER, 50, 200, "hoory") // { rows, last: { pos, receivedAt }, exhausted }
+   */
+  scan(before: number, limit: number, budget: number, source?: string): IndexStep {
+    if (!this.exists()) return { rows: [], exhausted: true };
+    const read = this.ctx.storage.sql
+      .exec<{
+        pos: number;
+        received_at: number;
+        id: string;
+        source: string;
+        name: string;
+        added_ms: number;
+      }>(LISTED_SQL.before, before, budget)
       .toArray();
-    return rows.map((row) => ({
-      pos: row.pos,
-      receivedAt: row.received_at,
-      id: row.id,
-      source: row.source,
-      name: row.name,
-    }));
+    const rows: IndexStep["rows"] = [];
+    let last: IndexStep["last"];
+    for (const row of read) {
+      last = { pos: row.pos, receivedAt: row.received_at };
+      if (source !== undefined && row.source !== source) continue;
+      rows.push({
+        pos: row.pos,
+        addedMs: row.added_ms,
+        receivedAt: row.received_at,
+        id: row.id,
+        source: row.source,
+        name: row.name,
+      });
+      if (rows.length >= limit) return { rows, ...(last ? { last } : {}), exhausted: false };
+    }
+    return { rows, ...(last ? { last } : {}), exhausted: read.length < budget };
   }
 
   /** The day is past retention: everything goes at once. */
@@ -81,6 +117,20 @@ export class EventIndex extends DurableObject<Env> {
     await this.ctx.storage.deleteAll();
     this.created = false;
   }
+}
+
+/** The one statement a page runs on an index object (test/store/plans.test.ts checks its plan). */
+export const LISTED_SQL = {
+  before: "SELECT * FROM listed WHERE pos < ?1 ORDER BY pos DESC LIMIT ?2",
+} as const;
+
+/** One bounded step of a page on one index object (see `EventIndex.scan`). */
+export interface IndexStep {
+  rows: Array<ListedEvent & { pos: number; addedMs: number }>;
+  /** The last row read (the lowest position): where the next step starts. */
+  last?: { pos: number; receivedAt: number };
+  /** Nothing is left below `last` (or below `before` when nothing was read). */
+  exhausted: boolean;
 }
 
 /** What the listing keeps of an accepted event. */

@@ -4,9 +4,11 @@
  * D1 store measured the same way. `npm run bench -- cost` runs this file and prints the counts
  * (each test leaves them in `task.meta.cost`).
  */
+import { runInDurableObject } from "cloudflare:test";
 import { env as bindings } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
+import { applyReports } from "../../src/coordinate/watch.ts";
 import chatwoot from "../fixtures/chatwoot/message-created-incoming/source.json";
 import { d1Cost, SCENARIOS, shardCost } from "./cost.ts";
 
@@ -55,4 +57,46 @@ describe("cost per event on today's D1 store (for comparison)", () => {
       expect(costs[0]?.rowsWritten).toBeGreaterThan(10);
     });
   }
+});
+
+describe("cost per event of the read side", () => {
+  // /routes and /activity are counted by each route's RouteGate as the consumer reports a batch
+  // (src/store/counts.ts): the per-minute buckets ride in the meter's kv value the report writes
+  // anyway, so they add no row. A report writes one row per kv value put, whatever its size.
+  it("a batch's report writes 2 rows per route (health, meter), the counts included, for 1 event or 50", async () => {
+    const puts: number[] = [];
+    for (const size of [1, 50]) {
+      const stub = env.ROUTE_GATES.get(env.ROUTE_GATES.idFromName(`cost-${crypto.randomUUID()}`));
+      const report = {
+        health: { attempts: [{ status: 200 }], firstTry: true },
+        meter: {
+          source: "chatwoot",
+          ended: "delivered" as const,
+          attempt: 1,
+          posts: [{ seconds: 0.1, failed: false }],
+        },
+      };
+      puts.push(
+        await runInDurableObject(stub, (_, state) => {
+          const kv = state.storage.kv;
+          let n = 0;
+          const counted = new Proxy(kv, {
+            get: (target, name) =>
+              name === "put"
+                ? (...args: Parameters<typeof kv.put>) => {
+                    n++;
+                    return target.put(...args);
+                  }
+                : Reflect.get(target, name).bind(target),
+          });
+          const limits = { failingAfter: 1000, pauseAfterMinutes: 0, consoleUrl: "/console" };
+          applyReports(counted, "r", Array(size).fill(report), limits, () => 0);
+          // The counts were kept: the meter's value holds this minute's bucket.
+          expect(Object.keys((kv.get("meter") as { minutes: object }).minutes)).toHaveLength(1);
+          return n;
+        }),
+      );
+    }
+    expect(puts).toEqual([2, 2]);
+  });
 });
