@@ -19,6 +19,14 @@ import {
   type ShardClaim,
 } from "./housekeeping.ts";
 import {
+  createLegacy,
+  type ImportState,
+  importSome,
+  importState,
+  seqOf,
+  startImport,
+} from "./legacy.ts";
+import {
   type AdmitOptions,
   admitEvents,
   beginDelivery,
@@ -37,7 +45,7 @@ import {
   settleDelivery,
 } from "./ops.ts";
 import { SQL } from "./schema.ts";
-import { eventId } from "./shard.ts";
+import { eventId, LEGACY_SHARD } from "./shard.ts";
 
 /** The shard's alarm runs at least this often while it holds anything (sweep; prune when due). */
 export const ALARM_SECONDS = 60;
@@ -74,6 +82,7 @@ export class EventStore extends DurableObject<Env> {
     ctx.blockConcurrencyWhile(async () => {
       createShard(ctx.storage.sql);
       this.shard = ctx.storage.kv.get<number>("shard");
+      if (this.shard === LEGACY_SHARD) createLegacy(ctx.storage.sql);
     });
   }
 
@@ -112,6 +121,26 @@ export class EventStore extends DurableObject<Env> {
     return admissions;
   }
 
+  /**
+   * `shard-legacy` only: the Worker's call on its first request or cron run (legacy-worker.ts).
+   * Starts the import of what the D1 store had not settled (legacy.ts) from the alarm, or, once
+   * it is done, only makes sure the alarm runs (a local restart may have lost it).
+   *
+   * @example const state = await env.EVENT_STORE.get(env.EVENT_STORE.idFromName("shard-legacy")).upgrade();
+   */
+  async upgrade(): Promise<ImportState> {
+    if (this.shard !== LEGACY_SHARD) {
+      this.know(LEGACY_SHARD);
+      createLegacy(this.ctx.storage.sql);
+    }
+    const state = startImport(this.ctx.storage, nowSeconds());
+    if (state.doneAt === undefined && (await this.ctx.storage.getAlarm()) === null) {
+      this.alarmArmed = true;
+      await this.ctx.storage.setAlarm(Date.now());
+    } else await this.arm();
+    return state;
+  }
+
   /** Which of these keys are still repeats here, and of which event (see `liveOwners`). */
   owners(shard: number, keys: string[], since: number): Record<string, string> {
     return liveOwners(this.ctx.storage.sql, shard, keys, since);
@@ -125,19 +154,22 @@ export class EventStore extends DurableObject<Env> {
 
   /** One event, or undefined. */
   event(shard: number, seq: number, tag: string): ShardStoredEvent | undefined {
-    return readEvent(this.ctx.storage.sql, shard, seq, tag);
+    const sql = this.ctx.storage.sql;
+    return readEvent(sql, shard, seqOf(sql, seq, tag), tag);
   }
 
   /** The consumer's read before a delivery: the event and its delivery row. */
   begin(shard: number, seq: number, tag: string, route: string) {
-    return beginDelivery(this.ctx.storage.sql, shard, seq, tag, route);
+    const sql = this.ctx.storage.sql;
+    return beginDelivery(sql, shard, seqOf(sql, seq, tag), tag, route);
   }
 
   /** The consumer's bookkeeping after a delivery: one call, one transaction. */
-  settle(seq: number, route: string, settlement: Settlement, now = nowSeconds()): void {
+  settle(seq: number, route: string, settlement: Settlement, now = nowSeconds(), tag = ""): void {
     this.lastSettle = now;
     const sql = this.ctx.storage.sql;
-    this.ctx.storage.transactionSync(() => settleDelivery(sql, seq, route, settlement, now));
+    const row = seqOf(sql, seq, tag);
+    this.ctx.storage.transactionSync(() => settleDelivery(sql, row, route, settlement, now));
   }
 
   /** An event's failed attempts (the console; a dead letter's copy). */
@@ -190,6 +222,7 @@ export class EventStore extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    const importing = this.shard === LEGACY_SHARD && (await this.importing());
     const now = nowSeconds();
     const result = await this.housekeeping(now);
     if (result.sent > 0 || result.buried > 0)
@@ -197,9 +230,31 @@ export class EventStore extends DurableObject<Env> {
     // Again in a minute while the shard holds anything; an idle, empty shard sleeps until written.
     const next = nextDueIn(this.ctx.storage.sql);
     const any = this.ctx.storage.sql.exec(SQL.oldest, 0, 1).toArray().length > 0;
-    if (next !== undefined || any) {
+    if (importing) await this.ctx.storage.setAlarm(Date.now() + 1000);
+    else if (next !== undefined || any) {
       await this.ctx.storage.setAlarm((now + ALARM_SECONDS) * 1000);
     } else this.alarmArmed = false;
+  }
+
+  /**
+   * The legacy shard's import, a few batches per alarm run; whether more is left. A failure (D1
+   * unavailable) is logged and tried again in 30 s: an alarm that keeps failing is given up by
+   * the runtime, and the import must go on for as long as it takes.
+   */
+  private async importing(): Promise<boolean> {
+    const state = importState(this.ctx.storage);
+    if (!state || state.doneAt !== undefined) return false;
+    try {
+      const more = await importSome(this.ctx.storage, this.env.DB);
+      log("info", "legacy import", { ...importState(this.ctx.storage), more });
+      return more;
+    } catch (error) {
+      log("error", "legacy import failed; trying again in 30 s", {
+        error: String(error).slice(0, 300),
+      });
+      await this.ctx.storage.setAlarm(Date.now() + 30_000);
+      return false;
+    }
   }
 
   /** Queues the claimed deliveries; those the queue refused are due again at once. */
@@ -236,8 +291,7 @@ export class EventStore extends DurableObject<Env> {
   /** A delivery whose message was lost too many times in a row: a dead letter, then settled dead. */
   private async bury(claim: ShardClaim, now: number): Promise<void> {
     const lastError = `its queue message was lost ${claim.requeues} times in a row; replay it once the cause is fixed`;
-    const id = this.idOf(claim.seq);
-    const [, , tag] = id.split(".");
+    const tag = this.ctx.storage.sql.exec<{ tag: string }>(SQL.tagOf, claim.seq).toArray()[0]?.tag;
     const event = readEvent(this.ctx.storage.sql, this.shard ?? 0, claim.seq, tag ?? "");
     if (event) {
       await addDeadLetter(this.env.DB, {
