@@ -9,6 +9,7 @@
  * nothing twice. Once imported, the deliveries are the legacy shard's like any shard's: its sweep
  * queues what is due, and a queue message still in flight for an old id finds its event there.
  */
+import { isSettled } from "../storage/deliveries.ts";
 import { D1_SQL, LEGACY_SCHEMA, LEGACY_SQL } from "./legacy-sql.ts";
 
 /** Events per batch: each may carry a payload of up to 1 MiB, read from D1 in one answer. */
@@ -24,7 +25,7 @@ export interface ImportState {
   events: number;
   deliveries: number;
   attempts: number;
-  /** Delivery rows whose event D1 no longer held: marked, nothing to deliver. */
+  /** Events with a pending delivery in D1 but no event row there: marked, nothing to deliver. */
   orphans: number;
 }
 
@@ -163,8 +164,7 @@ export function writeBatch(
     if (!inserted) continue;
     counts.events++;
     for (const row of batch.deliveries.filter((d) => d.event_id === event.id)) {
-      const settled = ["delivered", "dead", "filtered", "skipped", "erased"].includes(row.status);
-      const ids = settled ? undefined : posted.get(pairKey(event.id, row.route));
+      const ids = isSettled(row.status) ? undefined : posted.get(pairKey(event.id, row.route));
       sql.exec(
         LEGACY_SQL.importDelivery,
         inserted.seq,
@@ -227,16 +227,11 @@ export async function importBatch(
     events: state.events + written.events,
     deliveries: state.deliveries + written.deliveries,
     attempts: state.attempts + written.attempts,
-    orphans:
-      state.orphans +
-      batch.deliveries.filter((row) => !found.has(row.event_id) && unsettled(row)).length,
+    orphans: state.orphans + batch.ids.filter((id) => !found.has(id)).length,
   };
   storage.kv.put(STATE_KEY, next);
   return next;
 }
-
-const unsettled = (row: D1Delivery) =>
-  ["queued", "retrying", "waiting", "paused"].includes(row.status);
 
 /** How long one alarm run imports before it lets the sweep run and re-arms. */
 const IMPORT_BUDGET_MS = 5_000;
