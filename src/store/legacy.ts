@@ -255,3 +255,14 @@ export async function importSome(
     if (Date.now() >= until) return true;
   }
 }
+
+/**
+ * These refs with the row of each legacy one (`seq` 0, a D1 id) found by its tag: what every
+ * call of the legacy shard that names events does first. Others are returned as they are.
+ *
+ * @example const rows = rowsOf(sql, refs); // [{ seq: 12, tag: "0b8e0c8e-...", route: "crm" }]
+ */
+export function rowsOf<T extends { seq: number; tag: string }>(sql: SqlStorage, refs: T[]): T[] {
+  if (!refs.some((ref) => ref.seq === 0)) return refs;
+  return refs.map((ref) => (ref.seq === 0 ? { ...ref, seq: seqOf(sql, 0, ref.tag) } : ref));
+}

@@ -90,7 +90,8 @@ export function parseEventId(id: string): EventRef | undefined {
   if (!match) return undefined;
   const shard = Number(match[1]);
   const seq = Number(match[2]);
-  if (shard >= MAX_SHARDS || !Number.isSafeInteger(seq)) return undefined;
+  // Row numbers start at 1: seq 0 is how a legacy id asks for a lookup by tag.
+  if (shard >= MAX_SHARDS || seq < 1 || !Number.isSafeInteger(seq)) return undefined;
   return { shard, seq, tag: match[3] as string };
 }
 

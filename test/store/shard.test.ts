@@ -79,6 +79,7 @@ describe("event ids", () => {
   it("are not taken from anything else (a truncated id, another tag, an upper-case UUID)", () => {
     expect(parseEventId(crypto.randomUUID().toUpperCase())).toBeUndefined();
     expect(parseEventId("7.1042")).toBeUndefined();
+    expect(parseEventId("7.0.03f9a2c1")).toBeUndefined();
     expect(parseEventId("7.1042.zzzzzzzz")).toBeUndefined();
     expect(parseEventId("70000.1.00000000")).toBeUndefined();
   });
