@@ -1,41 +1,32 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../config/env.ts";
 import { log } from "../config/log.ts";
-import type { DeliveryMessage } from "../enqueue/queue.ts";
+import { claimIds, type IdClaim, pruneAll, sweepShard, tagsOf } from "./alarm.ts";
 import {
-  SWEEP_BATCH as BATCH,
-  BUSY_GRACE_SECONDS,
   IDLE_SECONDS,
-  MAX_REQUEUES,
-  OVERDUE_GRACE_SECONDS,
-  REQUEUE_BACKOFF_CAP_SECONDS,
-} from "../enqueue/sweep.ts";
-import { addDeadLetter } from "../storage/dead-letters.ts";
-import {
-  claimOverdueIn,
   nextDueIn,
+  OVERDUE_GRACE_SECONDS,
   type PruneResult,
-  pruneIn,
-  type ShardClaim,
+  SWEEP_BATCH,
 } from "./housekeeping.ts";
 import {
   createLegacy,
   type ImportState,
-  importSome,
-  importState,
-  seqOf,
+  importStep,
+  restoreLegacy,
+  rowsOf,
   startImport,
 } from "./legacy.ts";
 import {
   type AdmitOptions,
   admitEvents,
+  type Begun,
   beginDelivery,
   createShard,
   deliveriesOfEvents,
   eraseIn,
   failedAttempts,
   liveOwners,
-  parsed,
   readEvent,
   type Settlement,
   type ShardAdmission,
@@ -44,6 +35,15 @@ import {
   type ShardStoredEvent,
   settleDelivery,
 } from "./ops.ts";
+import {
+  changeRows,
+  claimOrphansIn,
+  known,
+  type ReplayRef,
+  type RowChange,
+  type RowRef,
+  replayRows,
+} from "./requeue.ts";
 import { SQL } from "./schema.ts";
 import { eventId, LEGACY_SHARD } from "./shard.ts";
 
@@ -54,6 +54,14 @@ export const PRUNE_EVERY_SECONDS = 3600;
 const DAY = 24 * 60 * 60;
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/**
+ * The name of the EventStore object that lists the shards ever written (it holds no events):
+ * the Worker's sweep after a local restart reads it, so it calls only shards that exist.
+ */
+export const REGISTRY = "shard-registry";
+
+const registryOf = (env: Env) => env.EVENT_STORE.get(env.EVENT_STORE.idFromName(REGISTRY));
 
 /** `RETENTION_DAYS` as the prune reads it (the Worker validates the setting; 7 when unset). */
 function retentionSeconds(env: Env): number {
@@ -76,20 +84,84 @@ export class EventStore extends DurableObject<Env> {
   private alarmArmed = false;
   /** The shard number, learnt from the calls (the alarm needs it to make ids). */
   private shard: number | undefined;
+  /** This object is `shard-legacy` and has that shard's index (see `becomeLegacy`). */
+  private legacy = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
       createShard(ctx.storage.sql);
       this.shard = ctx.storage.kv.get<number>("shard");
-      if (this.shard === LEGACY_SHARD) createLegacy(ctx.storage.sql);
+      if (this.shard === LEGACY_SHARD) this.becomeLegacy();
     });
   }
 
-  private know(shard: number): void {
+  /**
+   * `shard-legacy` only: each isolate's first request or cron run (legacy-worker.ts). Starts the
+   * import of what the D1 store had not settled (legacy.ts), run by the alarm; once it is done,
+   * only makes sure the alarm runs (a local restart may have lost it).
+   */
+  async upgrade(): Promise<ImportState> {
+    await this.know(LEGACY_SHARD);
+    this.becomeLegacy();
+    const state = startImport(this.ctx.storage, nowSeconds());
+    if (state.doneAt !== undefined) await this.arm();
+    else if ((await this.ctx.storage.getAlarm()) === null) {
+      this.alarmArmed = true;
+      await this.ctx.storage.setAlarm(Date.now());
+    }
+    return state;
+  }
+
+  /**
+   * The row of an event: `seq` itself, except for an id of the D1 store (`seq` 0, only ever sent
+   * to `shard-legacy`), found by its tag (legacy.ts).
+   */
+  private row(seq: number, tag: string): number {
+    return seq === 0 ? (this.rows([{ seq, tag }])[0]?.seq ?? 0) : seq;
+  }
+
+  /** `refs` with their rows (see `row`). */
+  private rows<T extends { seq: number; tag: string }>(refs: T[]): T[] {
+    if (refs.some((ref) => ref.seq === 0)) this.becomeLegacy();
+    return rowsOf(this.ctx.storage.sql, refs);
+  }
+
+  /** This object is `shard-legacy`: its ids are its events' tags, found by their own index. */
+  private becomeLegacy(): void {
+    if (this.legacy) return;
+    this.legacy = true;
+    if (this.shard !== LEGACY_SHARD) this.ctx.storage.kv.put("shard", LEGACY_SHARD);
+    this.shard = LEGACY_SHARD;
+    createLegacy(this.ctx.storage.sql);
+  }
+
+  /** Learns the shard's number; a shard written for the first time registers itself. */
+  private async know(shard: number): Promise<void> {
     if (this.shard === shard) return;
+    const first = this.ctx.storage.kv.get<number>("shard") === undefined;
     this.shard = shard;
     this.ctx.storage.kv.put("shard", shard);
+    if (!first) return;
+    await registryOf(this.env)
+      .register(shard)
+      .catch((error) => {
+        log("error", "shard not registered; a local restart's sweep will miss it", {
+          shard,
+          error: String(error).slice(0, 300),
+        });
+      });
+  }
+
+  /** The registry object's list of shards ever written (see `REGISTRY`). */
+  register(shard: number): void {
+    const shards = this.ctx.storage.kv.get<number[]>("shards") ?? [];
+    if (!shards.includes(shard)) this.ctx.storage.kv.put("shards", [...shards, shard]);
+  }
+
+  /** On the registry object: every shard ever written, in the order they were first written. */
+  registered(): number[] {
+    return this.ctx.storage.kv.get<number[]>("shards") ?? [];
   }
 
   /** Arms the alarm once per object lifetime if none is set (reading it costs nothing). */
@@ -112,33 +184,13 @@ export class EventStore extends DurableObject<Env> {
     routes: string[],
     options: AdmitOptions,
   ): Promise<ShardAdmission[]> {
-    this.know(shard);
+    await this.know(shard);
     const sql = this.ctx.storage.sql;
     const admissions = this.ctx.storage.transactionSync(() =>
       admitEvents(sql, shard, events, routes, options),
     );
     await this.arm();
     return admissions;
-  }
-
-  /**
-   * `shard-legacy` only: the Worker's call on its first request or cron run (legacy-worker.ts).
-   * Starts the import of what the D1 store had not settled (legacy.ts) from the alarm, or, once
-   * it is done, only makes sure the alarm runs (a local restart may have lost it).
-   *
-   * @example const state = await env.EVENT_STORE.get(env.EVENT_STORE.idFromName("shard-legacy")).upgrade();
-   */
-  async upgrade(): Promise<ImportState> {
-    if (this.shard !== LEGACY_SHARD) {
-      this.know(LEGACY_SHARD);
-      createLegacy(this.ctx.storage.sql);
-    }
-    const state = startImport(this.ctx.storage, nowSeconds());
-    if (state.doneAt === undefined && (await this.ctx.storage.getAlarm()) === null) {
-      this.alarmArmed = true;
-      await this.ctx.storage.setAlarm(Date.now());
-    } else await this.arm();
-    return state;
   }
 
   /** Which of these keys are still repeats here, and of which event (see `liveOwners`). */
@@ -149,37 +201,107 @@ export class EventStore extends DurableObject<Env> {
   /** Erases one event (see `eraseIn`), in one transaction. */
   erase(seq: number, tag: string) {
     const sql = this.ctx.storage.sql;
-    return this.ctx.storage.transactionSync(() => eraseIn(sql, seq, tag));
+    return this.ctx.storage.transactionSync(() => eraseIn(sql, this.row(seq, tag), tag));
   }
 
   /** One event, or undefined. */
   event(shard: number, seq: number, tag: string): ShardStoredEvent | undefined {
-    const sql = this.ctx.storage.sql;
-    return readEvent(sql, shard, seqOf(sql, seq, tag), tag);
+    return readEvent(this.ctx.storage.sql, shard, this.row(seq, tag), tag);
   }
 
-  /** The consumer's read before a delivery: the event and its delivery row. */
-  begin(shard: number, seq: number, tag: string, route: string) {
-    const sql = this.ctx.storage.sql;
-    return beginDelivery(sql, shard, seqOf(sql, seq, tag), tag, route);
+  /** The consumer's read before a delivery: the event, its row and the row's failed attempts. */
+  begin(shard: number, seq: number, tag: string, route: string): Begun {
+    return beginDelivery(this.ctx.storage.sql, shard, this.row(seq, tag), tag, route);
   }
 
-  /** The consumer's bookkeeping after a delivery: one call, one transaction. */
-  settle(seq: number, route: string, settlement: Settlement, now = nowSeconds(), tag = ""): void {
+  /** One delivery row, without its event (undefined: no such event or delivery). */
+  delivery(shard: number, at: number, tag: string, route: string): ShardDelivery | undefined {
+    const seq = this.row(at, tag);
+    if (known(this.ctx.storage.sql, [{ seq, tag }]).length === 0) return undefined;
+    return deliveriesOfEvents(this.ctx.storage.sql, shard, [{ seq, tag }])[0]?.find(
+      (row) => row.route === route,
+    );
+  }
+
+  /**
+   * The consumer's bookkeeping after a delivery: one call, one transaction. Nothing happens for
+   * an id whose event is not here (a row number reused after the shard was emptied).
+   */
+  settle(at: number, tag: string, route: string, settlement: Settlement, now = nowSeconds()) {
     this.lastSettle = now;
     const sql = this.ctx.storage.sql;
-    const row = seqOf(sql, seq, tag);
-    this.ctx.storage.transactionSync(() => settleDelivery(sql, row, route, settlement, now));
+    const seq = this.row(at, tag);
+    this.ctx.storage.transactionSync(() => {
+      if (known(sql, [{ seq, tag }]).length > 0) settleDelivery(sql, seq, route, settlement, now);
+    });
+  }
+
+  /** Rows put back in line or set aside (see `changeRows`), in one transaction. */
+  change(refs: RowRef[], change: RowChange, now = nowSeconds()): void {
+    const sql = this.ctx.storage.sql;
+    this.ctx.storage.transactionSync(() => changeRows(sql, this.rows(refs), change, now));
+  }
+
+  /** Deliveries queued again for a replay (see `replayRows`); returns those replayed. */
+  async replay(refs: ReplayRef[], redeliver: boolean, now = nowSeconds()): Promise<RowRef[]> {
+    const sql = this.ctx.storage.sql;
+    const rows = this.ctx.storage.transactionSync(() =>
+      replayRows(sql, this.rows(restoreLegacy(sql, this.rows(refs))), redeliver, now),
+    );
+    await this.arm();
+    return rows;
   }
 
   /** An event's failed attempts (the console; a dead letter's copy). */
-  attempts(seq: number) {
-    return failedAttempts(this.ctx.storage.sql, seq);
+  attempts(seq: number, tag = "") {
+    return failedAttempts(this.ctx.storage.sql, this.row(seq, tag));
   }
 
   /** The delivery rows of these events (a console page), in the order of `refs`. */
   deliveries(shard: number, refs: Array<{ seq: number; tag: string }>): ShardDelivery[][] {
-    return deliveriesOfEvents(this.ctx.storage.sql, shard, refs);
+    return deliveriesOfEvents(this.ctx.storage.sql, shard, this.rows(refs));
+  }
+
+  /**
+   * The Worker's sweep of this shard (src/enqueue/sweep.ts): claims overdue deliveries and
+   * returns them for the Worker to queue or dead-letter. `restart`: the Worker's isolate just
+   * started (locally, its queue was dropped), so a busy shard is not given the longer grace.
+   * Also arms the alarm, which an object restarted locally may have lost.
+   */
+  async claim(shard: number, options: { now?: number; restart?: boolean; limit?: number } = {}) {
+    await this.know(shard);
+    const now = options.now ?? nowSeconds();
+    const sql = this.ctx.storage.sql;
+    const claims: IdClaim[] = this.ctx.storage.transactionSync(() =>
+      claimIds(sql, shard, {
+        now,
+        busy: now - this.lastSettle < IDLE_SECONDS,
+        restart: options.restart === true,
+        limit: options.limit ?? SWEEP_BATCH,
+      }),
+    );
+    if (this.holdsAnything()) await this.arm();
+    return claims;
+  }
+
+  /** Held deliveries of routes not in `configured`: queued now, returned by id (see `claimOrphansIn`). */
+  orphans(shard: number, configured: string[], limit: number, now = nowSeconds()) {
+    const sql = this.ctx.storage.sql;
+    const rows = this.ctx.storage.transactionSync(() =>
+      claimOrphansIn(sql, configured, limit, now),
+    );
+    const tags = tagsOf(
+      sql,
+      rows.map((row) => row.seq),
+    );
+    return rows.map((row) => ({
+      id: eventId({ shard, seq: row.seq, tag: tags.get(row.seq) ?? "00000000" }),
+      route: row.route,
+    }));
+  }
+
+  private holdsAnything(): boolean {
+    return this.ctx.storage.sql.exec(SQL.oldest, 0, 1).toArray().length > 0;
   }
 
   /** Runs the sweep and, when due, the prune now (the alarm's work; tests call it directly). */
@@ -187,126 +309,32 @@ export class EventStore extends DurableObject<Env> {
     now = nowSeconds(),
   ): Promise<{ sent: number; buried: number; pruned?: PruneResult }> {
     const sql = this.ctx.storage.sql;
+    const transaction = <T>(work: () => T): T => this.ctx.storage.transactionSync(work);
     const busy = now - this.lastSettle < IDLE_SECONDS;
-    const claims = this.ctx.storage.transactionSync(() =>
-      claimOverdueIn(
-        sql,
-        {
-          now,
-          before: now - (busy ? BUSY_GRACE_SECONDS : OVERDUE_GRACE_SECONDS),
-          backoffSeconds: OVERDUE_GRACE_SECONDS,
-          backoffCapSeconds: REQUEUE_BACKOFF_CAP_SECONDS,
-        },
-        BATCH,
-      ),
-    );
-    const lost = claims.filter((claim) => claim.requeues > MAX_REQUEUES);
-    const toSend = claims.filter((claim) => claim.requeues <= MAX_REQUEUES);
-    for (const claim of lost) await this.bury(claim, now);
-    const sent = await this.send(toSend, now);
-    let pruned: PruneResult | undefined;
+    const swept = await sweepShard(this.env, sql, transaction, this.shard ?? 0, {
+      now,
+      busy,
+      limit: SWEEP_BATCH,
+    });
     const pruneAt = this.ctx.storage.kv.get<number>("pruneAt") ?? 0;
-    if (now >= pruneAt) {
-      const before = now - retentionSeconds(this.env);
-      let after = 0;
-      let total: PruneResult = { events: 0, kept: 0, done: false, after };
-      while (!total.done) {
-        const batch = this.ctx.storage.transactionSync(() => pruneIn(sql, before, BATCH, after));
-        after = batch.after;
-        total = { ...batch, events: total.events + batch.events, kept: total.kept + batch.kept };
-      }
-      pruned = total;
-      this.ctx.storage.kv.put("pruneAt", now + PRUNE_EVERY_SECONDS);
-    }
-    return { sent, buried: lost.length, ...(pruned ? { pruned } : {}) };
+    if (now < pruneAt) return swept;
+    const pruned = pruneAll(sql, transaction, now - retentionSeconds(this.env), SWEEP_BATCH);
+    this.ctx.storage.kv.put("pruneAt", now + PRUNE_EVERY_SECONDS);
+    return { ...swept, pruned };
   }
 
   override async alarm(): Promise<void> {
-    const importing = this.shard === LEGACY_SHARD && (await this.importing());
+    // shard-legacy: a few batches of the import first (again in a second while any is left).
+    const again =
+      this.shard === LEGACY_SHARD ? await importStep(this.ctx.storage, this.env.DB) : undefined;
     const now = nowSeconds();
     const result = await this.housekeeping(now);
     if (result.sent > 0 || result.buried > 0)
       log("warn", "shard swept", { shard: this.shard, ...result });
     // Again in a minute while the shard holds anything; an idle, empty shard sleeps until written.
-    const next = nextDueIn(this.ctx.storage.sql);
-    const any = this.ctx.storage.sql.exec(SQL.oldest, 0, 1).toArray().length > 0;
-    if (importing) await this.ctx.storage.setAlarm(Date.now() + 1000);
-    else if (next !== undefined || any) {
+    if (again !== undefined) await this.ctx.storage.setAlarm(Date.now() + again);
+    else if (nextDueIn(this.ctx.storage.sql) !== undefined || this.holdsAnything()) {
       await this.ctx.storage.setAlarm((now + ALARM_SECONDS) * 1000);
     } else this.alarmArmed = false;
-  }
-
-  /**
-   * The legacy shard's import, a few batches per alarm run; whether more is left. A failure (D1
-   * unavailable) is logged and tried again in 30 s: an alarm that keeps failing is given up by
-   * the runtime, and the import must go on for as long as it takes.
-   */
-  private async importing(): Promise<boolean> {
-    const state = importState(this.ctx.storage);
-    if (!state || state.doneAt !== undefined) return false;
-    try {
-      const more = await importSome(this.ctx.storage, this.env.DB);
-      log("info", "legacy import", { ...importState(this.ctx.storage), more });
-      return more;
-    } catch (error) {
-      log("error", "legacy import failed; trying again in 30 s", {
-        error: String(error).slice(0, 300),
-      });
-      await this.ctx.storage.setAlarm(Date.now() + 30_000);
-      return false;
-    }
-  }
-
-  /** Queues the claimed deliveries; those the queue refused are due again at once. */
-  private async send(claims: ShardClaim[], now: number): Promise<number> {
-    if (claims.length === 0) return 0;
-    const sql = this.ctx.storage.sql;
-    const messages: DeliveryMessage[] = claims.map((claim) => ({
-      v: 1,
-      event: this.idOf(claim.seq),
-      route: claim.route,
-    }));
-    try {
-      await this.env.DELIVERY_QUEUE.sendBatch(
-        messages.map((body) => ({ body, contentType: "json" })),
-      );
-      return messages.length;
-    } catch (error) {
-      for (const claim of claims)
-        sql.exec(SQL.unqueue, now - BUSY_GRACE_SECONDS, claim.seq, claim.route);
-      log("error", "shard sweep could not queue", {
-        shard: this.shard,
-        error: String(error).slice(0, 300),
-      });
-      return 0;
-    }
-  }
-
-  private idOf(seq: number): string {
-    const tag =
-      this.ctx.storage.sql.exec<{ tag: string }>(SQL.tagOf, seq).toArray()[0]?.tag ?? "00000000";
-    return eventId({ shard: this.shard ?? 0, seq, tag });
-  }
-
-  /** A delivery whose message was lost too many times in a row: a dead letter, then settled dead. */
-  private async bury(claim: ShardClaim, now: number): Promise<void> {
-    const lastError = `its queue message was lost ${claim.requeues} times in a row; replay it once the cause is fixed`;
-    const tag = this.ctx.storage.sql.exec<{ tag: string }>(SQL.tagOf, claim.seq).toArray()[0]?.tag;
-    const event = readEvent(this.ctx.storage.sql, this.shard ?? 0, claim.seq, tag ?? "");
-    if (event) {
-      await addDeadLetter(this.env.DB, {
-        event: parsed(event),
-        route: claim.route,
-        attempts: failedAttempts(this.ctx.storage.sql, claim.seq).filter(
-          (a) => a.route === claim.route,
-        ),
-        lastError,
-      });
-    }
-    const sql = this.ctx.storage.sql;
-    const settlement = { outcome: { status: "dead" as const, lastError }, failures: [] };
-    this.ctx.storage.transactionSync(() =>
-      settleDelivery(sql, claim.seq, claim.route, settlement, now),
-    );
   }
 }

@@ -22,8 +22,8 @@ export const LEGACY_SQL = {
   importEvent: `INSERT INTO events (tag, key, source, name, dispatch, payload, received_at)
      VALUES (?1, NULL, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (tag) DO NOTHING RETURNING seq`,
   importDelivery: `INSERT INTO deliveries (event_seq, route, status, attempts, last_status,
-       last_error, due_at, updated_at, delivered_at, requeues, delivered_ids)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT DO NOTHING`,
+       last_error, queued_at, due_at, updated_at, delivered_at, requeues, delivered_ids)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING`,
   importAttempt: `INSERT OR REPLACE INTO attempts (event_seq, route, attempt, webhook_id, status,
      error, latency_ms, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
   /** The row of an event known by its D1 id. */

@@ -9,6 +9,7 @@
  * nothing twice. Once imported, the deliveries are the legacy shard's like any shard's: its sweep
  * queues what is due, and a queue message still in flight for an old id finds its event there.
  */
+import { log } from "../config/log.ts";
 import { isSettled } from "../storage/deliveries.ts";
 import { D1_SQL, LEGACY_SCHEMA, LEGACY_SQL } from "./legacy-sql.ts";
 
@@ -75,6 +76,7 @@ type D1Delivery = {
   attempts: number;
   last_status: number | null;
   last_error: string | null;
+  queued_at: number;
   due_at: number;
   updated_at: number;
   delivered_at: number | null;
@@ -173,6 +175,7 @@ export function writeBatch(
         row.attempts,
         row.last_status,
         row.last_error,
+        row.queued_at,
         row.due_at,
         row.updated_at,
         row.delivered_at,
@@ -235,26 +238,64 @@ export async function importBatch(
 
 /** How long one alarm run imports before it lets the sweep run and re-arms. */
 const IMPORT_BUDGET_MS = 5_000;
+/** How soon the alarm runs again while batches are left, and after a failure. */
+const AGAIN_MS = 1_000;
+const RETRY_MS = 30_000;
 
 /**
- * The legacy shard alarm's share: batches until nothing is left or `IMPORT_BUDGET_MS` passed.
- * Returns whether more is left (the alarm then runs again at once). A failure (D1 unavailable)
- * is logged by the caller and retried on the next run: nothing is marked that was not written.
+ * The legacy shard alarm's share: batches until nothing is left or `budgetMs` passed. Returns
+ * when the alarm must run again (ms from now), or undefined once the import is done (or was
+ * never started). A failure (D1 unavailable) is logged and tried again in 30 s, for as long as it
+ * takes: nothing was marked that was not written.
  *
- * @example const more = await importSome(this.ctx.storage, this.env.DB);
+ * @example const again = await importStep(this.ctx.storage, this.env.DB);
  */
-export async function importSome(
+export async function importStep(
   storage: DurableObjectStorage,
   db: D1Database,
   budgetMs = IMPORT_BUDGET_MS,
-): Promise<boolean> {
+): Promise<number | undefined> {
   const until = Date.now() + budgetMs;
-  for (;;) {
-    const state = await importBatch(storage, db, Math.floor(Date.now() / 1000));
-    if (state.doneAt !== undefined) return false;
-    if (Date.now() >= until) return true;
+  let state = importState(storage);
+  if (!state || state.doneAt !== undefined) return undefined;
+  try {
+    while (state && state.doneAt === undefined) {
+      if (Date.now() >= until) return AGAIN_MS;
+      state = await importBatch(storage, db, Math.floor(Date.now() / 1000));
+    }
+  } catch (error) {
+    log("error", "legacy import failed; trying again in 30 s", {
+      ...state,
+      error: String(error).slice(0, 300),
+    });
+    return RETRY_MS;
   }
+  if (state) log("info", "legacy import done", { ...state });
+  return undefined;
 }
+
+/**
+ * A replay of a D1 event the import did not take (settled then, a dead letter now): put back
+ * under its id with a new row, before `replayRows` (whose own restore needs a row number).
+ */
+export function restoreLegacy<
+  T extends { seq: number; tag: string; restore?: RestoredEvent | undefined },
+>(sql: SqlStorage, refs: T[]): T[] {
+  for (const { seq, tag, restore } of refs) {
+    if (seq !== 0 || !restore) continue;
+    const { source, name, dispatch, payload, receivedAt } = restore;
+    sql.exec(LEGACY_SQL.importEvent, tag, source, name, dispatch ?? null, payload, receivedAt);
+  }
+  return refs;
+}
+
+type RestoredEvent = {
+  source: string;
+  name: string;
+  dispatch?: string | undefined;
+  payload: string;
+  receivedAt: number;
+};
 
 /**
  * These refs with the row of each legacy one (`seq` 0, a D1 id) found by its tag: what every

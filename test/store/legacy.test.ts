@@ -103,6 +103,7 @@ describe("a crash half-way through the import", () => {
     await runInDurableObject(stub, (instance) =>
       (instance as EventStore).settle(
         written?.seq ?? 0,
+        written?.tag ?? "",
         "crm",
         { outcome: { status: "delivered", attempts: 1, lastStatus: 200 }, failures: [] },
         now,

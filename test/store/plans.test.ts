@@ -57,7 +57,7 @@ describe("query plans of the upgrade from the D1 store (src/store/legacy-sql.ts)
       const stub = env.EVENT_STORE.get(env.EVENT_STORE.idFromName("test-plans-legacy"));
       const lines = await runInDurableObject(stub, (_, state) => {
         createLegacy(state.storage.sql);
-        const values = Array.from({ length: 11 }, () => "[1]");
+        const values = Array.from({ length: 12 }, () => "[1]");
         const parameters = (LEGACY_SQL[name].match(/\?\d+/g) ?? []).length;
         return state.storage.sql
           .exec<{ detail: string }>(
