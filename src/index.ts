@@ -49,7 +49,10 @@ export default {
     return app.fetch(request, env, ctx);
   },
   /** Queue consumer: deliveries (and their dead-letter queue), see src/deliver/consumer.ts. */
-  queue: (batch, env, ctx) => handleBatch(batch, env, ctx),
+  queue: (batch, env, ctx) => {
+    upgradeSoon(env, ctx);
+    return handleBatch(batch, env, ctx);
+  },
   /** Cron trigger (wrangler.toml `[triggers]`): digests; hourly, a sweep of every shard. */
   scheduled: (controller, env, ctx) => {
     upgradeSoon(env, ctx);

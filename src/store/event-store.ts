@@ -102,8 +102,13 @@ export class EventStore extends DurableObject<Env> {
    * only makes sure the alarm runs (a local restart may have lost it).
    */
   async upgrade(): Promise<ImportState> {
-    await this.know(LEGACY_SHARD);
     this.becomeLegacy();
+    // Listed once with the shards ever written, so a local restart's sweep claims its rows too
+    // (not through `know`: a consumer's call may have made this object legacy before).
+    if (!this.ctx.storage.kv.get("registered")) {
+      await registryOf(this.env).register(LEGACY_SHARD);
+      this.ctx.storage.kv.put("registered", true);
+    }
     const state = startImport(this.ctx.storage, nowSeconds());
     if (state.doneAt !== undefined) await this.arm();
     else if ((await this.ctx.storage.getAlarm()) === null) {

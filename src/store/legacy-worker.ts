@@ -1,8 +1,8 @@
 /**
  * The Worker's side of the upgrade from the D1 store (docs/store.md, "Upgrade from the D1
- * schema"): each isolate's first request or cron run asks `shard-legacy` to import what D1 had
- * not settled (legacy.ts; one call per isolate, answered at once: the import runs from that
- * object's alarm), and, while keys the D1 store saw still decide repeats (their 24 hours run out
+ * schema"): each isolate's first request, queue batch or cron run asks `shard-legacy` to import
+ * what D1 had not settled (legacy.ts; one call per isolate, answered at once: the import runs
+ * from that object's alarm), and, while keys the D1 store saw still decide repeats (their 24 hours run out
  * at most a day after the upgrade), the request path reads D1's old `seen` table for the keys of
  * a request: one statement per request during that day, none after.
  */
@@ -19,7 +19,7 @@ let asked = false;
 
 /**
  * Asks `shard-legacy` to start (or go on with) the import, once per isolate, in the background.
- * Called by the fetch and scheduled handlers.
+ * Called by the fetch, queue and scheduled handlers.
  *
  * @example upgradeSoon(env, ctx); // in a handler, before answering
  */

@@ -17,7 +17,7 @@ import {
   recordAttempt,
   recordOutcome,
 } from "../../src/storage/index.ts";
-import type { EventStore } from "../../src/store/event-store.ts";
+import { type EventStore, REGISTRY } from "../../src/store/event-store.ts";
 import { admitAll, begin, findEvent, settle } from "../../src/store/index.ts";
 import { createLegacy, importBatch, importState } from "../../src/store/legacy.ts";
 import { forgetSeenWindow, legacyStub } from "../../src/store/legacy-worker.ts";
@@ -158,9 +158,14 @@ describe("upgrading a deployment that ran the D1 store", () => {
     });
     await failOnce(partial, "crm", now + 30);
 
-    // The new version's first request: the legacy shard imports from its alarm.
+    // A queue message for an old id before anything started the import: not found (yet).
+    expect((await begin(env, queued.id, "crm")).event).toBeUndefined();
+    // The new version's first request: the legacy shard imports from its alarm, and is listed
+    // with the shards a local restart's sweep calls.
     const stub = legacyStub(env);
     const started = await stub.upgrade();
+    const registry = env.EVENT_STORE.get(env.EVENT_STORE.idFromName(REGISTRY));
+    expect(await registry.registered()).toContain(LEGACY_SHARD);
     expect(started.doneAt).toBeUndefined();
     // Run now (the local runtime may already have run it by itself).
     await runDurableObjectAlarm(stub);

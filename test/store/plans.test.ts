@@ -58,7 +58,10 @@ describe("query plans of the upgrade from the D1 store (src/store/legacy-sql.ts)
       const lines = await runInDurableObject(stub, (_, state) => {
         createLegacy(state.storage.sql);
         const values = Array.from({ length: 12 }, () => "[1]");
-        const parameters = (LEGACY_SQL[name].match(/\?\d+/g) ?? []).length;
+        const parameters = Math.max(
+          0,
+          ...[...LEGACY_SQL[name].matchAll(/\?(\d+)/g)].map((m) => Number(m[1])),
+        );
         return state.storage.sql
           .exec<{ detail: string }>(
             `EXPLAIN QUERY PLAN ${LEGACY_SQL[name]}`,
