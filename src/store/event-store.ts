@@ -9,14 +9,8 @@ import {
   type PruneResult,
   SWEEP_BATCH,
 } from "./housekeeping.ts";
-import {
-  createLegacy,
-  type ImportState,
-  importStep,
-  restoreLegacy,
-  rowsOf,
-  startImport,
-} from "./legacy.ts";
+import { type ImportState, importStep, startImport } from "./legacy.ts";
+import { createLegacy, restoreLegacy, rowsOf } from "./legacy-rows.ts";
 import {
   type AdmitOptions,
   admitEvents,
@@ -120,7 +114,7 @@ export class EventStore extends DurableObject<Env> {
 
   /**
    * The row of an event: `seq` itself, except for an id of the D1 store (`seq` 0, only ever sent
-   * to `shard-legacy`), found by its tag (legacy.ts).
+   * to `shard-legacy`), found by its tag (legacy-rows.ts).
    */
   private row(seq: number, tag: string): number {
     return seq === 0 ? (this.rows([{ seq, tag }])[0]?.seq ?? 0) : seq;

@@ -11,7 +11,7 @@
  */
 import { log } from "../config/log.ts";
 import { isSettled } from "../storage/deliveries.ts";
-import { D1_SQL, LEGACY_SCHEMA, LEGACY_SQL } from "./legacy-sql.ts";
+import { D1_SQL, LEGACY_SQL } from "./legacy-sql.ts";
 
 /** Events per batch: each may carry a payload of up to 1 MiB, read from D1 in one answer. */
 export const IMPORT_BATCH = 25;
@@ -32,11 +32,6 @@ export interface ImportState {
 
 const STATE_KEY = "legacy";
 
-/** The legacy shard's own index (its events are found by their D1 id). */
-export function createLegacy(sql: SqlStorage): void {
-  for (const statement of LEGACY_SCHEMA) sql.exec(statement);
-}
-
 /** The import's state, or undefined when it never started. */
 export const importState = (storage: DurableObjectStorage): ImportState | undefined =>
   storage.kv.get<ImportState>(STATE_KEY);
@@ -48,17 +43,6 @@ export function startImport(storage: DurableObjectStorage, now: number): ImportS
   const state: ImportState = { startedAt: now, events: 0, deliveries: 0, attempts: 0, orphans: 0 };
   storage.kv.put(STATE_KEY, state);
   return state;
-}
-
-/**
- * The row of an event known by its D1 id, or undefined. A shard's calls carry `seq` 0 for such an
- * id (src/store/shard.ts `parseEventId`): this is where the legacy shard finds the real one.
- *
- * @example const seq = seqOf(sql, ref.seq, ref.tag); // ref.seq itself unless it is 0
- */
-export function seqOf(sql: SqlStorage, seq: number, tag: string): number {
-  if (seq !== 0) return seq;
-  return sql.exec<{ seq: number }>(LEGACY_SQL.seqOfTag, tag).toArray()[0]?.seq ?? 0;
 }
 
 type D1Event = {
@@ -272,38 +256,4 @@ export async function importStep(
   }
   if (state) log("info", "legacy import done", { ...state });
   return undefined;
-}
-
-/**
- * A replay of a D1 event the import did not take (settled then, a dead letter now): put back
- * under its id with a new row, before `replayRows` (whose own restore needs a row number).
- */
-export function restoreLegacy<
-  T extends { seq: number; tag: string; restore?: RestoredEvent | undefined },
->(sql: SqlStorage, refs: T[]): T[] {
-  for (const { seq, tag, restore } of refs) {
-    if (seq !== 0 || !restore) continue;
-    const { source, name, dispatch, payload, receivedAt } = restore;
-    sql.exec(LEGACY_SQL.importEvent, tag, source, name, dispatch ?? null, payload, receivedAt);
-  }
-  return refs;
-}
-
-type RestoredEvent = {
-  source: string;
-  name: string;
-  dispatch?: string | undefined;
-  payload: string;
-  receivedAt: number;
-};
-
-/**
- * These refs with the row of each legacy one (`seq` 0, a D1 id) found by its tag: what every
- * call of the legacy shard that names events does first. Others are returned as they are.
- *
- * @example const rows = rowsOf(sql, refs); // [{ seq: 12, tag: "0b8e0c8e-...", route: "crm" }]
- */
-export function rowsOf<T extends { seq: number; tag: string }>(sql: SqlStorage, refs: T[]): T[] {
-  if (!refs.some((ref) => ref.seq === 0)) return refs;
-  return refs.map((ref) => (ref.seq === 0 ? { ...ref, seq: seqOf(sql, 0, ref.tag) } : ref));
 }

@@ -78,7 +78,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /**
  * The reference in an event id, or undefined when the text is not one. An id from the D1 store
  * (a UUID) names the legacy shard, with `seq` 0 (no row has it): that shard finds the event by
- * its tag, the UUID (src/store/legacy.ts).
+ * its tag, the UUID (src/store/legacy-rows.ts).
  *
  * @example parseEventId("7.1042.k3f9a2c1") // undefined: the tag is hex
  * @example parseEventId("7.1042.03f9a2c1") // { shard: 7, seq: 1042, tag: "03f9a2c1" }

@@ -31,8 +31,13 @@ describe("a deployment that never ran the D1 store", () => {
   it("imports nothing and stops reading D1 after its first request", async () => {
     const stub = legacyStub(env);
     await stub.upgrade();
+    // Run now (the local runtime may already be running it by itself).
     await runDurableObjectAlarm(stub);
-    const state = await runInDurableObject(stub, (_, s) => importState(s.storage));
+    let state = await runInDurableObject(stub, (_, s) => importState(s.storage));
+    for (let i = 0; i < 50 && state?.doneAt === undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      state = await runInDurableObject(stub, (_, s) => importState(s.storage));
+    }
     expect(state).toMatchObject({ events: 0, deliveries: 0 });
     expect(state?.doneAt).toBeGreaterThan(0);
 

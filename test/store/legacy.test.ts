@@ -19,7 +19,8 @@ import {
 } from "../../src/storage/index.ts";
 import { type EventStore, REGISTRY } from "../../src/store/event-store.ts";
 import { admitAll, begin, findEvent, settle } from "../../src/store/index.ts";
-import { createLegacy, importBatch, importState } from "../../src/store/legacy.ts";
+import { importBatch, importState } from "../../src/store/legacy.ts";
+import { createLegacy } from "../../src/store/legacy-rows.ts";
 import { forgetSeenWindow, legacyStub } from "../../src/store/legacy-worker.ts";
 import { LEGACY_SHARD, parseEventId } from "../../src/store/shard.ts";
 

@@ -7,7 +7,7 @@ import { env as bindings } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
 import { ready } from "../../src/storage/db.ts";
-import { createLegacy } from "../../src/store/legacy.ts";
+import { createLegacy } from "../../src/store/legacy-rows.ts";
 import {
   D1_SQL,
   type D1StatementName,
