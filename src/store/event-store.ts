@@ -1,7 +1,6 @@
-import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../config/env.ts";
 import { log } from "../config/log.ts";
-import { claimIds, type IdClaim, pruneAll, sweepShard, tagsOf } from "./alarm.ts";
+import { claimIds, type IdClaim, pruneAll, retentionSeconds, sweepShard, tagsOf } from "./alarm.ts";
 import {
   IDLE_SECONDS,
   nextDueIn,
@@ -9,8 +8,8 @@ import {
   type PruneResult,
   SWEEP_BATCH,
 } from "./housekeeping.ts";
-import { type ImportState, importStep, startImport } from "./legacy.ts";
-import { createLegacy, restoreLegacy, rowsOf } from "./legacy-rows.ts";
+import { restoreLegacy } from "./legacy-rows.ts";
+import { LegacyAware } from "./legacy-store.ts";
 import {
   type AdmitOptions,
   admitEvents,
@@ -45,7 +44,6 @@ import { eventId, LEGACY_SHARD } from "./shard.ts";
 export const ALARM_SECONDS = 60;
 /** The prune runs at most this often per shard. */
 export const PRUNE_EVERY_SECONDS = 3600;
-const DAY = 24 * 60 * 60;
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -57,12 +55,6 @@ export const REGISTRY = "shard-registry";
 
 const registryOf = (env: Env) => env.EVENT_STORE.get(env.EVENT_STORE.idFromName(REGISTRY));
 
-/** `RETENTION_DAYS` as the prune reads it (the Worker validates the setting; 7 when unset). */
-function retentionSeconds(env: Env): number {
-  const days = Number(env.RETENTION_DAYS ?? 7);
-  return (Number.isFinite(days) && days >= 1 ? days : 7) * DAY;
-}
-
 /**
  * One shard of the event store (docs/store.md): `EVENT_STORE.idFromName("shard-<n>")`. It owns
  * its events' dedupe keys, payloads, deliveries, failed attempts and outcomes in its SQLite
@@ -72,14 +64,10 @@ function retentionSeconds(env: Env): number {
  * The shard's number comes with every call (the object cannot read its own name), so the ids it
  * makes name it.
  */
-export class EventStore extends DurableObject<Env> {
+export class EventStore extends LegacyAware {
   /** When the consumer last settled a delivery here (in memory: a restart counts as idle). */
   private lastSettle = 0;
   private alarmArmed = false;
-  /** The shard number, learnt from the calls (the alarm needs it to make ids). */
-  private shard: number | undefined;
-  /** This object is `shard-legacy` and has that shard's index (see `becomeLegacy`). */
-  private legacy = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -90,49 +78,12 @@ export class EventStore extends DurableObject<Env> {
     });
   }
 
-  /**
-   * `shard-legacy` only: each isolate's first request or cron run (legacy-worker.ts). Starts the
-   * import of what the D1 store had not settled (legacy.ts), run by the alarm; once it is done,
-   * only makes sure the alarm runs (a local restart may have lost it).
-   */
-  async upgrade(): Promise<ImportState> {
-    this.becomeLegacy();
-    // Listed once with the shards ever written, so a local restart's sweep claims its rows too
-    // (not through `know`: a consumer's call may have made this object legacy before).
-    if (!this.ctx.storage.kv.get("registered")) {
-      await registryOf(this.env).register(LEGACY_SHARD);
-      this.ctx.storage.kv.put("registered", true);
-    }
-    const state = startImport(this.ctx.storage, nowSeconds());
-    if (state.doneAt !== undefined) await this.arm();
-    else if ((await this.ctx.storage.getAlarm()) === null) {
-      this.alarmArmed = true;
-      await this.ctx.storage.setAlarm(Date.now());
-    }
-    return state;
+  protected listShard(shard: number): Promise<void> {
+    return registryOf(this.env).register(shard);
   }
 
-  /**
-   * The row of an event: `seq` itself, except for an id of the D1 store (`seq` 0, only ever sent
-   * to `shard-legacy`), found by its tag (legacy-rows.ts).
-   */
-  private row(seq: number, tag: string): number {
-    return seq === 0 ? (this.rows([{ seq, tag }])[0]?.seq ?? 0) : seq;
-  }
-
-  /** `refs` with their rows (see `row`). */
-  private rows<T extends { seq: number; tag: string }>(refs: T[]): T[] {
-    if (refs.some((ref) => ref.seq === 0)) this.becomeLegacy();
-    return rowsOf(this.ctx.storage.sql, refs);
-  }
-
-  /** This object is `shard-legacy`: its ids are its events' tags, found by their own index. */
-  private becomeLegacy(): void {
-    if (this.legacy) return;
-    this.legacy = true;
-    if (this.shard !== LEGACY_SHARD) this.ctx.storage.kv.put("shard", LEGACY_SHARD);
-    this.shard = LEGACY_SHARD;
-    createLegacy(this.ctx.storage.sql);
+  protected armAlarm(): Promise<void> {
+    return this.arm();
   }
 
   /** Learns the shard's number; a shard written for the first time registers itself. */
@@ -156,6 +107,29 @@ export class EventStore extends DurableObject<Env> {
   register(shard: number): void {
     const shards = this.ctx.storage.kv.get<number[]>("shards") ?? [];
     if (!shards.includes(shard)) this.ctx.storage.kv.put("shards", [...shards, shard]);
+  }
+
+  /** On the registry object: the queue consumer's heartbeat (`consumerBeat`), and its reading. */
+  beat(at: number): void {
+    if (at > (this.ctx.storage.kv.get<number>("beat") ?? 0)) this.ctx.storage.kv.put("beat", at);
+  }
+
+  lastBeat(): number {
+    return this.ctx.storage.kv.get<number>("beat") ?? 0;
+  }
+
+  /**
+   * Whether the consumer is busy (a delivery overdue by the short grace may be waiting in a
+   * backlog): this shard settled one, or the consumer's heartbeat is, under `IDLE_SECONDS` old.
+   */
+  private async busy(now: number): Promise<boolean> {
+    if (now - this.lastSettle < IDLE_SECONDS) return true;
+    const due = nextDueIn(this.ctx.storage.sql);
+    if (due === undefined || due > now - OVERDUE_GRACE_SECONDS) return false;
+    const beat = await registryOf(this.env)
+      .lastBeat()
+      .catch(() => 0);
+    return now - beat < IDLE_SECONDS;
   }
 
   /** On the registry object: every shard ever written, in the order they were first written. */
@@ -271,10 +245,11 @@ export class EventStore extends DurableObject<Env> {
     await this.know(shard);
     const now = options.now ?? nowSeconds();
     const sql = this.ctx.storage.sql;
+    const busy = options.restart ? false : await this.busy(now);
     const claims: IdClaim[] = this.ctx.storage.transactionSync(() =>
       claimIds(sql, shard, {
         now,
-        busy: now - this.lastSettle < IDLE_SECONDS,
+        busy,
         restart: options.restart === true,
         limit: options.limit ?? SWEEP_BATCH,
       }),
@@ -309,7 +284,7 @@ export class EventStore extends DurableObject<Env> {
   ): Promise<{ sent: number; buried: number; pruned?: PruneResult }> {
     const sql = this.ctx.storage.sql;
     const transaction = <T>(work: () => T): T => this.ctx.storage.transactionSync(work);
-    const busy = now - this.lastSettle < IDLE_SECONDS;
+    const busy = await this.busy(now);
     const swept = await sweepShard(this.env, sql, transaction, this.shard ?? 0, {
       now,
       busy,
@@ -324,8 +299,7 @@ export class EventStore extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     // shard-legacy: a few batches of the import first (again in a second while any is left).
-    const again =
-      this.shard === LEGACY_SHARD ? await importStep(this.ctx.storage, this.env.DB) : undefined;
+    const again = await this.importing();
     const now = nowSeconds();
     const result = await this.housekeeping(now);
     if (result.sent > 0 || result.buried > 0)
