@@ -222,7 +222,9 @@ export class EventStore extends LegacyAware {
       replayRows(sql, this.rows(restoreLegacy(sql, this.rows(refs))), redeliver, now),
     );
     await this.arm();
-    return rows;
+    // Named as the caller named them (an old id's seq 0, not the row found for it).
+    const asked = new Map(refs.map((ref) => [ref.tag, ref.seq]));
+    return rows.map((row) => ({ ...row, seq: asked.get(row.tag) ?? row.seq }));
   }
 
   /** An event's failed attempts (the console; a dead letter's copy). */

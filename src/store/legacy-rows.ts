@@ -31,7 +31,10 @@ export function restoreLegacy<
   for (const { seq, tag, restore } of refs) {
     if (seq !== 0 || !restore) continue;
     const { source, name, dispatch, payload, receivedAt } = restore;
-    sql.exec(LEGACY_SQL.importEvent, tag, source, name, dispatch ?? null, payload, receivedAt);
+    // Read to its end: a RETURNING statement left open fails the transaction's commit.
+    sql
+      .exec(LEGACY_SQL.importEvent, tag, source, name, dispatch ?? null, payload, receivedAt)
+      .toArray();
   }
   return refs;
 }

@@ -18,7 +18,7 @@ import {
   recordOutcome,
 } from "../../src/storage/index.ts";
 import { type EventStore, REGISTRY } from "../../src/store/event-store.ts";
-import { admitAll, begin, findEvent, settle } from "../../src/store/index.ts";
+import { admitAll, begin, findEvent, requeueForReplay, settle } from "../../src/store/index.ts";
 import { importBatch, importState } from "../../src/store/legacy.ts";
 import { createLegacy } from "../../src/store/legacy-rows.ts";
 import { forgetSeenWindow, legacyStub } from "../../src/store/legacy-worker.ts";
@@ -250,9 +250,29 @@ describe("upgrading a deployment that ran the D1 store", () => {
     });
     expect((await read(queued, "crm")).delivery?.status).toBe("delivered");
 
+    // Replayed by its old id (POST /events/:id/replay), and a dead letter of an old event the
+    // import did not take (settled dead in D1) put back under its id from the letter's copy.
+    expect(
+      await requeueForReplay(env, [{ eventId: queued.id, route: "crm" }], { redeliver: true }),
+    ).toEqual([{ eventId: queued.id, route: "crm" }]);
+    expect((await read(queued, "crm")).delivery).toMatchObject({ status: "queued", attempts: 0 });
+    const dead = oldEvent(20);
+    const copy = {
+      id: dead.id,
+      source: "chatwoot",
+      name: "message_created",
+      payload: { n: 20 },
+      receivedAt: now - 60,
+    };
+    expect(
+      await requeueForReplay(env, [{ eventId: dead.id, route: "crm", restore: copy }]),
+    ).toEqual([{ eventId: dead.id, route: "crm" }]);
+    expect((await read(dead, "crm")).event).toMatchObject({ id: dead.id, payload: { n: 20 } });
+    expect((await read(dead, "crm")).delivery?.status).toBe("queued");
+
     // Asked again (another isolate, a later cron run): nothing more, nothing twice.
     expect((await stub.upgrade()).events).toBe(6);
-    expect(await countInShard(stub, "events")).toBe(6);
+    expect(await countInShard(stub, "events")).toBe(7); // the six, and the dead letter's event
   });
 
   it("answers repeats of keys D1 saw in its last 24 hours, for 24 hours, with the old id", async () => {
