@@ -131,7 +131,7 @@ export const Interactive = z.object({
 
 /** The contact's answer to an interactive message (Support Hunt `*.response`, a form submission). */
 export const Reply = z.object({
-  /** What was answered: button, list, form, slider, calendar, file_upload, appointment, script, calendly... */
+  /** What was answered: button, list, form, slider, calendar, file_upload, appointment, script, calendly; `email` for an e-mail asked for (Chatwoot `input_email` answered: `submitted_email`)... */
   type: z.string(),
   values: z
     .array(
@@ -182,6 +182,42 @@ export const ReplyTo = z.object({
     .nullish(),
 });
 
+/**
+ * A call or meeting a message stands for: a voice call (Chatwoot `voice_call`, its
+ * `content_attributes.data`) or a video meeting an agent started (Chatwoot `integrations`, Dyte:
+ * `content_attributes.type` and `data`). Times are not repeated here: the message has them.
+ *
+ * @example { "type": "video", "provider": "dyte", "id": "bbb4f6a1-...", "room": "acme-support-207" }
+ * @example { "type": "voice", "id": "CA5f3e...", "status": "completed", "direction": "inbound", "duration": 94, "from": "+15551234567", "to": "+15557654321" }
+ */
+export const Call = z.object({
+  type: z.enum(["voice", "video"]),
+  /** Who runs it (`dyte`), when the source names it. */
+  provider: z.string().nullish(),
+  /** The provider's id for the call or meeting (Twilio call SID, Dyte meeting id). */
+  id: z.string().nullish(),
+  /** A meeting's room name. */
+  room: z.string().nullish(),
+  /** The call's state as the provider reports it (`ringing`, `in-progress`, `completed`...). */
+  status: z.string().nullish(),
+  direction: z.enum(["inbound", "outbound"]).nullish(),
+  /** Seconds. */
+  duration: z.number().nullish(),
+  from: z.string().nullish(),
+  to: z.string().nullish(),
+});
+
+/**
+ * A link a message offers to read (a Chatwoot `article` message's help-center articles).
+ *
+ * @example { "title": "Returns", "description": "How to return an item", "url": "https://help.acme.example/returns" }
+ */
+export const Link = z.object({
+  title: z.string().nullish(),
+  description: z.string().nullish(),
+  url: z.string(),
+});
+
 export const Message = z.object({
   id: Id.nullish(),
   /** The text, verbatim. */
@@ -206,6 +242,21 @@ export const Message = z.object({
   reaction: Reaction.nullish(),
   /** What this message answers (a quoted message, a story); see `ReplyTo`. */
   replyTo: ReplyTo.nullish(),
+  /** Links offered to read (articles): each target shows them where it shows text. */
+  links: z.array(Link).nullish(),
+  /** The call or meeting this message stands for; see `Call`. */
+  call: Call.nullish(),
+  /**
+   * The text in other languages, keyed by language code (Chatwoot `content_attributes.translations`).
+   *
+   * @example { "en": "Hi, is the blue model still available?" }
+   */
+  translations: z.record(z.string(), z.string()).nullish(),
+  /**
+   * The channel sent a message the source platform cannot show (Chatwoot `is_unsupported`,
+   * WhatsApp `unsupported`): `text` is null, and the contact did write something.
+   */
+  unsupported: z.boolean().nullish(),
   /** Delivery status: sent, delivered, read, failed. */
   status: z.string().nullish(),
   error: z.string().nullish(),

@@ -12,9 +12,12 @@ import { dottedConversation } from "./dotted/conversation.ts";
 import { findFormat, formats } from "./index.ts";
 import { supporthuntConversation } from "./supporthunt/conversation.ts";
 
-/** Event names that belong to no conversation (contacts, inboxes, the widget, resources). */
+/**
+ * Event names that belong to no conversation (contacts, inboxes, the widget, resources; Telegram
+ * updates that name no chat: inline queries, payments, polls, business connections...).
+ */
 const NO_CONVERSATION =
-  /^(contact|inbox|webwidget|channel(?!_post)|service|user|organization|form|resource|bot|team|tag|field|template|account)[._]/;
+  /^((contact|inbox|webwidget|channel(?!_post)|service|user|organization|form|resource|bot|botinstance|workflow|article|event|file|team|tag|field|template|account)[._]|(business_connection|chosen_inline_result|inline_query|managed_bot|poll|poll_answer|pre_checkout_query|purchased_paid_media|shipping_query|subscription)$)/;
 
 describe("conversation keys of the fixtures", () => {
   for (const fixture of fixtures) {

@@ -58,10 +58,14 @@ export function readEncoded(
 export function describe(event: CanonicalEvent): string {
   const what =
     event.kind === "resource.changed" && event.resource
-      ? `${event.resource.type}.${event.resource.action}`
+      ? `${text(event.resource.type)}.${text(event.resource.action)}`
       : event.kind;
-  return `${what} (source event "${event.source.event}")`;
+  return `${what} (source event "${text(event.source.event)}")`;
 }
+
+/** A value for a message: an event that a mapping or a test built by hand may hold any JSON there. */
+const text = (value: unknown): string =>
+  typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
 
 export function isSkip(value: unknown): value is { skip: string } {
   return (

@@ -203,7 +203,7 @@ describe("the corpus in WhatsApp, read as a WhatsApp webhook consumer", () => {
     expect(checked).toBeGreaterThan(10);
   });
 
-  it("keeps the text: a text body, a caption, a reply's title or an emoji", () => {
+  it("keeps the text: a text body, a caption, a reply's title, an emoji, an order's note or a notice", () => {
     let checked = 0;
     for (const { o, d, position } of messages()) {
       const text = o.canonical.message?.text;
@@ -217,7 +217,9 @@ describe("the corpus in WhatsApp, read as a WhatsApp webhook consumer", () => {
         m.interactive?.list_reply?.title ??
         m.interactive?.body?.text ??
         m.button?.text ??
-        m.reaction?.emoji;
+        m.reaction?.emoji ??
+        m.order?.text ??
+        m.system?.body;
       if (o.canonical.message?.interactive && shown === undefined) continue;
       checked++;
       expect(shown, `${o.fixture}: ${d.event}`).toBe(text);

@@ -64,6 +64,7 @@ function recordingBot() {
     "message:contact",
     "edited_message",
     "channel_post",
+    "edited_channel_post",
     "callback_query:data",
     "my_chat_member",
   ] as const;
@@ -83,9 +84,10 @@ describe("updates written in telegram, handled by grammY", () => {
     for (const { fixture, update } of updates) {
       const { bot, seen } = recordingBot();
       await bot.handleUpdate(update as never);
-      const message = (update.message ?? update.edited_message ?? update.channel_post) as
-        | Record<string, never>
-        | undefined;
+      const message = (update.message ??
+        update.edited_message ??
+        update.channel_post ??
+        update.edited_channel_post) as Record<string, never> | undefined;
       const expected = message
         ? (
             [
@@ -108,7 +110,9 @@ describe("updates written in telegram, handled by grammY", () => {
                 ? `message:${key}`
                 : update.edited_message
                   ? "edited_message"
-                  : "channel_post",
+                  : update.channel_post
+                    ? "channel_post"
+                    : "edited_channel_post",
             )
         : update.callback_query
           ? ["callback_query:data"]

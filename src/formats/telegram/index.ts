@@ -3,11 +3,18 @@ import messageOut from "../../../mappings/telegram/from-canonical/message.jsonat
 import callbackIn from "../../../mappings/telegram/to-canonical/callback.jsonata";
 import memberIn from "../../../mappings/telegram/to-canonical/member.jsonata";
 import messageIn from "../../../mappings/telegram/to-canonical/message.jsonata";
+import reactionIn from "../../../mappings/telegram/to-canonical/reaction.jsonata";
 import type { EventKind } from "../../canonical/index.ts";
 import { type MappingFile, mapping } from "../../translate/mapping.ts";
 import type { FormatDefinition } from "../types.ts";
 import { telegramConversation } from "./conversation.ts";
-import { allUpdateKinds, isUpdateKind, telegramUpdate, updateKind, updateKinds } from "./schema.ts";
+import {
+  allUpdateKinds,
+  isUpdateKind,
+  telegramUpdate,
+  updateKind,
+  writtenKinds,
+} from "./schema.ts";
 import { telegramTransport } from "./transport.ts";
 
 const dir = "mappings/telegram";
@@ -23,7 +30,11 @@ const toCanonical: Record<string, MappingFile> = {
   edited_message: message,
   channel_post: message,
   edited_channel_post: message,
+  business_message: message,
+  edited_business_message: message,
+  guest_message: message,
   callback_query: input("callback", callbackIn),
+  message_reaction: input("reaction", reactionIn),
   my_chat_member: input("member", memberIn),
 };
 
@@ -64,5 +75,5 @@ export const telegram: FormatDefinition = {
   toCanonical,
   fromCanonical,
   accepts: [...allUpdateKinds],
-  emits: [...updateKinds],
+  emits: [...writtenKinds],
 };

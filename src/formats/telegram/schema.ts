@@ -184,14 +184,44 @@ export const chatMemberUpdated = z.looseObject(
 );
 
 /** The update kinds the mappings translate; the other kinds of the Bot API are reported skipped. */
+const reactionType = z.looseObject({
+  type: z.string({ error: "must be the reaction's type (emoji, custom_emoji, paid)" }),
+  emoji: text,
+});
+/** A person's (or an anonymous chat's) changed reaction to a message: MessageReactionUpdated. */
+export const messageReaction = z.looseObject(
+  {
+    chat,
+    message_id: z.number().int(),
+    user: user.optional(),
+    actor_chat: chat.optional(),
+    date: unix,
+    old_reaction: z.array(reactionType),
+    new_reaction: z.array(reactionType),
+  },
+  { error: "must be a MessageReactionUpdated" },
+);
+
 export const updateKinds = [
   "message",
   "edited_message",
   "channel_post",
   "edited_channel_post",
+  "business_message",
+  "edited_business_message",
+  "guest_message",
   "callback_query",
   "my_chat_member",
+  "message_reaction",
 ] as const;
+
+/** The update kinds this format writes: a business or guest message is written as a `message`. */
+export const writtenKinds = updateKinds.filter(
+  (kind) =>
+    !["business_message", "edited_business_message", "guest_message", "message_reaction"].includes(
+      kind,
+    ),
+);
 
 /**
  * Every update kind the Bot API defines (test/fixtures/telegram/types.ts checks the list against
@@ -200,12 +230,8 @@ export const updateKinds = [
 export const allUpdateKinds = [
   ...updateKinds,
   "business_connection",
-  "business_message",
-  "edited_business_message",
   "deleted_business_messages",
-  "guest_message",
   "stopped_message_generation",
-  "message_reaction",
   "message_reaction_count",
   "inline_query",
   "chosen_inline_result",
@@ -249,8 +275,12 @@ export const telegramUpdate = z
       edited_message: message.optional(),
       channel_post: message.optional(),
       edited_channel_post: message.optional(),
+      business_message: message.optional(),
+      edited_business_message: message.optional(),
+      guest_message: message.optional(),
       callback_query: callbackQuery.optional(),
       my_chat_member: chatMemberUpdated.optional(),
+      message_reaction: messageReaction.optional(),
     },
     { error: 'must be a Telegram Update {"update_id": ..., "message": {...}}' },
   )
