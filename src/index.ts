@@ -7,6 +7,7 @@ import { handleBatch } from "./deliver/consumer.ts";
 import type { DeliveryMessage } from "./enqueue/index.ts";
 import { sweepAll, sweepSoon } from "./enqueue/sweep.ts";
 import { prune } from "./storage/index.ts";
+import { upgradeSoon } from "./store/legacy-worker.ts";
 
 export { RouteGate } from "./coordinate/route-gate.ts";
 export { EventIndex } from "./store/event-index.ts";
@@ -44,16 +45,22 @@ export default {
   /** HTTP routes (src/app.ts); an isolate's first request, locally, sweeps in the background. */
   fetch: (request, env, ctx) => {
     sweepSoon(env, ctx);
+    upgradeSoon(env, ctx);
     return app.fetch(request, env, ctx);
   },
   /** Queue consumer: deliveries (and their dead-letter queue), see src/deliver/consumer.ts. */
-  queue: (batch, env, ctx) => handleBatch(batch, env, ctx),
+  queue: (batch, env, ctx) => {
+    upgradeSoon(env, ctx);
+    return handleBatch(batch, env, ctx);
+  },
   /** Cron trigger (wrangler.toml `[triggers]`): digests; hourly, a sweep of every shard. */
-  scheduled: (controller, env, ctx) =>
+  scheduled: (controller, env, ctx) => {
+    upgradeSoon(env, ctx);
     ctx.waitUntil(
       housekeeping(controller, env, ctx).catch((error) => {
         log("error", "housekeeping failed", { error: String(error).slice(0, 300) });
         throw error;
       }),
-    ),
+    );
+  },
 } satisfies ExportedHandler<Env, DeliveryMessage>;

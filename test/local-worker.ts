@@ -29,6 +29,8 @@ export async function startWorker(options: {
   env?: Record<string, string>;
   port?: number;
   log?: string;
+  /** The tree to run `npm start` in (default: the current directory). */
+  cwd?: string;
 }): Promise<Worker> {
   const port = options.port ?? (await freePort());
   const base = `http://127.0.0.1:${port}`;
@@ -41,6 +43,7 @@ export async function startWorker(options: {
   const worker = spawn("npm", ["start", "--", ...args], {
     stdio: ["ignore", out ? "pipe" : "ignore", out ? "pipe" : "ignore"],
     detached: true,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     env: { ...process.env, ...options.env },
   });
   worker.stdout?.pipe(out as NodeJS.WritableStream, { end: false });

@@ -19,7 +19,7 @@ import {
 } from "./housekeeping.ts";
 import { failedAttempts, parsed, readEvent, settleDelivery } from "./ops.ts";
 import { SQL } from "./schema.ts";
-import { eventId } from "./shard.ts";
+import { eventId, parseEventId } from "./shard.ts";
 
 const DAY = 24 * 60 * 60;
 
@@ -129,7 +129,7 @@ async function bury(
   now: number,
 ): Promise<void> {
   const lastError = `its queue message was lost ${claim.requeues} times in a row (queued again ${claim.requeues - 1} times by the outbox sweep, never handled by the consumer): a queue dropping messages, or a consumer that dies on this event before recording anything; replay it once the cause is fixed`;
-  const tag = claim.id.split(".")[2] ?? "";
+  const tag = parseEventId(claim.id)?.tag ?? "";
   const event = readEvent(sql, shard, claim.seq, tag);
   if (event) {
     const config = loadConfig(env);

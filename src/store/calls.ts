@@ -104,7 +104,7 @@ export async function recordOutcome(
 export async function attemptsOf(env: Env, eventId: string, route: string): Promise<Attempt[]> {
   const at = locate(env, eventId);
   if (!at) return [];
-  const all = await at.stub.attempts(at.ref.seq);
+  const all = await at.stub.attempts(at.ref.seq, at.ref.tag);
   return all.filter((attempt) => attempt.route === route).map(({ route: _, ...rest }) => rest);
 }
 

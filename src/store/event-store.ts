@@ -1,4 +1,3 @@
-import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../config/env.ts";
 import { log } from "../config/log.ts";
 import { claimIds, type IdClaim, pruneAll, retentionSeconds, sweepShard, tagsOf } from "./alarm.ts";
@@ -9,6 +8,8 @@ import {
   type PruneResult,
   SWEEP_BATCH,
 } from "./housekeeping.ts";
+import { restoreLegacy } from "./legacy-rows.ts";
+import { LegacyAware } from "./legacy-store.ts";
 import {
   type AdmitOptions,
   admitEvents,
@@ -37,7 +38,7 @@ import {
   replayRows,
 } from "./requeue.ts";
 import { SQL } from "./schema.ts";
-import { eventId } from "./shard.ts";
+import { eventId, LEGACY_SHARD } from "./shard.ts";
 import { type Detail, detailIn, type Summary, summariesIn } from "./view-ops.ts";
 
 /** The shard's alarm runs at least this often while it holds anything (sweep; prune when due). */
@@ -64,19 +65,26 @@ const registryOf = (env: Env) => env.EVENT_STORE.get(env.EVENT_STORE.idFromName(
  * The shard's number comes with every call (the object cannot read its own name), so the ids it
  * makes name it.
  */
-export class EventStore extends DurableObject<Env> {
+export class EventStore extends LegacyAware {
   /** When the consumer last settled a delivery here (in memory: a restart counts as idle). */
   private lastSettle = 0;
   private alarmArmed = false;
-  /** The shard number, learnt from the calls (the alarm needs it to make ids). */
-  private shard: number | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
       createShard(ctx.storage.sql);
       this.shard = ctx.storage.kv.get<number>("shard");
+      if (this.shard === LEGACY_SHARD) this.becomeLegacy();
     });
+  }
+
+  protected listShard(shard: number): Promise<void> {
+    return registryOf(this.env).register(shard);
+  }
+
+  protected armAlarm(): Promise<void> {
+    return this.arm();
   }
 
   /** Learns the shard's number; a shard written for the first time registers itself. */
@@ -167,21 +175,22 @@ export class EventStore extends DurableObject<Env> {
   /** Erases one event (see `eraseIn`), in one transaction. */
   erase(seq: number, tag: string) {
     const sql = this.ctx.storage.sql;
-    return this.ctx.storage.transactionSync(() => eraseIn(sql, seq, tag));
+    return this.ctx.storage.transactionSync(() => eraseIn(sql, this.row(seq, tag), tag));
   }
 
   /** One event, or undefined. */
   event(shard: number, seq: number, tag: string): ShardStoredEvent | undefined {
-    return readEvent(this.ctx.storage.sql, shard, seq, tag);
+    return readEvent(this.ctx.storage.sql, shard, this.row(seq, tag), tag);
   }
 
   /** The consumer's read before a delivery: the event, its row and the row's failed attempts. */
   begin(shard: number, seq: number, tag: string, route: string): Begun {
-    return beginDelivery(this.ctx.storage.sql, shard, seq, tag, route);
+    return beginDelivery(this.ctx.storage.sql, shard, this.row(seq, tag), tag, route);
   }
 
   /** One delivery row, without its event (undefined: no such event or delivery). */
-  delivery(shard: number, seq: number, tag: string, route: string): ShardDelivery | undefined {
+  delivery(shard: number, at: number, tag: string, route: string): ShardDelivery | undefined {
+    const seq = this.row(at, tag);
     if (known(this.ctx.storage.sql, [{ seq, tag }]).length === 0) return undefined;
     return deliveriesOfEvents(this.ctx.storage.sql, shard, [{ seq, tag }])[0]?.find(
       (row) => row.route === route,
@@ -192,9 +201,10 @@ export class EventStore extends DurableObject<Env> {
    * The consumer's bookkeeping after a delivery: one call, one transaction. Nothing happens for
    * an id whose event is not here (a row number reused after the shard was emptied).
    */
-  settle(seq: number, tag: string, route: string, settlement: Settlement, now = nowSeconds()) {
+  settle(at: number, tag: string, route: string, settlement: Settlement, now = nowSeconds()) {
     this.lastSettle = now;
     const sql = this.ctx.storage.sql;
+    const seq = this.row(at, tag);
     this.ctx.storage.transactionSync(() => {
       if (known(sql, [{ seq, tag }]).length > 0) settleDelivery(sql, seq, route, settlement, now);
     });
@@ -203,35 +213,39 @@ export class EventStore extends DurableObject<Env> {
   /** Rows put back in line or set aside (see `changeRows`), in one transaction. */
   change(refs: RowRef[], change: RowChange, now = nowSeconds()): void {
     const sql = this.ctx.storage.sql;
-    this.ctx.storage.transactionSync(() => changeRows(sql, refs, change, now));
+    this.ctx.storage.transactionSync(() => changeRows(sql, this.rows(refs), change, now));
   }
 
   /** Deliveries queued again for a replay (see `replayRows`); returns those replayed. */
   async replay(refs: ReplayRef[], redeliver: boolean, now = nowSeconds()): Promise<RowRef[]> {
     const sql = this.ctx.storage.sql;
-    const rows = this.ctx.storage.transactionSync(() => replayRows(sql, refs, redeliver, now));
+    const rows = this.ctx.storage.transactionSync(() =>
+      replayRows(sql, this.rows(restoreLegacy(sql, this.rows(refs))), redeliver, now),
+    );
     await this.arm();
-    return rows;
+    // Named as the caller named them (an old id's seq 0, not the row found for it).
+    const asked = new Map(refs.map((ref) => [ref.tag, ref.seq]));
+    return rows.map((row) => ({ ...row, seq: asked.get(row.tag) ?? row.seq }));
   }
 
   /** An event's failed attempts (the console; a dead letter's copy). */
-  attempts(seq: number) {
-    return failedAttempts(this.ctx.storage.sql, seq);
+  attempts(seq: number, tag = "") {
+    return failedAttempts(this.ctx.storage.sql, this.row(seq, tag));
   }
 
   /** The delivery rows of these events (a console page), in the order of `refs`. */
   deliveries(shard: number, refs: Array<{ seq: number; tag: string }>): ShardDelivery[][] {
-    return deliveriesOfEvents(this.ctx.storage.sql, shard, refs);
+    return deliveriesOfEvents(this.ctx.storage.sql, shard, this.rows(refs));
   }
 
   /** A listing page's events as this shard has them now (see `summariesIn`). */
   summaries(shard: number, refs: Array<{ seq: number; tag: string }>): Summary[] {
-    return summariesIn(this.ctx.storage.sql, shard, refs);
+    return summariesIn(this.ctx.storage.sql, shard, this.rows(refs));
   }
 
   /** One event, its deliveries and failed attempts, in one call (see `detailIn`). */
   detail(shard: number, seq: number, tag: string): Detail | undefined {
-    return detailIn(this.ctx.storage.sql, shard, seq, tag);
+    return detailIn(this.ctx.storage.sql, shard, this.row(seq, tag), tag);
   }
 
   /**
@@ -297,12 +311,15 @@ export class EventStore extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    // shard-legacy: a few batches of the import first (again in a second while any is left).
+    const again = await this.importing();
     const now = nowSeconds();
     const result = await this.housekeeping(now);
     if (result.sent > 0 || result.buried > 0)
       log("warn", "shard swept", { shard: this.shard, ...result });
     // Again in a minute while the shard holds anything; an idle, empty shard sleeps until written.
-    if (nextDueIn(this.ctx.storage.sql) !== undefined || this.holdsAnything()) {
+    if (again !== undefined) await this.ctx.storage.setAlarm(Date.now() + again);
+    else if (nextDueIn(this.ctx.storage.sql) !== undefined || this.holdsAnything()) {
       await this.ctx.storage.setAlarm((now + ALARM_SECONDS) * 1000);
     } else this.alarmArmed = false;
   }

@@ -7,6 +7,7 @@ import type { Env } from "../config/env.ts";
 import type { Attempt } from "../storage/attempts.ts";
 import type { StoredEvent } from "../storage/events.ts";
 import { locate, shardStub } from "./calls.ts";
+import { legacyOwners } from "./legacy-worker.ts";
 import {
   type AdmitOptions,
   parsed,
@@ -71,10 +72,20 @@ export async function admitAll(
 ): Promise<ShardAdmission[]> {
   const n = shardCount(env);
   const out: ShardAdmission[] = new Array(events.length);
-  const repeats = await earlierOwners(env, events, n, options);
+  const [repeats, legacy] = await Promise.all([
+    earlierOwners(env, events, n, options),
+    // For a day after the upgrade from the D1 store: its keys still decide repeats.
+    legacyOwners(
+      env,
+      events.map((event) => event.key),
+      options.now,
+    ).catch((error) => {
+      throw refused(error);
+    }),
+  ]);
   const groups = new Map<number, number[]>();
   events.forEach((event, index) => {
-    const owner = repeats.get(event.key);
+    const owner = repeats.get(event.key) ?? legacy.get(event.key);
     if (owner) {
       out[index] = { id: owner, duplicate: true, requeued: [] };
       return;

@@ -47,8 +47,15 @@ export function jumpHash(key: bigint, buckets: number): number {
  */
 export const shardOf = (key: string, shards: number): number => jumpHash(hash64(key), shards);
 
+/**
+ * The shard that holds what the D1 store (the version before the shards) had not settled,
+ * imported on upgrade (src/store/legacy.ts); its events keep their UUID ids.
+ */
+export const LEGACY_SHARD = -1;
+
 /** The Durable Object name of a shard: objects are addressed by name, so none is created by hand. */
-export const shardName = (shard: number | "legacy"): string => `shard-${shard}`;
+export const shardName = (shard: number): string =>
+  shard === LEGACY_SHARD ? "shard-legacy" : `shard-${shard}`;
 
 /** Where one event lives: its shard, its row in that shard, and the row's random tag. */
 export interface EventRef {
@@ -57,24 +64,34 @@ export interface EventRef {
   tag: string;
 }
 
-/** `<shard>.<seq>.<tag>`: the id a sender and the console see. */
-export const eventId = (ref: EventRef): string => `${ref.shard}.${ref.seq}.${ref.tag}`;
+/**
+ * `<shard>.<seq>.<tag>`: the id a sender and the console see. An event imported from the D1
+ * store keeps its UUID, which the legacy shard keeps as its tag.
+ */
+export const eventId = (ref: EventRef): string =>
+  ref.shard === LEGACY_SHARD ? ref.tag : `${ref.shard}.${ref.seq}.${ref.tag}`;
 
 const ID = /^(\d{1,5})\.(\d{1,16})\.([0-9a-f]{8})$/;
+/** The ids the D1 store gave (`crypto.randomUUID()`). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * The reference in an event id, or undefined when the text is not one (an id from the D1 store,
- * or anything else).
+ * The reference in an event id, or undefined when the text is not one. An id from the D1 store
+ * (a UUID) names the legacy shard, with `seq` 0 (no row has it): that shard finds the event by
+ * its tag, the UUID (src/store/legacy-rows.ts).
  *
  * @example parseEventId("7.1042.k3f9a2c1") // undefined: the tag is hex
  * @example parseEventId("7.1042.03f9a2c1") // { shard: 7, seq: 1042, tag: "03f9a2c1" }
+ * @example parseEventId("0b8e0c8e-5f0a-4d1e-9a57-3f0c1c7d2e11") // { shard: LEGACY_SHARD, seq: 0, tag: "0b8e0c8e-..." }
  */
 export function parseEventId(id: string): EventRef | undefined {
+  if (UUID.test(id)) return { shard: LEGACY_SHARD, seq: 0, tag: id };
   const match = ID.exec(id);
   if (!match) return undefined;
   const shard = Number(match[1]);
   const seq = Number(match[2]);
-  if (shard >= MAX_SHARDS || !Number.isSafeInteger(seq)) return undefined;
+  // Row numbers start at 1: seq 0 is how a legacy id asks for a lookup by tag.
+  if (shard >= MAX_SHARDS || seq < 1 || !Number.isSafeInteger(seq)) return undefined;
   return { shard, seq, tag: match[3] as string };
 }
 

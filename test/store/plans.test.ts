@@ -6,6 +6,14 @@ import { runInDurableObject } from "cloudflare:test";
 import { env as bindings } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
+import { ready } from "../../src/storage/db.ts";
+import { createLegacy } from "../../src/store/legacy-rows.ts";
+import {
+  D1_SQL,
+  type D1StatementName,
+  LEGACY_SQL,
+  type LegacyStatementName,
+} from "../../src/store/legacy-sql.ts";
 import { SQL, type StatementName } from "../../src/store/schema.ts";
 import { VIEW_SQL } from "../../src/store/view-ops.ts";
 
@@ -51,4 +59,51 @@ describe("query plans of the shard's statements", () => {
     const lines = await plan("SELECT * FROM deliveries WHERE last_error = ?1");
     expect(lines.some(fullScan)).toBe(true);
   });
+});
+
+describe("query plans of the upgrade from the D1 store (src/store/legacy-sql.ts)", () => {
+  it.each(Object.keys(LEGACY_SQL) as LegacyStatementName[])(
+    "the legacy shard's %s does not scan a whole table",
+    async (name) => {
+      const stub = env.EVENT_STORE.get(env.EVENT_STORE.idFromName("test-plans-legacy"));
+      const lines = await runInDurableObject(stub, (_, state) => {
+        createLegacy(state.storage.sql);
+        const values = Array.from({ length: 12 }, () => "[1]");
+        const parameters = Math.max(
+          0,
+          ...[...LEGACY_SQL[name].matchAll(/\?(\d+)/g)].map((m) => Number(m[1])),
+        );
+        return state.storage.sql
+          .exec<{ detail: string }>(
+            `EXPLAIN QUERY PLAN ${LEGACY_SQL[name]}`,
+            ...values.slice(0, parameters),
+          )
+          .toArray()
+          .map((row) => row.detail);
+      });
+      expect(lines.filter(fullScan), lines.join("\n")).toEqual([]);
+    },
+  );
+
+  it.each(Object.keys(D1_SQL) as D1StatementName[])(
+    "D1's %s does not scan a whole table",
+    async (name) => {
+      await ready(env.DB); // the old version's tables
+      const parameters = Math.max(
+        0,
+        ...[...D1_SQL[name].matchAll(/\?(\d+)/g)].map((m) => Number(m[1])),
+      );
+      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${D1_SQL[name]}`)
+        .bind(...Array.from({ length: parameters }, () => "[1]"))
+        .all<{ detail: string }>();
+      const lines = results.map((row) => row.detail);
+      expect(lines.length).toBeGreaterThan(0);
+      const scans = lines.filter((line) =>
+        /^SCAN (events|deliveries|attempts|delivered|seen)\b(?! USING (COVERING )?INDEX)/.test(
+          line,
+        ),
+      );
+      expect(scans, lines.join("\n")).toEqual([]);
+    },
+  );
 });

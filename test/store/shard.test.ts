@@ -4,7 +4,14 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { eventId, jumpHash, parseEventId, shardOf } from "../../src/store/shard.ts";
+import {
+  eventId,
+  jumpHash,
+  LEGACY_SHARD,
+  parseEventId,
+  shardName,
+  shardOf,
+} from "../../src/store/shard.ts";
 
 describe("shardOf", () => {
   it("spreads 100,000 keys over 128 shards within 10% of the mean", () => {
@@ -61,9 +68,18 @@ describe("event ids", () => {
     );
   });
 
-  it("are not taken from anything else (a D1-era UUID, a truncated id, another tag)", () => {
-    expect(parseEventId(crypto.randomUUID())).toBeUndefined();
+  it("a D1-era UUID names the legacy shard, and keeps its text as the id", () => {
+    const uuid = crypto.randomUUID();
+    const ref = parseEventId(uuid);
+    expect(ref).toEqual({ shard: LEGACY_SHARD, seq: 0, tag: uuid });
+    expect(ref && eventId(ref)).toBe(uuid);
+    expect(ref && shardName(ref.shard)).toBe("shard-legacy");
+  });
+
+  it("are not taken from anything else (a truncated id, another tag, an upper-case UUID)", () => {
+    expect(parseEventId(crypto.randomUUID().toUpperCase())).toBeUndefined();
     expect(parseEventId("7.1042")).toBeUndefined();
+    expect(parseEventId("7.0.03f9a2c1")).toBeUndefined();
     expect(parseEventId("7.1042.zzzzzzzz")).toBeUndefined();
     expect(parseEventId("70000.1.00000000")).toBeUndefined();
   });
