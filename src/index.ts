@@ -8,6 +8,7 @@ import type { DeliveryMessage } from "./enqueue/index.ts";
 import { sweepAll, sweepSoon } from "./enqueue/sweep.ts";
 import { prune } from "./storage/index.ts";
 
+export { ConversationLines } from "./coordinate/lines.ts";
 export { RouteGate } from "./coordinate/route-gate.ts";
 export { EventIndex } from "./store/event-index.ts";
 export { EventStore } from "./store/event-store.ts";
