@@ -261,7 +261,16 @@ export class RouteGate extends DurableObject<Env> {
     await release(this.env, sql, oldestHeld(sql, RESUME_BATCH, now), "retry window over");
     const cooling = circuit.state === "open" && now < (circuit.openUntil ?? 0);
     const probing = circuit.probe !== undefined && circuit.probe.until > now;
-    if (!cooling && !probing) await release(this.env, sql, oldestHeld(sql, 1), "probe");
+    const [probe] = !cooling && !probing ? oldestHeld(sql, 1) : [];
+    if (probe) {
+      // The released delivery is the probe: any other asking before its answer is held.
+      this.ctx.storage.kv.put("circuit", {
+        ...circuit,
+        state: "half-open",
+        probe: { event: probe.event, until: now + PROBE_WAIT_MS },
+      } satisfies Circuit);
+      await release(this.env, sql, [probe], "probe");
+    }
     if (heldCount(sql) === 0) return;
     // Next: the end of the cool-down, the probe's answer overdue, or the next retry window.
     const earliest = sql
