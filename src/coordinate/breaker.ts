@@ -11,8 +11,8 @@
  * While open (and half-open, but for the probe) the route's deliveries are parked exactly like a
  * pause's (the RouteGate's `held` table, their rows `paused`): no attempt is made or counted, and
  * the consumer's time goes to other routes. Only retryable failures count (no answer, a timeout,
- * 408, 429, 5xx): a 4xx means the destination is up and refusing this delivery, which parking
- * would not change.
+ * 408, 429, 5xx); any other answer (a 4xx: the destination is up and refusing that delivery,
+ * which parking would not change) counts as the destination being up.
  *
  * Defaults, after Envoy's outlier detection (consecutive_5xx 5, base_ejection_time 30 s,
  * max_ejection_time 300 s): 5 failures in a row is unlikely by chance at realistic error rates
@@ -106,7 +106,8 @@ export const countsAsDown = (status: number): boolean =>
   status === 0 || status === 408 || status === 429 || status >= 500;
 
 /**
- * Applies attempts in the order they were made: a success closes the circuit; a counted failure
+ * Applies attempts in the order they were made: an answer (a success, or a refusal that does not
+ * count) closes the circuit and ends the run of failures; a counted failure
  * adds to the run, opens a closed circuit at `settings.failures`, and opens a half-open one again
  * with twice the cool-down. Returns the transitions to report (`opened`: it was closed; `closed`:
  * it was open or half-open).
@@ -122,7 +123,9 @@ export function recordAttempts(
   let opened = false;
   let closed = false;
   for (const attempt of attempts) {
-    if (attempt.error === undefined) {
+    // Any answer but a counted failure (a 2xx, or a 4xx refusing one delivery) shows the
+    // destination is up.
+    if (attempt.error === undefined || !countsAsDown(attempt.status)) {
       if (circuit.state !== "closed") {
         closed = true;
         opened = false;
@@ -134,7 +137,6 @@ export function recordAttempts(
       delete circuit.probe;
       continue;
     }
-    if (!countsAsDown(attempt.status)) continue;
     circuit.failures++;
     circuit.lastError = attempt.error.slice(0, 200);
     if (circuit.state === "closed") {

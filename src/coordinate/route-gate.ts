@@ -114,8 +114,7 @@ export class RouteGate extends DurableObject<Env> {
   ): Promise<AlertEvent[]> {
     const kv = this.ctx.storage.kv;
     const held = () => heldCount(this.ctx.storage.sql);
-    const alerts = applyReports(kv, route, reports, limits, held);
-    if (!breaker) return alerts;
+    if (!breaker) return applyReports(kv, route, reports, limits, held);
     const circuit = this.circuit();
     const now = Date.now();
     const { opened, closed } = recordAttempts(
@@ -125,13 +124,18 @@ export class RouteGate extends DurableObject<Env> {
       now,
     );
     kv.put("circuit", circuit);
-    if (opened) {
-      log("warn", "circuit opened", { route, ...circuitView(circuit) });
-      alerts.push(...breakerHook(kv, route, true, limits, held));
-    }
+    const alerts: AlertEvent[] = [];
+    // Closing first: the hook's `route.recovered` needs the health still failing, which the
+    // report's success would reset. Opening after: the hook's `route.failing` names the
+    // report's failures.
     if (closed) {
       log("info", "circuit closed", { route, released: held() });
       alerts.push(...breakerHook(kv, route, false, limits, held));
+    }
+    alerts.push(...applyReports(kv, route, reports, limits, held));
+    if (opened) {
+      log("warn", "circuit opened", { route, ...circuitView(circuit) });
+      alerts.push(...breakerHook(kv, route, true, limits, held));
     }
     // Opened: the alarm at the end of the cool-down releases the probe. Closed: the held go now.
     if (opened || closed)

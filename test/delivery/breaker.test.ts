@@ -41,7 +41,7 @@ interface RouteItem {
   name: string;
   held: number;
   circuit: { state: string; openUntil?: string; failures: number; lastError?: string };
-  alerts?: { state: string };
+  alerts?: { state: string; recent: Array<{ type: string }> };
 }
 
 async function routeView(env: Env, name: string): Promise<RouteItem | undefined> {
@@ -118,7 +118,14 @@ describe("circuit breaker", () => {
     expect(released.filter((status) => status === "queued")).toHaveLength(1);
     await consumeDue(env, name);
     expect(await received(dest.key)).toHaveLength(4);
-    expect((await routeView(env, name))?.circuit).toEqual({ state: "closed", failures: 0 });
+    const closed = await routeView(env, name);
+    expect(closed?.circuit).toEqual({ state: "closed", failures: 0 });
+    // The hook's other half: route.recovered, and the route is ok again.
+    expect(closed?.alerts?.state).toBe("ok");
+    expect(closed?.alerts?.recent.map((alert) => alert.type)).toEqual([
+      "route.recovered",
+      "route.failing",
+    ]);
 
     // Closed: the rest are released and delivered once each, no attempt counted while held.
     await drain(env, name);
@@ -173,6 +180,14 @@ describe("circuit breaker", () => {
     expect(deadLetters.find((each) => each.eventId === old?.event)?.lastError).toContain(
       "circuit stayed open",
     );
+  });
+
+  it("takes a refusal (4xx) as an answer: it ends the run of failures", async () => {
+    const dest = destination("503,503,422,503,503");
+    const { env, name } = breakerEnv(dest.url);
+    for (const message of await accept(env, name, 5)) await consume(env, [message]);
+    expect(await received(dest.key)).toHaveLength(5);
+    expect((await routeView(env, name))?.circuit).toMatchObject({ state: "closed", failures: 2 });
   });
 
   it("never opens with circuitFailures 0", async () => {

@@ -126,7 +126,9 @@ const vars = {
   RETRY_BASE_SECONDS: "1",
   RETRY_MAX_SECONDS: "8",
   MAX_ATTEMPTS: "10",
-  DELIVERY_TIMEOUT_MS: "2000",
+  // The destinations never hang on purpose; a short timeout would only take a loaded machine's
+  // slow answers for failures (and, five in a row, open a healthy route's circuit).
+  DELIVERY_TIMEOUT_MS: "10000",
   ADMIN_TOKEN: adminToken,
 };
 const logFile = process.env.ORDERED_LOG ?? join(tmpdir(), "wt-ordered-worker.log");
