@@ -240,8 +240,6 @@ export async function handleMessage(
       message.ack();
       return;
     }
-    if (verdict.kind === "wait")
-      throw new Error("the route's gate answered wait (order is asked of the lines)");
     slot = verdict;
   }
   // --- end of the gate ---
