@@ -122,6 +122,7 @@ export class RouteGate extends DurableObject<Env> {
     const held = () => heldCount(this.ctx.storage.sql);
     if (!breaker) return applyReports(kv, route, reports, limits, held);
     const circuit = this.circuit();
+    const cooledUntil = circuit.openUntil;
     const now = Date.now();
     const { opened, closed } = recordAttempts(
       circuit,
@@ -143,9 +144,11 @@ export class RouteGate extends DurableObject<Env> {
       log("warn", "circuit opened", { route, ...circuitView(circuit) });
       alerts.push(...breakerHook(kv, route, true, limits, held));
     }
-    // Opened: the alarm at the end of the cool-down releases the probe. Closed: the held go now.
-    if (opened || closed)
-      await this.ctx.storage.setAlarm(closed ? now : (circuit.openUntil ?? now));
+    // (Re)opened, a new cool-down: its end's alarm releases the probe. Closed: the held go now.
+    if (closed) await this.ctx.storage.setAlarm(now);
+    else if (circuit.state === "open" && circuit.openUntil !== cooledUntil) {
+      await this.ctx.storage.setAlarm(circuit.openUntil ?? now);
+    }
     return alerts;
   }
 

@@ -157,13 +157,22 @@ describe("circuit breaker", () => {
     await consume(env, await accept(env, name, 3));
     const first = await routeView(env, name);
     expect(Date.parse(first?.circuit.openUntil ?? "") - Date.now()).toBeLessThanOrEqual(30_000);
+    const alarm = await runInDurableObject(gateOf(env, name), (_, state) =>
+      state.storage.getAlarm(),
+    );
+    expect(alarm).toBe(Date.parse(first?.circuit.openUntil ?? ""));
     await coolDown(env, name);
     await consumeDue(env, name);
     expect(await received(dest.key)).toHaveLength(4);
     const again = await routeView(env, name);
     expect(again?.circuit).toMatchObject({ state: "open", failures: 4 });
-    // Twice the first cool-down: 60 s.
-    expect(Date.parse(again?.circuit.openUntil ?? "") - Date.now()).toBeGreaterThan(45_000);
+    // Twice the first cool-down: 60 s, and the alarm that releases the next probe is set for then.
+    const until = Date.parse(again?.circuit.openUntil ?? "");
+    expect(until - Date.now()).toBeGreaterThan(45_000);
+    const next = await runInDurableObject(gateOf(env, name), (_, state) =>
+      state.storage.getAlarm(),
+    );
+    expect(next).toBe(until);
   }, 30_000);
 
   it("dead-letters a delivery held past its retry window instead of attempting it", async () => {
@@ -266,7 +275,7 @@ describe("timeoutSeconds and the consumer's lanes", () => {
     expect(got).toHaveLength(4);
     // Each healthy POST was made while the hanging one still waited for its answer (6 s).
     for (const each of got) expect(each.at - started).toBeLessThan(5000);
-  });
+  }, 20_000);
 
   it("one lane (DELIVERY_CONCURRENCY 1) waits for the hanging POST first", async () => {
     const hanging = destination("hang");
