@@ -7,7 +7,8 @@ import { log } from "../config/log.ts";
 import { pauseRoute, resumeRoute, watchRoute } from "../coordinate/index.ts";
 import { routeLines } from "../coordinate/lines.ts";
 import { defineRoute, errors, openApiApp } from "../openapi/schemas.ts";
-import { countsByRoute, dayAgo, getDeliveryState, getEvent } from "../storage/index.ts";
+import { countsByRoute, dayAgo } from "../storage/index.ts";
+import { getDeliveryState, getEvent } from "../store/index.ts";
 import { jsonOnly } from "../validate/index.ts";
 import { requireAdmin } from "./auth.ts";
 import { configOr503, configuredRouteOf } from "./configured.ts";
@@ -94,8 +95,8 @@ defineRoute(
     const conversations = await Promise.all(
       lines.map(async (line) => {
         const [state, event] = await Promise.all([
-          getDeliveryState(c.env.DB, line.head, name),
-          getEvent(c.env.DB, line.head),
+          getDeliveryState(c.env, line.head, name),
+          getEvent(c.env, line.head),
         ]);
         return {
           conversation: line.conversation,

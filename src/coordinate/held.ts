@@ -6,7 +6,7 @@
 import type { Env } from "../config/env.ts";
 import { log } from "../config/log.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
-import { resumeDeliveries } from "../storage/index.ts";
+import { resumeDeliveries } from "../store/index.ts";
 
 export type Held = {
   seq: number;
@@ -68,7 +68,7 @@ export function oldestHeld(sql: SqlStorage, limit: number, expiredBy?: number): 
 export async function release(env: Env, sql: SqlStorage, rows: Held[], why: string) {
   if (rows.length === 0) return;
   await resumeDeliveries(
-    env.DB,
+    env,
     rows.map((row) => ({ eventId: row.event, route: row.route })),
   );
   await env.DELIVERY_QUEUE.sendBatch(

@@ -18,7 +18,7 @@
  * - while a settled delivery passes its turn on (`passTurn`): the next delivery's row is put
  *   back to `queued` BEFORE the object forgets the settled head, so at every point either the
  *   next row is `queued` (the sweep queues it; if the object still has the settled head, the
- *   consumer sees in D1 that it is settled and passes the turn on itself: `awaitTurn`) or
+ *   consumer sees in the store that it is settled and passes the turn on itself: `awaitTurn`) or
  *   nothing happened yet and the settled delivery's own row is still pending (swept, found
  *   delivered or dead again, its turn passed on then).
  * A `waiting` row is also looked at again after `WAIT_RECHECK_SECONDS`, a safety net for any
@@ -29,14 +29,9 @@ import type { Route } from "../config/index.ts";
 import { log } from "../config/log.ts";
 import type { DeliveryMessage } from "../enqueue/queue.ts";
 import { findFormat } from "../formats/index.ts";
-import {
-  getDeliveryState,
-  isSettled,
-  nowSeconds,
-  parkDeliveries,
-  releaseDelivery,
-  type StoredEvent,
-} from "../storage/index.ts";
+import { isSettled } from "../storage/deliveries.ts";
+import type { StoredEvent } from "../storage/events.ts";
+import { getDeliveryState, parkDeliveries, releaseDelivery } from "../store/index.ts";
 import { conversationOf } from "../verify/keys.ts";
 import { lineShard, linesOf } from "./lines.ts";
 import type { InLine } from "./lineup.ts";
@@ -46,6 +41,8 @@ import type { InLine } from "./lineup.ts";
  * module comment: only a turn lost to a crash needs it; otherwise it is a cheap no-op).
  */
 export const WAIT_RECHECK_SECONDS = 300;
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** One accepted event and its conversation (absent: the event is never held back). */
 export interface Accepted {
@@ -104,7 +101,7 @@ export async function lineUp(
             ),
           );
           const waiting = answers.flatMap((answer) => answer.waiting);
-          await parkDeliveries(env.DB, route.name, waiting, nowSeconds() + WAIT_RECHECK_SECONDS);
+          await parkDeliveries(env, route.name, waiting, nowSeconds() + WAIT_RECHECK_SECONDS);
           held.set(route.name, new Set(waiting));
         } catch (error) {
           log("error", "ordered route: events not lined up at acceptance", {
@@ -120,13 +117,13 @@ export async function lineUp(
 
 /**
  * A delivery of an ordered route settles (delivered, dead, filtered, skipped): `record` writes
- * its outcome in D1, it leaves its conversation's line and, if it was the head, the next event
+ * its outcome in the store, it leaves its conversation's line and, if it was the head, the next event
  * is queued, or handed to `takeOver` when it returns true (the consumer delivers it next). The
  * next row goes back to `queued` before anything else, the line forgets the head last (see the
  * module comment). Idempotent. Without a line (an event of no conversation, or no longer
  * stored) only `record` runs: a delivery waiting behind it is looked at again by the sweep.
  *
- * @example await passTurn(env, "crm", lineOf(event), () => recordOutcome(env.DB, eventId, "crm", { status: "delivered" }));
+ * @example await passTurn(env, "crm", lineOf(event), () => recordOutcome(env, eventId, "crm", { status: "delivered" }));
  */
 export async function passTurn(
   env: Env,
@@ -138,12 +135,12 @@ export async function passTurn(
   if (!line) return record();
   const lines = linesOf(env, route, line.conversation);
   const { next } = await lines.peek(line.event);
-  if (next) await releaseDelivery(env.DB, next, route);
+  if (next) await releaseDelivery(env, next, route);
   await record();
   const settled = await lines.settle(line.event);
   // Another consumer passed this turn on in the meantime (`awaitTurn`): it queued the next.
   if (!settled.next) return;
-  if (settled.next !== next) await releaseDelivery(env.DB, settled.next, route);
+  if (settled.next !== next) await releaseDelivery(env, settled.next, route);
   // The consumer may deliver the next one itself, at once (its row is `queued`: should it die
   // first, the sweep queues it), instead of sending it to the back of the queue.
   if (takeOver?.(settled.next)) return;
@@ -161,7 +158,7 @@ async function queueTurn(env: Env, route: string, event: string): Promise<void> 
 /**
  * Whether it is `item`'s turn in its conversation: undefined when it is (it is the head), else
  * the event ahead of it. When the line says another event is the head but that one is settled
- * in D1 (its turn was never passed on: a crash), the turn is passed on here and the question
+ * in the store (its turn was never passed on: a crash), the turn is passed on here and the question
  * asked again, once.
  *
  * @example const ahead = await awaitTurn(env, "crm", { event, conversation }); // undefined: go
@@ -174,7 +171,7 @@ export async function awaitTurn(
   const lines = linesOf(env, route, item.conversation);
   const first = await lines.turn(item);
   if (first.head === item.event) return undefined;
-  const head = await getDeliveryState(env.DB, first.head, route);
+  const head = await getDeliveryState(env, first.head, route);
   if (head && !isSettled(head.status)) return first.head;
   log("warn", "ordered route: a settled head had not passed its turn on", {
     route,
@@ -190,14 +187,14 @@ export async function awaitTurn(
 async function passTurnOf(env: Env, route: string, head: InLine, asking: string): Promise<void> {
   const lines = linesOf(env, route, head.conversation);
   const { next } = await lines.peek(head.event);
-  if (next && next !== asking) await releaseDelivery(env.DB, next, route);
+  if (next && next !== asking) await releaseDelivery(env, next, route);
   const settled = await lines.settle(head.event);
   if (!settled.next || settled.next === asking) return;
-  if (settled.next !== next) await releaseDelivery(env.DB, settled.next, route);
+  if (settled.next !== next) await releaseDelivery(env, settled.next, route);
   await queueTurn(env, route, settled.next);
 }
 
 /** Marks a delivery told to wait for its turn (its message is acked). */
 export async function park(env: Env, route: string, event: string): Promise<void> {
-  await parkDeliveries(env.DB, route, [event], nowSeconds() + WAIT_RECHECK_SECONDS);
+  await parkDeliveries(env, route, [event], nowSeconds() + WAIT_RECHECK_SECONDS);
 }

@@ -251,7 +251,7 @@ export class RouteGate extends DurableObject<Env> {
       if (circuit.state === "closed") await this.resumeBatch();
       else await this.whileOpen(circuit);
     } catch (error) {
-      // The runtime retries a failing alarm only a few times; D1 or the queue may be down for
+      // The runtime retries a failing alarm only a few times; the store or the queue may be down for
       // longer, and the held deliveries would then stay held with nothing to resume them. So the
       // alarm never fails: it tries again later, for as long as it takes.
       log("error", "held deliveries not queued again yet; trying again in 30 s", {
@@ -294,7 +294,7 @@ export class RouteGate extends DurableObject<Env> {
   }
 }
 
-/** How long a resume that failed (D1 or the queue unavailable) waits before trying again. */
+/** How long a resume that failed (the store or the queue unavailable) waits before trying again. */
 const RESUME_RETRY_MS = 30_000;
 /** Held deliveries re-queued per alarm run (one `sendBatch`, at most 100 messages). */
 const RESUME_BATCH = 100;

@@ -12,9 +12,11 @@ import type { Circuit } from "../../src/coordinate/breaker.ts";
 import { gateOf } from "../../src/coordinate/index.ts";
 import { RETRY_WINDOW_SECONDS } from "../../src/deliver/index.ts";
 import type { DeliveryMessage } from "../../src/enqueue/index.ts";
+import { getDeliveryState } from "../../src/store/index.ts";
 import { accept } from "../alerts/helpers.ts";
 import { acceptMessage, expectInOrder, marker, statuses } from "../ordered/helpers.ts";
-import { call, consume, destination, received, testEnv, unique } from "./helpers.ts";
+import { deliveriesOf, setDelivery } from "../store/rows.ts";
+import { call, consume, destination, received, retryIsDue, testEnv, unique } from "./helpers.ts";
 
 const auth = { Authorization: "Bearer admin-token" };
 
@@ -56,19 +58,9 @@ async function routeView(env: Env, name: string): Promise<RouteItem | undefined>
 
 /** Consumes one message for every delivery of `route` that has one (queued, or retrying and made due). */
 async function consumeDue(env: Env, route: string) {
-  await env.DB.prepare(
-    "UPDATE deliveries SET due_at = unixepoch() WHERE route = ? AND status = 'retrying'",
-  )
-    .bind(route)
-    .run();
-  const rows = await env.DB.prepare(
-    "SELECT event_id FROM deliveries WHERE route = ? AND status IN ('queued', 'retrying')",
-  )
-    .bind(route)
-    .all<{ event_id: string }>();
-  const messages = rows.results.map(
-    (row): DeliveryMessage => ({ v: 1, event: row.event_id, route }),
-  );
+  const rows = await deliveriesOf(env, route, ["queued", "retrying"]);
+  const messages = [...rows.keys()].map((id): DeliveryMessage => ({ v: 1, event: id, route }));
+  for (const message of messages) await retryIsDue(env, message);
   if (messages.length > 0) await consume(env, messages);
   return messages.length;
 }
@@ -139,15 +131,14 @@ describe("circuit breaker", () => {
     const got = await received(dest.key);
     expect(got).toHaveLength(8); // the first 3 twice, the 2 held from the start once
     expect(new Set(got.map((each) => each.headers["webhook-id"])).size).toBe(5);
-    const attempts = await env.DB.prepare(
-      "SELECT event_id, attempts, status FROM deliveries WHERE route = ?",
-    )
-      .bind(name)
-      .all<{ event_id: string; attempts: number; status: string }>();
-    const byEvent = new Map(attempts.results.map((row) => [row.event_id, row]));
-    for (const message of first) expect(byEvent.get(message.event)?.attempts).toBe(2);
+    for (const message of first) {
+      expect((await getDeliveryState(env, message.event, name))?.attempts).toBe(2);
+    }
     for (const message of later) {
-      expect(byEvent.get(message.event)).toMatchObject({ attempts: 1, status: "delivered" });
+      expect(await getDeliveryState(env, message.event, name)).toMatchObject({
+        attempts: 1,
+        status: "delivered",
+      });
     }
   }, 60_000);
 
@@ -182,9 +173,12 @@ describe("circuit breaker", () => {
     const [old] = await accept(env, name, 1);
     // Its first queueing was longer ago than the retry window: an endless outage ends here.
     const past = new Date(Date.now() - (RETRY_WINDOW_SECONDS + 60) * 1000);
-    await env.DB.prepare("UPDATE deliveries SET queued_at = ? WHERE event_id = ? AND route = ?")
-      .bind(Math.floor(past.getTime() / 1000), old?.event, name)
-      .run();
+    await setDelivery(
+      env,
+      old?.event ?? "",
+      { queued_at: Math.floor(past.getTime() / 1000) },
+      name,
+    );
     await consume(env, [old as DeliveryMessage], 1, undefined, past);
     expect(await received(dest.key)).toHaveLength(3);
     expect((await statuses(env, name)).get(old?.event ?? "")).toBe("dead");
@@ -243,13 +237,12 @@ describe("timeoutSeconds and the consumer's lanes", () => {
     const dest = destination("hang");
     const { env, name } = breakerEnv(dest.url, { timeoutSeconds: 1, circuitFailures: 0 });
     const started = Date.now();
-    const result = await consume(env, await accept(env, name, 1));
+    const [message] = await accept(env, name, 1);
+    const result = await consume(env, [message as DeliveryMessage]);
     expect(Date.now() - started).toBeLessThan(4000); // testEnv's DELIVERY_TIMEOUT_MS is 5000
     expect(result.retryMessages).toHaveLength(1);
-    const row = await env.DB.prepare("SELECT last_error FROM deliveries WHERE route = ?")
-      .bind(name)
-      .first<{ last_error: string }>();
-    expect(row?.last_error).toContain("no answer within 1000 ms");
+    const state = await getDeliveryState(env, message?.event ?? "", name);
+    expect(state?.lastError).toContain("no answer within 1000 ms");
   });
 
   it("names a timeoutSeconds out of bounds", async () => {
