@@ -56,9 +56,9 @@ export async function handleBatch(
     return;
   }
   const follow = followers();
-  const handle = async (message: Message<DeliveryMessage>) => {
+  const handle = async (message: Message<DeliveryMessage>, inTurn = false) => {
     try {
-      await handleMessage(message, env, config.config, gates, follow.take);
+      await handleMessage(message, env, config.config, gates, follow.take, inTurn);
     } catch (error) {
       log("error", "delivery consumer failed", {
         eventId: message.body?.event,
@@ -73,7 +73,7 @@ export async function handleBatch(
   // batch (follow.ts).
   const handleFollower = async (body: DeliveryMessage) => {
     const follower = followerMessage(body);
-    await handle(follower.message);
+    await handle(follower.message, true);
     await follower.done(env).catch((error) => {
       log("error", "follower not queued for its retry; the sweep queues it", {
         eventId: body.event,

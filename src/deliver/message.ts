@@ -70,7 +70,9 @@ function lineFor(
  * `paused`, the Durable Object keeps it and queues it on resume, or when the circuit closes),
  * dead-letter it (held by an open circuit past its retry window) or ask for it to come back
  * later (a rate limit: sent again with that delay, not counted as an attempt). Once an ordered delivery settles, its conversation's next
- * event is queued, or handed to `takeOver` (the batch loop delivers it next, see consumer.ts).
+ * event is queued, or handed to `takeOver` (the batch loop delivers it next, see consumer.ts);
+ * such a follower is handled with `inTurn`: its line just named it the head, so its turn is not
+ * asked again.
  */
 export async function handleMessage(
   message: Message<DeliveryMessage>,
@@ -78,6 +80,7 @@ export async function handleMessage(
   config: Config,
   gates: Gates = batchGates(env),
   takeOver?: (route: string, event: string) => boolean,
+  inTurn = false,
 ): Promise<void> {
   const { settings } = config;
   const body = message.body;
@@ -196,7 +199,7 @@ export async function handleMessage(
   // --- The route's gate (src/coordinate): order, pause, circuit breaker and rate limit. ---
   let slot = { at: 0, spacingMs: 0 };
   if (pending.length > 0) {
-    const ahead = line ? await awaitTurn(env, route.name, line) : undefined;
+    const ahead = line && !inTurn ? await awaitTurn(env, route.name, line) : undefined;
     if (ahead !== undefined) {
       log("info", "delivery waits for its turn", {
         route: route.name,
