@@ -12,7 +12,7 @@ import { batchGates } from "../coordinate/index.ts";
 import { lineOf, passTurn } from "../coordinate/order.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
 import { sweepSoon } from "../enqueue/sweep.ts";
-import { getEvent, postpone, recordOutcome } from "../store/index.ts";
+import { consumerBeat, getEvent, postpone, recordOutcome } from "../store/index.ts";
 import { followerMessage, followers } from "./follow.ts";
 import { backoffSeconds, CONFIG_RETRY_SECONDS } from "./index.ts";
 import { type Gates, handleMessage } from "./message.ts";
@@ -35,7 +35,10 @@ export async function handleBatch(
   env: Env,
   ctx?: ExecutionContext,
 ): Promise<void> {
-  if (ctx) sweepSoon(env, ctx);
+  if (ctx) {
+    sweepSoon(env, ctx);
+    ctx.waitUntil(consumerBeat(env));
+  }
   const gates = batchGates(env);
   if (batch.queue.endsWith("-dlq")) {
     for (const message of batch.messages) await keepFromDeadLetterQueue(message, env, gates);

@@ -16,12 +16,13 @@
  * Where it runs (docs/store.md):
  * - each shard's alarm, every minute while the shard holds anything (src/store/event-store.ts):
  *   the sweep in production and under `npm start`;
- * - this module, over every shard (one call each, in parallel): from the cron trigger once an
- *   hour (a safety net: an alarm is retried by the platform until it succeeds), and locally
- *   from the fetch and queue handlers on an isolate's first request (`sweepSoon`): a `wrangler
- *   dev` restart drops the local queue, and a Durable Object's alarm may not survive it either,
- *   so the first request after a restart finds the stranded deliveries and re-arms the alarms.
- *   It looks once more after the grace period, to take what was in flight when the process died.
+ * - this module, over every shard ever written (one call each, in parallel): from the cron
+ *   trigger once an hour (a safety net: an alarm is retried by the platform until it succeeds),
+ *   and locally from the fetch and queue handlers (`sweepSoon`): a `wrangler dev` restart drops
+ *   the local queue, and a Durable Object's alarm may not survive it either, so the first
+ *   request after a restart finds the stranded deliveries and re-arms the alarms. It looks once
+ *   more after the grace period, to take what was in flight when the process died, and every
+ *   15 s of traffic after that, as the alarms do every minute.
  *
  * A message that keeps vanishing (a queue that drops it, a consumer that dies on it before
  * recording anything) must not be queued again forever: each further loss in a row waits twice
@@ -176,6 +177,10 @@ export async function sweepAll(env: Env, restart = false): Promise<number> {
   return total;
 }
 
+/** Locally, an isolate sweeps opportunistically at most this often (see `sweepSoon`). */
+export const SWEEP_INTERVAL_MS = 15_000;
+
+let lastSweep = 0;
 let sweptBefore = false;
 
 const quietly = (work: Promise<unknown>) =>
@@ -184,18 +189,25 @@ const quietly = (work: Promise<unknown>) =>
   });
 
 /**
- * The restart recovery, once per isolate, locally only (`ENVIRONMENT` unset: `npm start`,
- * `wrangler dev`, the tests): a restart dropped the local queue, and the shards' alarms may not
- * have survived it. In the background, every shard ever written is swept as after a restart (every delivery
- * overdue by `OVERDUE_GRACE_SECONDS` is taken, busy shard or not: the consumer soon works on the
- * first ones, which must not hide the rest), batch after batch, which also re-arms each shard's
- * alarm; and once more after the grace period. A deployed Worker relies on the alarms (and the
- * hourly cron), so a new isolate there costs nothing. Called by the fetch and queue handlers.
+ * Locally only (`ENVIRONMENT` unset: `npm start`, `wrangler dev`, the tests), starts a sweep of
+ * every shard written in the background, at most once per isolate every `SWEEP_INTERVAL_MS`.
+ * An isolate's first sweep is a restart recovery: a restart dropped the local queue, and the
+ * shards' alarms may not have survived it, so every delivery overdue by `OVERDUE_GRACE_SECONDS`
+ * is taken, busy shard or not (the consumer soon works on the first ones, which must not hide
+ * the rest), batch after batch, which also re-arms each shard's alarm; and once more after the
+ * grace period. A deployed Worker leaves the sweep to the shards' alarms and the hourly cron, so
+ * its requests cost nothing here. Called by the fetch and queue handlers.
  *
  * @example sweepSoon(env, ctx); // in a handler, before answering
  */
 export function sweepSoon(env: Env, ctx: ExecutionContext): void {
-  if (sweptBefore || env.ENVIRONMENT) return;
+  const now = Date.now();
+  if (env.ENVIRONMENT || now - lastSweep < SWEEP_INTERVAL_MS) return;
+  lastSweep = now;
+  if (sweptBefore) {
+    ctx.waitUntil(quietly(sweep(env)));
+    return;
+  }
   sweptBefore = true;
   ctx.waitUntil(
     quietly(

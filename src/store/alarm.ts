@@ -21,6 +21,14 @@ import { failedAttempts, parsed, readEvent, settleDelivery } from "./ops.ts";
 import { SQL } from "./schema.ts";
 import { eventId } from "./shard.ts";
 
+const DAY = 24 * 60 * 60;
+
+/** `RETENTION_DAYS` as the prune reads it (the Worker validates the setting; 7 when unset). */
+export function retentionSeconds(env: Env): number {
+  const days = Number(env.RETENTION_DAYS ?? 7);
+  return (Number.isFinite(days) && days >= 1 ? days : 7) * DAY;
+}
+
 /** A delivery claimed by a sweep, named as the Worker names it. */
 export interface IdClaim {
   id: string;

@@ -13,6 +13,7 @@ import type { StoredEvent } from "../storage/events.ts";
 import type { Settlement, ShardDelivery } from "./ops.ts";
 import type { ReplayRef, RowChange, RowRef } from "./requeue.ts";
 import { type EventRef, parseEventId, shardName } from "./shard.ts";
+import { consumerBeat } from "./sweeps.ts";
 
 /** A delivery named as the Worker names it: the (event, route) of a queue message. */
 export interface Requeue {
@@ -92,7 +93,11 @@ export async function recordOutcome(
 ): Promise<void> {
   const at = locate(env, eventId);
   if (!at) return;
-  await at.stub.settle(at.ref.seq, at.ref.tag, route, { ...extra, outcome });
+  // Each settle is also the consumer's heartbeat (written at most once per isolate every 5 s).
+  await Promise.all([
+    at.stub.settle(at.ref.seq, at.ref.tag, route, { ...extra, outcome }),
+    consumerBeat(env),
+  ]);
 }
 
 /** The failed attempts of one delivery (a dead letter's copy). */

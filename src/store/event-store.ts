@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../config/env.ts";
 import { log } from "../config/log.ts";
-import { claimIds, type IdClaim, pruneAll, sweepShard, tagsOf } from "./alarm.ts";
+import { claimIds, type IdClaim, pruneAll, retentionSeconds, sweepShard, tagsOf } from "./alarm.ts";
 import {
   IDLE_SECONDS,
   nextDueIn,
@@ -43,7 +43,6 @@ import { eventId } from "./shard.ts";
 export const ALARM_SECONDS = 60;
 /** The prune runs at most this often per shard. */
 export const PRUNE_EVERY_SECONDS = 3600;
-const DAY = 24 * 60 * 60;
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -54,12 +53,6 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 export const REGISTRY = "shard-registry";
 
 const registryOf = (env: Env) => env.EVENT_STORE.get(env.EVENT_STORE.idFromName(REGISTRY));
-
-/** `RETENTION_DAYS` as the prune reads it (the Worker validates the setting; 7 when unset). */
-function retentionSeconds(env: Env): number {
-  const days = Number(env.RETENTION_DAYS ?? 7);
-  return (Number.isFinite(days) && days >= 1 ? days : 7) * DAY;
-}
 
 /**
  * One shard of the event store (docs/store.md): `EVENT_STORE.idFromName("shard-<n>")`. It owns
@@ -106,6 +99,29 @@ export class EventStore extends DurableObject<Env> {
   register(shard: number): void {
     const shards = this.ctx.storage.kv.get<number[]>("shards") ?? [];
     if (!shards.includes(shard)) this.ctx.storage.kv.put("shards", [...shards, shard]);
+  }
+
+  /** On the registry object: the queue consumer's heartbeat (`consumerBeat`), and its reading. */
+  beat(at: number): void {
+    if (at > (this.ctx.storage.kv.get<number>("beat") ?? 0)) this.ctx.storage.kv.put("beat", at);
+  }
+
+  lastBeat(): number {
+    return this.ctx.storage.kv.get<number>("beat") ?? 0;
+  }
+
+  /**
+   * Whether the consumer is busy (a delivery overdue by the short grace may be waiting in a
+   * backlog): this shard settled one, or the consumer's heartbeat is, under `IDLE_SECONDS` old.
+   */
+  private async busy(now: number): Promise<boolean> {
+    if (now - this.lastSettle < IDLE_SECONDS) return true;
+    const due = nextDueIn(this.ctx.storage.sql);
+    if (due === undefined || due > now - OVERDUE_GRACE_SECONDS) return false;
+    const beat = await registryOf(this.env)
+      .lastBeat()
+      .catch(() => 0);
+    return now - beat < IDLE_SECONDS;
   }
 
   /** On the registry object: every shard ever written, in the order they were first written. */
@@ -217,10 +233,11 @@ export class EventStore extends DurableObject<Env> {
     await this.know(shard);
     const now = options.now ?? nowSeconds();
     const sql = this.ctx.storage.sql;
+    const busy = options.restart ? false : await this.busy(now);
     const claims: IdClaim[] = this.ctx.storage.transactionSync(() =>
       claimIds(sql, shard, {
         now,
-        busy: now - this.lastSettle < IDLE_SECONDS,
+        busy,
         restart: options.restart === true,
         limit: options.limit ?? SWEEP_BATCH,
       }),
@@ -255,7 +272,7 @@ export class EventStore extends DurableObject<Env> {
   ): Promise<{ sent: number; buried: number; pruned?: PruneResult }> {
     const sql = this.ctx.storage.sql;
     const transaction = <T>(work: () => T): T => this.ctx.storage.transactionSync(work);
-    const busy = now - this.lastSettle < IDLE_SECONDS;
+    const busy = await this.busy(now);
     const swept = await sweepShard(this.env, sql, transaction, this.shard ?? 0, {
       now,
       busy,

@@ -9,8 +9,12 @@ import { SQL } from "./schema.ts";
 export const OVERDUE_GRACE_SECONDS = 20;
 /** ... and while the consumer is busy (a backlog is not a loss): the longest a copy waits. */
 export const BUSY_GRACE_SECONDS = 600;
-/** A shard's consumer side is idle when it settled no delivery for this long. */
-export const IDLE_SECONDS = 10;
+/**
+ * The consumer is idle when no delivery was settled (its heartbeat) for this long. A consumer
+ * working through a backlog on a loaded machine can go more than 10 s between two settles (a
+ * batch of slow destinations), which must not make the backlog look lost.
+ */
+export const IDLE_SECONDS = 30;
 /** Most deliveries one sweep batch queues again (and events one prune batch looks at). */
 export const SWEEP_BATCH = 100;
 /** Lost messages in a row after which a delivery is dead-lettered instead of queued again. */

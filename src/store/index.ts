@@ -28,7 +28,7 @@ export {
 } from "./housekeeping.ts";
 export type { AdmitOptions, Settlement, ShardAdmission, ShardDelivery, ShardEvent } from "./ops.ts";
 export { DEFAULT_SHARDS, eventId, parseEventId, shardName, shardOf } from "./shard.ts";
-export { claimOrphanedHolds, claimOverdue, writtenShards } from "./sweeps.ts";
+export { claimOrphanedHolds, claimOverdue, consumerBeat, writtenShards } from "./sweeps.ts";
 
 /** The shard count: `STORE_SHARDS`, or the default sized in docs/store.md. */
 export function shardCount(env: Pick<Env, "STORE_SHARDS">): number {

@@ -60,3 +60,22 @@ export async function claimOrphanedHolds(
   );
   return found.flat().map(({ id, route }) => ({ eventId: id, route }));
 }
+
+/** The consumer's heartbeat is written at most this often per isolate. */
+const BEAT_EVERY_MS = 5_000;
+let lastBeat = 0;
+
+/**
+ * The queue consumer says it is working (at most once per isolate every 5 s): a shard whose
+ * own deliveries were not settled lately tells a queue backlog from a lost message by it (a
+ * backlog is not a loss; see the EventStore's `busy`). Resolves when written; never rejects.
+ *
+ * @example ctx.waitUntil(consumerBeat(env));
+ */
+export async function consumerBeat(env: Env, nowMs = Date.now()): Promise<void> {
+  if (nowMs - lastBeat < BEAT_EVERY_MS) return;
+  lastBeat = nowMs;
+  await env.EVENT_STORE.get(env.EVENT_STORE.idFromName(REGISTRY))
+    .beat(Math.floor(nowMs / 1000))
+    .catch(() => undefined);
+}
