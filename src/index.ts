@@ -9,6 +9,7 @@ import { sweepAll, sweepSoon } from "./enqueue/sweep.ts";
 import { prune } from "./storage/index.ts";
 import { upgradeSoon } from "./store/legacy-worker.ts";
 
+export { ConversationLines } from "./coordinate/lines.ts";
 export { RouteGate } from "./coordinate/route-gate.ts";
 export { EventIndex } from "./store/event-index.ts";
 export { EventStore } from "./store/event-store.ts";

@@ -3,7 +3,7 @@ import { METRICS_CONTENT_TYPE, renderMetrics } from "../alerts/metrics.ts";
 import { AlertEventSchema } from "../alerts/schema.ts";
 import type { Env } from "../config/env.ts";
 import { loadConfig } from "../config/index.ts";
-import { gateOf } from "../coordinate/index.ts";
+import { watchRoute } from "../coordinate/index.ts";
 import { defineRoute, errors, openApiApp } from "../openapi/schemas.ts";
 import { deadLettersByRoute } from "../storage/index.ts";
 import { requireAdmin } from "./auth.ts";
@@ -48,10 +48,10 @@ defineRoute(
     }
     const [dead, watched] = await Promise.all([
       deadLettersByRoute(c.env.DB),
-      Promise.all(config.config.routes.map((route) => gateOf(c.env, route.name).watch())),
+      Promise.all(config.config.routes.map((route) => watchRoute(c.env, route))),
     ]);
     const samples = config.config.routes.map((route, index) => {
-      const seen = watched[index] as Awaited<ReturnType<ReturnType<typeof gateOf>["watch"]>>;
+      const seen = watched[index] as Awaited<ReturnType<typeof watchRoute>>;
       return {
         route: route.name,
         meter: seen.meter,

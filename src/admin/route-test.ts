@@ -4,7 +4,7 @@ import { SAMPLE_NAMES, SAMPLES, type SampleName } from "../canonical/samples.ts"
 import type { Env } from "../config/env.ts";
 import { loadConfig } from "../config/index.ts";
 import { log } from "../config/log.ts";
-import { signedRequest } from "../deliver/index.ts";
+import { signedRequest, timeoutOf } from "../deliver/index.ts";
 import { sendOnce } from "../deliver/send.ts";
 import { formatPath } from "../errors/index.ts";
 import { findFormat } from "../formats/index.ts";
@@ -127,7 +127,7 @@ defineRoute(
       data: delivery.body,
     });
     const loaded = loadConfig(c.env); // valid: configuredRouteOf answered 503 otherwise
-    const timeout = loaded.ok ? loaded.config.settings.timeoutMs : 10_000;
+    const timeout = loaded.ok ? timeoutOf(route, loaded.config.settings) : 10_000;
     const sent = await sendOnce(
       route.url,
       request.headers,

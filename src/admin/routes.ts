@@ -4,7 +4,8 @@ import { alertState } from "../alerts/state.ts";
 import type { Env } from "../config/env.ts";
 import { safeUrl } from "../config/health.ts";
 import { log } from "../config/log.ts";
-import { type GateStatus, gateOf, pauseRoute, resumeRoute } from "../coordinate/index.ts";
+import { type GateStatus, pauseRoute, resumeRoute, watchRoute } from "../coordinate/index.ts";
+import { routeLines } from "../coordinate/lines.ts";
 import { defineRoute, errors, openApiApp } from "../openapi/schemas.ts";
 import { begin } from "../store/index.ts";
 import { jsonOnly } from "../validate/index.ts";
@@ -16,8 +17,8 @@ type Ctx = Context<{ Bindings: Env }>;
 const admin = { tags: ["admin"], security: [{ adminToken: [] }] };
 
 /**
- * `GET /routes`: every configured route with its pause state, held deliveries, rate limit and
- * delivery counts. `POST /routes/:name/pause` and `/resume`: 200 with the new state. The state
+ * `GET /routes`: every configured route with its pause state, held deliveries, circuit breaker,
+ * rate limit and delivery counts. `POST /routes/:name/pause` and `/resume`: 200 with the new state. The state
  * lives in the route's Durable Object (src/coordinate), so it holds across deploys and isolates.
  * `GET /routes/:name/conversations`: an ordered route's conversations with events not yet
  * settled, each with the event it waits on.
@@ -45,7 +46,7 @@ defineRoute(
     if (config instanceof Response) return config;
     const routes = await Promise.all(
       config.routes.map(async (route) => {
-        const { status: state, health, meter, counts } = await gateOf(c.env, route.name).watch();
+        const { status: state, health, meter, counts } = await watchRoute(c.env, route);
         return {
           name: route.name,
           target: route.target,
@@ -53,6 +54,7 @@ defineRoute(
           ...state,
           ...(route.maxPerSecond ? { maxPerSecond: route.maxPerSecond } : {}),
           ...(route.ordered ? { ordered: true } : {}),
+          ...(route.timeoutSeconds !== undefined ? { timeoutSeconds: route.timeoutSeconds } : {}),
           ...(route.headers ? { headers: Object.keys(route.headers) } : {}),
           ...(route.where !== undefined ? { where: route.where } : {}),
           counts: countsOf(counts, state, meter.retrying),
@@ -101,7 +103,7 @@ defineRoute(
   async (c) => {
     const name = configuredRoute(c);
     if (name instanceof Response) return name;
-    const { total, lines } = await gateOf(c.env, name).lines(LINES_SHOWN);
+    const { total, lines } = await routeLines(c.env, name, LINES_SHOWN);
     const conversations = await Promise.all(
       lines.map(async (line) => {
         const { event, delivery: state } = await begin(c.env, line.head, name);

@@ -80,6 +80,26 @@ export const RouteParams = z.object({
     .openapi({ param: { name: "name", in: "path" }, description: "A route name", example: "crm" }),
 });
 
+const Circuit = z
+  .object({
+    state: z.enum(["closed", "open", "half-open"]).openapi({
+      description:
+        "closed: delivering; open: deliveries wait (held) until the cool-down ends; half-open: one probe is out, its success closes the circuit",
+    }),
+    openUntil: z
+      .string()
+      .optional()
+      .openapi({ format: "date-time", description: "When the cool-down ends (the next probe)" }),
+    failures: z
+      .number()
+      .openapi({ description: "Retryable failures in a row (while open: those that opened it)" }),
+    lastError: z.string().optional(),
+  })
+  .openapi("Circuit", {
+    description:
+      "The route's circuit breaker (circuitFailures, circuitCooldownSeconds; docs/routes.md)",
+  });
+
 export const RouteView = z
   .object({
     name: z.string(),
@@ -91,7 +111,15 @@ export const RouteView = z
       description:
         "Who paused it: an operator, or the route's failure (pauseAfterMinutes); either way it holds its events until resumed",
     }),
-    held: z.number().openapi({ description: "Deliveries held by the pause, delivered on resume" }),
+    held: z.number().openapi({
+      description:
+        "Deliveries held by the pause or the open circuit, delivered on resume or when it closes",
+    }),
+    circuit: Circuit,
+    timeoutSeconds: z
+      .number()
+      .optional()
+      .openapi({ description: "The route's own timeout per POST (else DELIVERY_TIMEOUT_MS)" }),
     maxPerSecond: z
       .number()
       .optional()
@@ -154,6 +182,7 @@ export const RouteState = z
         "Who paused it: an operator, or the route's failure (pauseAfterMinutes); either way it holds its events until resumed",
     }),
     held: z.number(),
+    circuit: Circuit,
     conversations: z.number().optional(),
     waiting: z.number().optional(),
   })

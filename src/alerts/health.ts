@@ -18,7 +18,7 @@ export interface Health {
   failures: number;
   /** Epoch ms of the first failure of the current run. */
   failingSince?: number;
-  /** Epoch ms since when the circuit breaker is open (issue 26: set by `breakerOpened`). */
+  /** Epoch ms since when the circuit breaker is open (set by `breakerChanged`). */
   breakerSince?: number;
   lastStatuses: number[];
   lastErrors: string[];
@@ -183,7 +183,7 @@ export function deadDigest(
 }
 
 /**
- * The circuit breaker's hook (issue 26, not built yet): the breaker calls this when it opens
+ * The circuit breaker's hook (src/coordinate/breaker.ts): the breaker calls this when it opens
  * (`open: true`) or when its probe succeeds (`open: false`). Opening raises `route.failing` if
  * not raised yet; time open counts as failing for the automatic pause; closing raises
  * `route.recovered`.

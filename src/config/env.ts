@@ -1,3 +1,4 @@
+import type { ConversationLines } from "../coordinate/lines.ts";
 import type { RouteGate } from "../coordinate/route-gate.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
 import type { EventIndex } from "../store/event-index.ts";
@@ -14,6 +15,8 @@ export interface Env {
   DELIVERY_QUEUE: Queue<DeliveryMessage>;
   /** One Durable Object per route: pause, rate limit, held deliveries (src/coordinate). */
   ROUTE_GATES: DurableObjectNamespace<RouteGate>;
+  /** An ordered route's conversation lines, several objects per route (src/coordinate/lines.ts). */
+  ORDER_LINES: DurableObjectNamespace<ConversationLines>;
   /** The event store's shards, addressed by name `shard-<n>` (src/store, docs/store.md). */
   EVENT_STORE: DurableObjectNamespace<EventStore>;
   /** The listing index of accepted events, one object per day and sub-index (src/store/event-index.ts). */
@@ -69,6 +72,12 @@ export interface Env {
   MAX_ATTEMPTS?: string | number;
   /** Timeout of one delivery POST in milliseconds (default 10000). */
   DELIVERY_TIMEOUT_MS?: string | number;
+  /** Deliveries one consumer invocation makes at once (default 6, the Workers connection limit). */
+  DELIVERY_CONCURRENCY?: string | number;
+  /** Failed attempts in a row that open a route's circuit, for routes without `circuitFailures` (default 5; 0 never). */
+  CIRCUIT_FAILURES?: string | number;
+  /** A route's first cool-down once its circuit opened, for routes without `circuitCooldownSeconds` (default 30). */
+  CIRCUIT_COOLDOWN_SECONDS?: string | number;
   /**
    * The deployed environment's name (`production`, `staging`), set in each `[env.*]` section of
    * wrangler.toml; unset locally. When set, a source without a secret is refused unless its

@@ -20,6 +20,11 @@ export interface Settings {
   retryMaxSeconds: number;
   maxAttempts: number;
   timeoutMs: number;
+  /** Deliveries one consumer invocation makes at once (`DELIVERY_CONCURRENCY`, 1 to 6, default 6). */
+  concurrency: number;
+  /** The circuit breaker's defaults for routes that set none (`CIRCUIT_FAILURES`, `CIRCUIT_COOLDOWN_SECONDS`). */
+  circuitFailures: number;
+  circuitCooldownSeconds: number;
 }
 
 export interface Config {
@@ -59,6 +64,11 @@ const SettingsSchema = z.object({
   RETRY_MAX_SECONDS: number("RETRY_MAX_SECONDS", 3600, 0, 43_200),
   MAX_ATTEMPTS: number("MAX_ATTEMPTS", 10, 1, 100),
   DELIVERY_TIMEOUT_MS: number("DELIVERY_TIMEOUT_MS", 10_000, 1, 900_000),
+  // Workers allow 6 simultaneous open connections per invocation: more would only queue.
+  DELIVERY_CONCURRENCY: number("DELIVERY_CONCURRENCY", 6, 1, 6),
+  // Defaults justified in src/coordinate/breaker.ts; 0 failures: no route's circuit ever opens.
+  CIRCUIT_FAILURES: number("CIRCUIT_FAILURES", 5, 0, 1000),
+  CIRCUIT_COOLDOWN_SECONDS: number("CIRCUIT_COOLDOWN_SECONDS", 30, 1, 3600),
 });
 
 const cache = new WeakMap<object, ConfigResult>();
@@ -168,6 +178,9 @@ function readConfig(env: Env): ConfigResult {
         retryMaxSeconds: settings.data.RETRY_MAX_SECONDS,
         maxAttempts: settings.data.MAX_ATTEMPTS,
         timeoutMs: settings.data.DELIVERY_TIMEOUT_MS,
+        concurrency: Math.floor(settings.data.DELIVERY_CONCURRENCY),
+        circuitFailures: Math.floor(settings.data.CIRCUIT_FAILURES),
+        circuitCooldownSeconds: Math.floor(settings.data.CIRCUIT_COOLDOWN_SECONDS),
       },
       sources,
       alerts,

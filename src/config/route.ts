@@ -41,6 +41,19 @@ export interface Route {
   /** Paused after failing continuously this many minutes; 0 never (`ALERTS_PAUSE_AFTER_MINUTES`, 1440). */
   pauseAfterMinutes?: number;
   /**
+   * How long one POST may take, answer included, in seconds (1 to 60); `DELIVERY_TIMEOUT_MS`
+   * (10 s) when absent. A timeout is a retryable failure.
+   */
+  timeoutSeconds?: number;
+  /**
+   * The circuit breaker (src/coordinate/breaker.ts): it opens after this many failed attempts in
+   * a row (`CIRCUIT_FAILURES`, 5; 0: never), and its deliveries wait in the store instead of
+   * being attempted.
+   */
+  circuitFailures?: number;
+  /** How long the circuit stays open before one probe goes out, in seconds (`CIRCUIT_COOLDOWN_SECONDS`, 30). */
+  circuitCooldownSeconds?: number;
+  /**
    * Extra headers sent with every delivery; `${NAME}` in a value is replaced by the env var NAME
    * (a secret), read when sending. Names only are ever shown (see headers.ts for what is refused).
    */
@@ -97,6 +110,21 @@ export const RouteSchema = z.strictObject({
     .int({ error: "must be a whole number of minutes (0: never pause)" })
     .min(0, { error: "must be 0 (never) or more" })
     .max(525_600, { error: "must be at most 525600 (a year)" })
+    .optional(),
+  timeoutSeconds: z
+    .number({ error: "must be a number of seconds" })
+    .min(1, { error: "must be at least 1 (second)" })
+    .max(60, { error: "must be at most 60 (seconds)" })
+    .optional(),
+  circuitFailures: z
+    .int({ error: "must be a whole number of failed attempts in a row (0: never open)" })
+    .min(0, { error: "must be 0 (never open) or more" })
+    .max(1000, { error: "must be at most 1000" })
+    .optional(),
+  circuitCooldownSeconds: z
+    .int({ error: "must be a whole number of seconds" })
+    .min(1, { error: "must be at least 1" })
+    .max(3600, { error: "must be at most 3600 (an hour)" })
     .optional(),
   headers: z
     .record(z.string(), z.string({ error: "each header value must be a string" }), {

@@ -25,6 +25,22 @@ function alertsOf(route) {
   return el("div", { class: "alerts" }, state, ...recent);
 }
 
+/** A route's circuit breaker when not closed (GET /routes `circuit`). */
+function circuitOf(route) {
+  const circuit = route.circuit;
+  if (!circuit || circuit.state === "closed") return undefined;
+  const text =
+    circuit.state === "open"
+      ? `circuit open until ${when(circuit.openUntil)} (${circuit.failures} failures)`
+      : `circuit half-open: probing (${circuit.failures} failures)`;
+  return el(
+    "div",
+    { class: "circuit" },
+    badge("dead", text),
+    circuit.lastError ? el("div", { class: "note" }, circuit.lastError) : undefined,
+  );
+}
+
 export async function loadRoutes() {
   const { routes } = await api("/routes");
   const body = $("#routes tbody");
@@ -61,6 +77,7 @@ export async function loadRoutes() {
           route.pausedBy === "automatic"
             ? el("div", { class: "note" }, "paused automatically")
             : undefined,
+          circuitOf(route),
           alertsOf(route),
         ),
         el("td", {}, route.held),

@@ -1,7 +1,8 @@
 /**
  * Talking to the per-route Durable Object (`RouteGate`, see route-gate.ts) from the Worker: the
- * consumer's gate before posting, and the admin routes' pause, resume and status. Ordering
- * (`ordered: true`) from the Worker's side is in order.ts.
+ * consumer's gate before posting (pause, circuit breaker, rate limit) and its reports, and the
+ * admin routes' pause, resume and status. Ordering (`ordered: true`) from the Worker's side is
+ * in order.ts, its lines in lines.ts.
  */
 
 import type { AlertEvent } from "../alerts/events.ts";
@@ -9,6 +10,8 @@ import { sendAlerts } from "../alerts/send.ts";
 import { thresholds } from "../config/alerts.ts";
 import type { Env } from "../config/env.ts";
 import { type Config, loadConfig, type Route } from "../config/index.ts";
+import { breakerSettings } from "./breaker.ts";
+import { lineCounts } from "./lines.ts";
 import type { GateStatus, RouteGate, Verdict } from "./route-gate.ts";
 import type { Report } from "./watch.ts";
 
@@ -23,9 +26,29 @@ export function gateOf(env: Env, route: string): DurableObjectStub<RouteGate> {
   return env.ROUTE_GATES.get(env.ROUTE_GATES.idFromName(route));
 }
 
-/** @example const { paused, held } = await gateStatus(env, "crm"); */
+/** @example const { paused, held, circuit } = await gateStatus(env, "crm"); */
 export const gateStatus = (env: Env, route: string): Promise<GateStatus> =>
   gateOf(env, route).status();
+
+/**
+ * What the console, `GET /routes` and `GET /metrics` show of a route: its object's status (pause,
+ * held, circuit), health and meter, and for an ordered route the counts of its conversation
+ * lines (lines.ts: one call per line shard).
+ *
+ * @example const { status, health, meter } = await watchRoute(env, route);
+ */
+export async function watchRoute(env: Env, route: Pick<Route, "name" | "ordered">) {
+  const [watched, lines] = await Promise.all([
+    gateOf(env, route.name).watch(),
+    route.ordered ? lineCounts(env, route.name) : undefined,
+  ]);
+  const { conversations = 0, waiting = 0 } = lines ?? {};
+  const status: GateStatus = {
+    ...watched.status,
+    ...(conversations > 0 ? { conversations, waiting } : {}),
+  };
+  return { ...watched, status };
+}
 
 /**
  * An operator's pause; its `route.paused` alert is handed to `background` (`ctx.waitUntil`).
@@ -50,19 +73,19 @@ export const resumeRoute = (env: Env, route: string): Promise<GateStatus> =>
 
 /**
  * The consumer's gate for one batch. A route with `maxPerSecond` asks its object before every
- * message (the slot must be exact), and so does a message with a `conversation` (an ordered
- * route: whose turn it is changes with every delivery). Any other route asks once per batch: only the answer
- * "paused" matters there, and the first message's answer holds for the rest of the batch (a
- * pause takes effect from the next batch, at most `max_batch_size` deliveries later). Once a
- * route is seen paused, every later message of the batch is asked about again, so each is
- * recorded as held by the object itself.
+ * message (the slot must be exact). Any other route asks once per batch: only the answers
+ * "paused" and "circuit open" matter there, and the first message's answer holds for the rest
+ * of the batch (a pause takes effect from the next batch, at most `max_batch_size` deliveries
+ * later). A message whose first answer was not a plain "go" (held, or the circuit's probe) makes
+ * every later message of the batch ask again, so each is recorded as held by the object itself
+ * and only one probe goes out. An ordered route's turn is asked before this (order.ts).
  *
  * @example
  * const gates = batchGates(env);
  * const verdict = await gates.admit(route, { event: id, deliveries: 1, tries: 0 });
  */
 export function batchGates(env: Env) {
-  const open = new Set<string>();
+  const asked = new Map<string, Promise<Verdict>>();
   const reports = new Map<string, Report[]>();
   return {
     /** Notes how a message for `route` ended, for the route's alerts and metrics (`flush`). */
@@ -70,34 +93,43 @@ export function batchGates(env: Env) {
       reports.set(route, [...(reports.get(route) ?? []), report]);
     },
     /**
-     * Sends the batch's notes to each route's object (one call per route) and returns the alerts
-     * they raise, for the caller to send in the background.
+     * Sends the batch's notes to each route's object (one call per route): counters, health and
+     * the circuit breaker; returns the alerts they raise, for the caller to send in the background.
      */
     async flush(config: Config): Promise<AlertEvent[]> {
       const work = [...reports].map(([name, list]) => {
-        const route = config.routes.find((each) => each.name === name) ?? {};
+        const route = config.routes.find((each) => each.name === name);
         const limits = {
-          ...thresholds(config.alerts, route),
+          ...thresholds(config.alerts, route ?? {}),
           consoleUrl: config.alerts.consoleUrl,
         };
-        return gateOf(env, name).report(name, list, limits);
+        return gateOf(env, name).report(
+          name,
+          list,
+          limits,
+          route ? breakerSettings(route, config.settings) : undefined,
+        );
       });
       reports.clear();
       return (await Promise.all(work)).flat();
     },
     async admit(
       route: Route,
-      request: { event: string; deliveries: number; tries: number; conversation?: string },
+      request: { event: string; deliveries: number; tries: number; deadline?: number },
     ): Promise<Verdict> {
-      if (!route.maxPerSecond && request.conversation === undefined && open.has(route.name)) {
-        return { kind: "go", at: Date.now(), spacingMs: 0 };
+      const earlier = route.maxPerSecond ? undefined : asked.get(route.name);
+      if (earlier) {
+        const verdict = await earlier;
+        if (verdict.kind === "go" && !verdict.probe) {
+          return { kind: "go", at: Date.now(), spacingMs: 0 };
+        }
       }
-      const verdict = await gateOf(env, route.name).admit({
+      const verdict = gateOf(env, route.name).admit({
         ...request,
         route: route.name,
         ...(route.maxPerSecond ? { maxPerSecond: route.maxPerSecond } : {}),
       });
-      if (verdict.kind === "go") open.add(route.name);
+      if (!route.maxPerSecond && !earlier) asked.set(route.name, verdict);
       return verdict;
     },
     /** New slots for the remaining `deliveries` of a message whose consumer woke up late. */

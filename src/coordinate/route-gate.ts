@@ -4,23 +4,27 @@ import type { Health, Thresholds } from "../alerts/health.ts";
 import type { Meter } from "../alerts/meter.ts";
 import type { Env } from "../config/env.ts";
 import { log } from "../config/log.ts";
-import type { DeliveryMessage } from "../enqueue/index.ts";
 import { endedSince, type Minute, minutesSince } from "../store/counts.ts";
-import { resumeDeliveries } from "../store/index.ts";
 import {
-  append,
-  type ConversationLine,
-  createLineup,
-  type InLine,
-  lines,
-  peek,
-  settle,
-  turn,
-  waitingCount,
-} from "./lineup.ts";
+  type BreakerSettings,
+  breakerVerdict,
+  type Circuit,
+  circuitView,
+  closedCircuit,
+  PROBE_WAIT_MS,
+  recordAttempts,
+} from "./breaker.ts";
+import { createHeld, heldCount, hold, oldestHeld, release } from "./held.ts";
+import {
+  type AdmitRequest,
+  type GateStatus,
+  HORIZON_MS,
+  LATE_MS,
+  type Verdict,
+} from "./verdict.ts";
 import {
   applyReports,
-  breaker,
+  breaker as breakerHook,
   flushDigest,
   operatorPaused,
   type Report,
@@ -33,19 +37,26 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * One Durable Object per route (`ROUTE_GATES.idFromName(route)`): the single place that decides
- * whether a delivery to that route may start now. It serves pause, rate limit and (later)
- * per-conversation ordering with one mechanism, because all three are "who may post to this
- * destination next", and a Durable Object runs one call at a time, so its answer is exact across
- * any number of concurrent consumer invocations (a lock in D1 would need compare-and-swap
- * round trips and could still be left held by a crashed consumer).
+ * whether a delivery to that route may start now. It serves pause, circuit breaker and rate limit
+ * with one mechanism, because all three are "who may post to this destination next", and a
+ * Durable Object runs one call at a time, so its answer is exact across any number of concurrent
+ * consumer invocations (a lock in D1 would need compare-and-swap round trips and could still be
+ * left held by a crashed consumer).
  *
- * Pause: the held deliveries are kept here, in the object's own SQLite storage, not in the queue.
- * Queues deletes a message 4 days after it was sent, retried or not, so a message kept retrying
- * through a long pause would be lost; instead the consumer acks it and this object records
- * (event, route). Because the record is written by the same object that answers "paused", a
- * resume can never miss a delivery that was being held at that moment. Resume re-queues them
- * in bounded batches from an alarm (one batch per alarm run, re-armed until none is left), so
- * any number of held deliveries is resumed without one long request.
+ * Pause: the held deliveries are kept here, in the object's own SQLite storage, not in the queue
+ * (held.ts). Queues deletes a message 4 days after it was sent, retried or not, so a message kept
+ * retrying through a long pause would be lost; instead the consumer acks it and this object
+ * records (event, route). Because the record is written by the same object that answers
+ * "paused", a resume can never miss a delivery that was being held at that moment. Resume
+ * re-queues them in bounded batches from an alarm (one batch per alarm run, re-armed until none
+ * is left), so any number of held deliveries is resumed without one long request.
+ *
+ * Circuit breaker (breaker.ts): the consumer's reports open it after a run of failures; while it
+ * is open its deliveries are held exactly as a pause holds them (no attempt made or counted), an
+ * alarm at the end of the cool-down releases one of them to be the probe, and the probe's success
+ * closes the circuit and releases the rest. A held delivery whose retry window ends while the
+ * circuit stays open is released too, and told `expired` (a dead letter): an endless outage
+ * still ends in dead letters.
  *
  * Rate limit: slot reservation. Each delivery gets a start time at least `1000 / maxPerSecond`
  * ms after the previous one; the consumer waits for its slot. Slots are handed out at most
@@ -53,65 +64,30 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * again with that delay) so a consumer never sleeps long, and nothing is lost or dead-lettered.
  * The next free slot is kept in storage so a restarted object does not start a burst.
  *
- * Order (`ordered: true`): the object keeps each conversation's line (lineup.ts). The Worker
- * lines up the events it accepts before it answers (`line`), so the order is the order of
- * acceptance, not of consumption (Queues neither keeps order nor delivers once). Only a
- * conversation's head is queued; the others wait here, and their outbox rows say `waiting`.
- * The consumer asks `admit` as for any route: an event that is not its conversation's head is
- * told to wait. When the head settles, `settle` names the next one, which the consumer queues.
- * The order check comes before the pause and the rate limit, so a paused route holds only each
- * conversation's head and resumes each conversation where it was.
+ * Order (`ordered: true`) is kept by the route's ConversationLines objects (lines.ts), asked
+ * before this one: only a conversation's head ever asks here, so a paused route (or an open
+ * circuit) holds only each conversation's head and resumes each conversation where it was.
  */
 export class RouteGate extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec(
-        `CREATE TABLE IF NOT EXISTS held (seq INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT NOT NULL, route TEXT NOT NULL, tries INTEGER NOT NULL DEFAULT 0, at INTEGER NOT NULL)`,
-      );
-      createLineup(ctx.storage.sql);
-    });
+    ctx.blockConcurrencyWhile(async () => createHeld(ctx.storage.sql));
   }
 
-  /**
-   * Whether the route is paused, since when, how many deliveries are held, and (an ordered
-   * route) how many conversations have events in line and how many events wait behind a head.
-   */
+  private circuit(): Circuit {
+    return this.ctx.storage.kv.get<Circuit>("circuit") ?? closedCircuit();
+  }
+
+  /** Whether the route is paused, since when, how many deliveries are held, and its circuit. */
   status(): GateStatus {
     const pausedAt = this.ctx.storage.kv.get<string>("pausedAt");
     const pausedBy = this.ctx.storage.kv.get<"operator" | "automatic">("pausedBy");
-    const held = this.heldCount();
-    const { conversations, waiting } = waitingCount(this.ctx.storage.sql);
     return {
       paused: pausedAt !== undefined,
       ...(pausedAt ? { pausedAt, pausedBy: pausedBy ?? "operator" } : {}),
-      held,
-      ...(conversations > 0 ? { conversations, waiting } : {}),
+      held: heldCount(this.ctx.storage.sql),
+      circuit: circuitView(this.circuit()),
     };
-  }
-
-  /** Lines up accepted events of an ordered route (see `append` in lineup.ts). */
-  line(items: InLine[]): { heads: string[]; waiting: string[] } {
-    return append(this.ctx.storage.sql, items);
-  }
-
-  /** A settled delivery leaves its conversation's line; returns the new head, if it was the head. */
-  settle(event: string): { next?: string } {
-    return settle(this.ctx.storage.sql, event);
-  }
-
-  /** The event after `event` in its conversation's line, when `event` is the head; no change. */
-  peek(event: string): { next?: string } {
-    return peek(this.ctx.storage.sql, event);
-  }
-
-  /** Conversations with events in line (for the console), longest-waiting first. */
-  lines(limit: number): { total: number; lines: ConversationLine[] } {
-    return lines(this.ctx.storage.sql, limit);
-  }
-
-  private heldCount(): number {
-    return this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM held").one().n;
   }
 
   /** An operator's pause; `alerts` is `route.paused` to send (none when already paused). */
@@ -119,7 +95,10 @@ export class RouteGate extends DurableObject<Env> {
     let alerts: AlertEvent[] = [];
     if (this.ctx.storage.kv.get("pausedAt") === undefined) {
       this.ctx.storage.kv.put("pausedAt", new Date().toISOString());
-      if (route) alerts = operatorPaused(this.ctx.storage.kv, route, this.heldCount(), consoleUrl);
+      if (route) {
+        const held = heldCount(this.ctx.storage.sql);
+        alerts = operatorPaused(this.ctx.storage.kv, route, held, consoleUrl);
+      }
     }
     return { ...this.status(), alerts };
   }
@@ -134,10 +113,47 @@ export class RouteGate extends DurableObject<Env> {
 
   /**
    * The consumer's report of a batch's messages for this route (src/alerts): counters, the
-   * route's health, an automatic pause when due. Returns the alerts for the consumer to send.
+   * route's health, an automatic pause when due, and the circuit breaker (`breaker`: the route's
+   * settings). Returns the alerts for the consumer to send.
    */
-  report(route: string, reports: Report[], limits: Thresholds): AlertEvent[] {
-    return applyReports(this.ctx.storage.kv, route, reports, limits, () => this.heldCount());
+  async report(
+    route: string,
+    reports: Report[],
+    limits: Thresholds,
+    breaker?: BreakerSettings,
+  ): Promise<AlertEvent[]> {
+    const kv = this.ctx.storage.kv;
+    const held = () => heldCount(this.ctx.storage.sql);
+    if (!breaker) return applyReports(kv, route, reports, limits, held);
+    const circuit = this.circuit();
+    const cooledUntil = circuit.openUntil;
+    const now = Date.now();
+    const { opened, closed } = recordAttempts(
+      circuit,
+      reports.flatMap((each) => each.health.attempts),
+      breaker,
+      now,
+    );
+    kv.put("circuit", circuit);
+    const alerts: AlertEvent[] = [];
+    // Closing first: the hook's `route.recovered` needs the health still failing, which the
+    // report's success would reset. Opening after: the hook's `route.failing` names the
+    // report's failures.
+    if (closed) {
+      log("info", "circuit closed", { route, released: held() });
+      alerts.push(...breakerHook(kv, route, false, limits, held));
+    }
+    alerts.push(...applyReports(kv, route, reports, limits, held));
+    if (opened) {
+      log("warn", "circuit opened", { route, ...circuitView(circuit) });
+      alerts.push(...breakerHook(kv, route, true, limits, held));
+    }
+    // (Re)opened, a new cool-down: its end's alarm releases the probe. Closed: the held go now.
+    if (closed) await this.ctx.storage.setAlarm(now);
+    else if (circuit.state === "open" && circuit.openUntil !== cooledUntil) {
+      await this.ctx.storage.setAlarm(circuit.openUntil ?? now);
+    }
+    return alerts;
   }
 
   /** The cron: a dead-letter digest whose window has passed. */
@@ -146,11 +162,13 @@ export class RouteGate extends DurableObject<Env> {
   }
 
   /**
-   * THE hook of the circuit breaker (issue 26, not built yet): call it when the route's breaker
-   * opens (`open: true`) and when its probe succeeds (`open: false`). See `breakerChanged`.
+   * THE hook of the circuit breaker: called by `report` when the route's breaker opens
+   * (`open: true`) and when it closes (`open: false`). See `breakerChanged` (src/alerts).
    */
   breakerChanged(route: string, open: boolean, limits: Thresholds): AlertEvent[] {
-    return breaker(this.ctx.storage.kv, route, open, limits, () => this.heldCount());
+    return breakerHook(this.ctx.storage.kv, route, open, limits, () =>
+      heldCount(this.ctx.storage.sql),
+    );
   }
 
   /**
@@ -174,37 +192,49 @@ export class RouteGate extends DurableObject<Env> {
 
   /**
    * Asked by the consumer before it posts `deliveries` deliveries of one message.
-   * - wait (an ordered route, `conversation` given): another event of the conversation is ahead.
-   * - paused: the delivery is recorded as held here; the consumer acks the message.
-   * - go: post now, or wait until `at` (epoch ms), spacing several deliveries by `spacingMs`.
+   * - held: the route is paused or its circuit open; the delivery is recorded here (held.ts)
+   *   and the consumer acks the message.
+   * - expired: the circuit is open and the delivery's retry window is over: a dead letter.
+   * - go: post now, or wait until `at` (epoch ms), spacing several deliveries by `spacingMs`;
+   *   `probe`: this delivery is the circuit's probe (the consumer does not take the answer for
+   *   the rest of its batch).
    * - later: no slot within the horizon; send the message again in `delaySeconds`.
    */
   admit(request: AdmitRequest): Verdict {
-    if (request.conversation !== undefined) {
-      const { head } = turn(this.ctx.storage.sql, {
+    const kv = this.ctx.storage.kv;
+    const keep = (reason: "paused" | "circuit"): Verdict => {
+      hold(this.ctx.storage.sql, {
         event: request.event,
-        conversation: request.conversation,
+        route: request.route,
+        tries: request.tries ?? 0,
+        ...(request.deadline !== undefined ? { deadline: request.deadline } : {}),
       });
-      if (head !== request.event) return { kind: "wait", head };
+      return { kind: "held", reason };
+    };
+    if (kv.get("pausedAt") !== undefined) return keep("paused");
+    const circuit = this.circuit();
+    const now = Date.now();
+    const breaker = breakerVerdict(circuit, request.event, now);
+    if (breaker === "hold") {
+      if (request.deadline !== undefined && request.deadline <= now) return { kind: "expired" };
+      return keep("circuit");
     }
-    if (this.ctx.storage.kv.get("pausedAt") !== undefined) {
-      this.ctx.storage.sql.exec(
-        "INSERT INTO held (event, route, tries, at) VALUES (?, ?, ?, ?)",
-        request.event,
-        request.route,
-        request.tries ?? 0,
-        Date.now(),
-      );
-      return { kind: "held" };
+    if (breaker === "probe") {
+      kv.put("circuit", circuit);
+      log("info", "circuit half-open: probe let through", {
+        route: request.route,
+        eventId: request.event,
+      });
     }
+    const probe = breaker === "probe" ? { probe: true } : {};
     const rate = request.maxPerSecond;
-    if (!rate) return { kind: "go", at: Date.now(), spacingMs: 0 };
-    const next = this.ctx.storage.kv.get<number>("nextSlot") ?? 0;
-    const wait = Math.max(Date.now(), next) - Date.now();
+    if (!rate) return { kind: "go", at: now, spacingMs: 0, ...probe };
+    const next = kv.get<number>("nextSlot") ?? 0;
+    const wait = Math.max(now, next) - now;
     if (wait > HORIZON_MS) {
       return { kind: "later", delaySeconds: Math.max(1, Math.ceil((wait - HORIZON_MS) / 1000)) };
     }
-    return { kind: "go", ...this.reserve(rate, request.deliveries) };
+    return { kind: "go", ...this.reserve(rate, request.deliveries), ...probe };
   }
 
   /**
@@ -226,11 +256,17 @@ export class RouteGate extends DurableObject<Env> {
     return { at, spacingMs };
   }
 
-  /** Re-queues up to `RESUME_BATCH` held deliveries per run, until none is left or paused again. */
+  /**
+   * Queues held deliveries again: up to `RESUME_BATCH` per run, re-armed until none is left, when
+   * neither paused nor open; while the circuit is open, those whose retry window is over (to be
+   * dead-lettered) and, once the cool-down is over, one to be the probe.
+   */
   override async alarm(): Promise<void> {
     if (this.ctx.storage.kv.get("pausedAt") !== undefined) return;
     try {
-      await this.resumeBatch();
+      const circuit = this.circuit();
+      if (circuit.state === "closed") await this.resumeBatch();
+      else await this.whileOpen(circuit);
     } catch (error) {
       // The runtime retries a failing alarm only a few times; the store or the queue may be down for
       // longer, and the held deliveries would then stay held with nothing to resume them. So the
@@ -243,78 +279,42 @@ export class RouteGate extends DurableObject<Env> {
   }
 
   private async resumeBatch(): Promise<void> {
-    const rows = this.ctx.storage.sql
-      .exec<{ seq: number; event: string; route: string; tries: number }>(
-        "SELECT seq, event, route, tries FROM held ORDER BY seq LIMIT ?",
-        RESUME_BATCH,
-      )
-      .toArray();
+    const rows = oldestHeld(this.ctx.storage.sql, RESUME_BATCH);
     if (rows.length === 0) return;
-    // Their outbox rows go back to `queued` first: should the messages be lost, the sweep
-    // queues them (a `paused` row is left to this object).
-    await resumeDeliveries(
-      this.env,
-      rows.map((row) => ({ eventId: row.event, route: row.route })),
-    );
-    await this.env.DELIVERY_QUEUE.sendBatch(
-      rows.map((row) => ({
-        body: {
-          v: 1,
-          event: row.event,
-          route: row.route,
-          ...(row.tries > 0 ? { tries: row.tries } : {}),
-        } satisfies DeliveryMessage,
-        contentType: "json" as const,
-      })),
-    );
-    // Queued before deleted: a crash in between queues some twice, and the consumer never
-    // re-sends a delivery already made.
-    const last = rows[rows.length - 1]?.seq ?? 0;
-    this.ctx.storage.sql.exec("DELETE FROM held WHERE seq <= ?", last);
-    log("info", "held deliveries queued again", { route: rows[0]?.route, count: rows.length });
+    await release(this.env, this.ctx.storage.sql, rows, "resumed");
     await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  private async whileOpen(circuit: Circuit): Promise<void> {
+    const sql = this.ctx.storage.sql;
+    const now = Date.now();
+    await release(this.env, sql, oldestHeld(sql, RESUME_BATCH, now), "retry window over");
+    const cooling = circuit.state === "open" && now < (circuit.openUntil ?? 0);
+    const probing = circuit.probe !== undefined && circuit.probe.until > now;
+    const [probe] = !cooling && !probing ? oldestHeld(sql, 1) : [];
+    if (probe) {
+      // The released delivery is the probe: any other asking before its answer is held.
+      this.ctx.storage.kv.put("circuit", {
+        ...circuit,
+        state: "half-open",
+        probe: { event: probe.event, until: now + PROBE_WAIT_MS },
+      } satisfies Circuit);
+      await release(this.env, sql, [probe], "probe");
+    }
+    if (heldCount(sql) === 0) return;
+    // Next: the end of the cool-down, the probe's answer overdue, or the next retry window.
+    const earliest = sql
+      .exec<{ at: number | null }>("SELECT MIN(deadline) AS at FROM held")
+      .one().at;
+    const next = cooling ? (circuit.openUntil ?? now) : now + PROBE_WAIT_MS;
+    await this.ctx.storage.setAlarm(Math.max(now + 1000, Math.min(next, earliest ?? next)));
   }
 }
 
-/**
- * How late after its slot a rate-limited POST may still start; a consumer later than that asks
- * for new slots (`reslot`). The slots are spaced by this much more than `1000 / rate` ms, so a
- * route gets at most `rate` POSTs in any second, about `rate / 1.1` at saturation.
- */
-export const LATE_MS = 100;
-/** How far ahead a rate-limited route hands out start times (the longest a consumer sleeps). */
-export const HORIZON_MS = 5_000;
 /** How long a resume that failed (the store or the queue unavailable) waits before trying again. */
 const RESUME_RETRY_MS = 30_000;
 /** Held deliveries re-queued per alarm run (one `sendBatch`, at most 100 messages). */
 const RESUME_BATCH = 100;
 
-export interface GateStatus {
-  paused: boolean;
-  pausedAt?: string;
-  /** Who paused it: an operator, or the route's failure (`pauseAfterMinutes`). */
-  pausedBy?: "operator" | "automatic";
-  held: number;
-  /** An ordered route: conversations with events not yet settled. */
-  conversations?: number;
-  /** An ordered route: events waiting behind their conversation's head. */
-  waiting?: number;
-}
-
-export interface AdmitRequest {
-  event: string;
-  route: string;
-  /** Attempts already made before this message (carried over when a message is sent again). */
-  tries?: number;
-  /** How many POSTs this message makes (slots to reserve). */
-  deliveries: number;
-  maxPerSecond?: number;
-  /** An ordered route: the event's conversation (absent: the event is not ordered). */
-  conversation?: string;
-}
-
-export type Verdict =
-  | { kind: "go"; at: number; spacingMs: number }
-  | { kind: "held" }
-  | { kind: "later"; delaySeconds: number }
-  | { kind: "wait"; head: string };
+export type { AdmitRequest, GateStatus, Verdict } from "./verdict.ts";
+export { HORIZON_MS, LATE_MS } from "./verdict.ts";

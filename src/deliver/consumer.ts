@@ -9,7 +9,7 @@ import type { Env } from "../config/env.ts";
 import { loadConfig } from "../config/index.ts";
 import { log } from "../config/log.ts";
 import { batchGates } from "../coordinate/index.ts";
-import { passTurn } from "../coordinate/order.ts";
+import { lineOf, passTurn } from "../coordinate/order.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
 import { sweepSoon } from "../enqueue/sweep.ts";
 import { consumerBeat, getEvent, postpone, recordOutcome } from "../store/index.ts";
@@ -17,16 +17,18 @@ import { followerMessage, followers } from "./follow.ts";
 import { backoffSeconds, CONFIG_RETRY_SECONDS } from "./index.ts";
 import { type Gates, handleMessage } from "./message.ts";
 import { deadLetter } from "./outcome.ts";
+import { runLanes, takeFree } from "./pool.ts";
 import { noteOutcome } from "./watch.ts";
 
 export { handleMessage } from "./message.ts";
 
 /**
- * The queue consumer. Messages of the delivery queue are handled one by one (each catches its own
- * failures: an unexpected error retries that message; after the queue's `max_retries` it moves to
- * the dead-letter queue). Messages arriving on the dead-letter queue (name ending in `-dlq`) are
- * kept as dead letters. Each batch may also start an outbox sweep (at most one per isolate every
- * few seconds, see src/enqueue/sweep.ts).
+ * The queue consumer. Messages of the delivery queue are handled concurrently, on up to
+ * `DELIVERY_CONCURRENCY` lanes (pool.ts). Each catches its own failures: an unexpected error
+ * retries that message; after the queue's `max_retries` it moves to the dead-letter queue.
+ * Messages arriving on the dead-letter queue (name ending in `-dlq`) are kept as dead letters.
+ * Each batch may also start an outbox sweep (at most one per isolate every few seconds, see
+ * src/enqueue/sweep.ts).
  */
 export async function handleBatch(
   batch: MessageBatch<DeliveryMessage>,
@@ -57,9 +59,9 @@ export async function handleBatch(
     return;
   }
   const follow = followers();
-  const handle = async (message: Message<DeliveryMessage>) => {
+  const handle = async (message: Message<DeliveryMessage>, inTurn = false) => {
     try {
-      await handleMessage(message, env, config.config, gates, follow.take);
+      await handleMessage(message, env, config.config, gates, follow.take, inTurn);
     } catch (error) {
       log("error", "delivery consumer failed", {
         eventId: message.body?.event,
@@ -70,22 +72,30 @@ export async function handleBatch(
       message.retry({ delaySeconds: backoffSeconds(message.attempts, config.config.settings) });
     }
   };
-  for (const message of batch.messages) {
-    await handle(message);
-    // An ordered delivery that settled may have handed its conversation's next event to this
-    // batch (follow.ts): delivered now, before the batch's next message.
-    for (let body = follow.next(); body; body = follow.next()) {
-      const follower = followerMessage(body);
-      await handle(follower.message);
-      await follower.done(env).catch((error) => {
-        log("error", "follower not queued for its retry; the sweep queues it", {
-          eventId: body?.event,
-          route: body?.route,
-          error: String(error).slice(0, 300),
-        });
+  // A follower: an ordered delivery that settled handed its conversation's next event to this
+  // batch (follow.ts).
+  const handleFollower = async (body: DeliveryMessage) => {
+    const follower = followerMessage(body);
+    await handle(follower.message, true);
+    await follower.done(env).catch((error) => {
+      log("error", "follower not queued for its retry; the sweep queues it", {
+        eventId: body.event,
+        route: body.route,
+        error: String(error).slice(0, 300),
       });
-    }
-  }
+    });
+  };
+  // The batch's deliveries run on up to `concurrency` lanes (pool.ts): a destination that is slow
+  // to answer holds one lane, not the batch. Followers go first, as soon as a lane is free. Two
+  // copies of one delivery in a batch never run at once (the second finds the first's outcome).
+  const waiting = [...batch.messages];
+  const keyOf = (body: DeliveryMessage) => `${body.route}\n${body.event}`;
+  await runLanes(config.config.settings.concurrency, (busy) => {
+    const body = follow.next(busy, keyOf);
+    if (body) return { key: keyOf(body), run: () => handleFollower(body) };
+    const message = takeFree(waiting, busy, (each) => keyOf(each.body));
+    return message && { key: keyOf(message.body), run: () => handle(message) };
+  });
   await tell(env, gates, ctx);
 }
 
@@ -131,7 +141,7 @@ async function keepFromDeadLetterQueue(message: Message<DeliveryMessage>, env: E
         ? config.config.routes.find((each) => each.name === message.body.route)
         : undefined;
       // A dead letter of an ordered route lets its conversation move on.
-      if (route?.ordered) await passTurn(env, route.name, event.id, record);
+      if (route?.ordered) await passTurn(env, route.name, lineOf(event), record);
       else await record();
       noteOutcome(gates, message.body.route, event, message.attempts + 1, [], "dead");
     } else {

@@ -10,6 +10,7 @@
  */
 import type { Env } from "../config/env.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
+import { takeFree } from "./pool.ts";
 
 /** Followers one batch delivers at most, and how long after the batch started it takes more. */
 export const FOLLOW_MAX = 50;
@@ -31,7 +32,11 @@ export function followers(started = Date.now()) {
       queue.push({ v: 1, event, route });
       return true;
     },
-    next: (): DeliveryMessage | undefined => queue.shift(),
+    /** The next follower whose key (see `keyOf`) is not busy, removed from the list. */
+    next: (
+      busy: ReadonlySet<string> = new Set(),
+      keyOf: (body: DeliveryMessage) => string = (body) => `${body.route}\n${body.event}`,
+    ): DeliveryMessage | undefined => takeFree(queue, busy, keyOf),
   };
 }
 

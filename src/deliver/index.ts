@@ -91,6 +91,15 @@ export function retryAfterSeconds(value: string | null, now = Date.now()): numbe
   return Math.max(0, Math.ceil((date - now) / 1000));
 }
 
+/**
+ * How long one POST to `route` may take, in ms: its `timeoutSeconds`, else `DELIVERY_TIMEOUT_MS`.
+ *
+ * @example timeoutOf({ ...route, timeoutSeconds: 2 }, settings) // 2000
+ */
+export function timeoutOf(route: Pick<Route, "timeoutSeconds">, settings: Settings): number {
+  return route.timeoutSeconds !== undefined ? route.timeoutSeconds * 1000 : settings.timeoutMs;
+}
+
 /** Network errors, timeouts, 408, 429 and 5xx are retried; other statuses are final. */
 export function isRetryable(status: number): boolean {
   return status === 0 || status === 408 || status === 429 || status >= 500;
@@ -192,8 +201,12 @@ export async function post(job: Job, delivery: Delivery, index: number): Promise
   });
   // Whatever the destination sends, at most a few KB are read (none of a 2xx): its answer
   // decides success, retry or dead letter, never what we hold.
-  const sent = await sendOnce(route.url, request.headers, request.body, settings.timeoutMs, (s) =>
-    s >= 200 && s < 300 ? 0 : ANSWER_READ_BYTES,
+  const sent = await sendOnce(
+    route.url,
+    request.headers,
+    request.body,
+    timeoutOf(route, settings),
+    (s) => (s >= 200 && s < 300 ? 0 : ANSWER_READ_BYTES),
   );
   const status = sent.status;
   let outcome: Outcome;

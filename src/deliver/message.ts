@@ -8,7 +8,8 @@ import type { Env } from "../config/env.ts";
 import type { Config, Route } from "../config/index.ts";
 import { log } from "../config/log.ts";
 import { batchGates, sleep } from "../coordinate/index.ts";
-import { admitInTurn, park, passTurn } from "../coordinate/order.ts";
+import type { InLine } from "../coordinate/lineup.ts";
+import { awaitTurn, lineOf, park, passTurn } from "../coordinate/order.ts";
 import { LATE_MS } from "../coordinate/route-gate.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
 import { findFormat } from "../formats/index.ts";
@@ -16,32 +17,32 @@ import { type DeliveryOutcome, isSettled } from "../storage/deliveries.ts";
 import type { StoredEvent } from "../storage/events.ts";
 import { begin, recordOutcome } from "../store/index.ts";
 import { translateEvent } from "../translate/index.ts";
-import { conversationOf as lineOf } from "../verify/keys.ts";
 import { routeFilter } from "./filter.ts";
-import { type Attempted, type Job, logAttempts, post, webhookId } from "./index.ts";
+import {
+  type Attempted,
+  type Job,
+  logAttempts,
+  post,
+  RETRY_WINDOW_SECONDS,
+  webhookId,
+} from "./index.ts";
 import { conclude, deadLetter, redundant, sendAgain } from "./outcome.ts";
 import { noteOutcome } from "./watch.ts";
 
 export type Gates = ReturnType<typeof batchGates>;
 
 /**
- * The conversation an ordered route keeps this delivery in line with, or undefined: the route is
- * not ordered, the event belongs to no conversation, or the message is a replay (a replay is
+ * The conversation line an ordered route keeps this delivery in, or undefined: the route is not
+ * ordered, the event belongs to no conversation, or the message is a replay (a replay is
  * delivered at once, out of order: POST /deadletters/:id/replay says so).
  */
-function conversationOf(
+function lineFor(
   route: Route | undefined,
   event: StoredEvent,
   body: DeliveryMessage,
-): string | undefined {
+): InLine | undefined {
   if (!route?.ordered || body.replay || body.again) return undefined;
-  const source = findFormat(event.source);
-  if (!source.ok) return undefined;
-  return lineOf(source.value, {
-    name: event.name,
-    ...(event.dispatch ? { dispatch: event.dispatch } : {}),
-    payload: event.payload,
-  });
+  return lineOf(event);
 }
 
 /**
@@ -63,12 +64,15 @@ function conversationOf(
  * Attempts are counted on the outbox row (and carried in `tries` by a message sent again after a
  * pause or a rate-limit wait), so a message queued again carries on the count.
  *
- * Before posting, the route's gate (src/coordinate) may tell an ordered route's delivery to wait
- * for its conversation's turn (the row becomes `waiting`; it is queued when the delivery ahead
- * settles), hold it (the route is paused: the row becomes `paused`, the Durable Object keeps it
- * and queues it on resume) or ask for it to come back later (a rate limit: sent again with that
- * delay, not counted as an attempt). Once an ordered delivery settles, its conversation's next
- * event is queued, or handed to `takeOver` (the batch loop delivers it next, see consumer.ts).
+ * Before posting, an ordered route's delivery may be told to wait for its conversation's turn
+ * (the row becomes `waiting`; it is queued when the delivery ahead settles), and the route's gate
+ * (src/coordinate) may hold it (the route is paused or its circuit open: the row becomes
+ * `paused`, the Durable Object keeps it and queues it on resume, or when the circuit closes),
+ * dead-letter it (held by an open circuit past its retry window) or ask for it to come back
+ * later (a rate limit: sent again with that delay, not counted as an attempt). Once an ordered delivery settles, its conversation's next
+ * event is queued, or handed to `takeOver` (the batch loop delivers it next, see consumer.ts);
+ * such a follower is handled with `inTurn`: its line just named it the head, so its turn is not
+ * asked again.
  */
 export async function handleMessage(
   message: Message<DeliveryMessage>,
@@ -76,17 +80,18 @@ export async function handleMessage(
   config: Config,
   gates: Gates = batchGates(env),
   takeOver?: (route: string, event: string) => boolean,
+  inTurn = false,
 ): Promise<void> {
   const { settings } = config;
   const body = message.body;
   const { event, delivery: state, failures: earlier } = await begin(env, body.event, body.route);
   const route = config.routes.find((candidate) => candidate.name === body.route);
-  const ordered = route?.ordered === true && !body.replay && !body.again;
+  const line = event ? lineFor(route, event, body) : undefined;
   const skip = redundant(state, Math.floor(Date.now() / 1000));
   if (skip) {
     log("info", "extra message dropped", { eventId: body.event, route: body.route, reason: skip });
     // An ordered delivery settled but its turn may not have been passed on (idempotent).
-    if (ordered && state && isSettled(state.status)) await passTurn(env, body.route, body.event);
+    if (line && state && isSettled(state.status)) await passTurn(env, body.route, line);
     message.ack();
     return;
   }
@@ -99,8 +104,8 @@ export async function handleMessage(
         deliveredIds: [...(state?.deliveredIds ?? []), ...delivered(outcomes)],
       });
     // An ordered delivery that settles passes its conversation's turn on (src/coordinate/order.ts).
-    if (ordered && isSettled(outcome.status)) {
-      await passTurn(env, body.route, body.event, record, (next) =>
+    if (line && isSettled(outcome.status)) {
+      await passTurn(env, body.route, line, record, (next) =>
         takeOver ? takeOver(body.route, next) : false,
       );
     } else await record();
@@ -187,33 +192,48 @@ export async function handleMessage(
   for (const each of deliveries) {
     if (!done.has(await webhookId(event.id, route.name, each.index))) pending.push(each);
   }
-  // --- The route's gate (src/coordinate): order, pause and rate limit. ---
+  const firstQueued = Math.min(
+    message.timestamp.getTime() / 1000,
+    state?.queuedAt ?? Number.POSITIVE_INFINITY,
+  );
+  // --- The route's gate (src/coordinate): order, pause, circuit breaker and rate limit. ---
   let slot = { at: 0, spacingMs: 0 };
   if (pending.length > 0) {
-    const conversation = ordered ? conversationOf(route, event, body) : undefined;
-    const request = {
-      event: event.id,
-      deliveries: pending.length,
-      tries: attempt - 1,
-      ...(conversation !== undefined ? { conversation } : {}),
-    };
-    const ask = () => gates.admit(route, request);
-    const verdict =
-      conversation !== undefined ? await admitInTurn(env, ask, route.name, event.id) : await ask();
-    if (verdict.kind === "wait") {
+    const ahead = line && !inTurn ? await awaitTurn(env, route.name, line) : undefined;
+    if (ahead !== undefined) {
       log("info", "delivery waits for its turn", {
         route: route.name,
         eventId: event.id,
-        behind: verdict.head,
+        behind: ahead,
       });
       await park(env, route.name, event.id);
       message.ack();
       return;
     }
+    const verdict = await gates.admit(route, {
+      event: event.id,
+      deliveries: pending.length,
+      tries: attempt - 1,
+      deadline: (firstQueued + RETRY_WINDOW_SECONDS) * 1000,
+    });
     if (verdict.kind === "held") {
-      log("info", "delivery held", { route: route.name, eventId: event.id, reason: "paused" });
+      log("info", "delivery held", {
+        route: route.name,
+        eventId: event.id,
+        reason: verdict.reason,
+      });
       await settle({ status: "paused" });
       message.ack();
+      return;
+    }
+    if (verdict.kind === "expired") {
+      const hours = RETRY_WINDOW_SECONDS / 3600;
+      const last = state?.lastError ? `; last error: ${state.lastError}` : "";
+      await giveUp(
+        route.target,
+        `gave up after ${attempt - 1} attempts: the route's circuit stayed open past the ${hours} h retry window${last}`,
+        { attempts: attempt - 1 },
+      );
       return;
     }
     if (verdict.kind === "later") {
@@ -243,10 +263,6 @@ export async function handleMessage(
       ? { attempts: attempt, ...(lastStatus !== undefined ? { lastStatus } : {}) }
       : {};
 
-  const firstQueued = Math.min(
-    message.timestamp.getTime() / 1000,
-    state?.queuedAt ?? Number.POSITIVE_INFINITY,
-  );
   const conclusion = conclude(outcomes, attempt, settings, firstQueued);
   if (conclusion.kind === "dead") {
     logAttempts(outcomes, "dead");

@@ -36,7 +36,7 @@
 import type { Env } from "../config/env.ts";
 import { loadConfig } from "../config/index.ts";
 import { log } from "../config/log.ts";
-import { passTurn } from "../coordinate/order.ts";
+import { lineOf, passTurn } from "../coordinate/order.ts";
 import { addDeadLetter } from "../storage/dead-letters.ts";
 import {
   attemptsOf,
@@ -158,7 +158,7 @@ async function bury(env: Env, rows: Claimed[]): Promise<Requeue[]> {
         lastError: event ? lastError : "the event is no longer stored",
       });
     // An ordered route: the conversation moves on at once, as after any dead letter.
-    if (routes.get(route)?.ordered) await passTurn(env, route, eventId, record);
+    if (routes.get(route)?.ordered) await passTurn(env, route, event && lineOf(event), record);
     else await record();
     buried.push({ eventId, route });
     log("error", "dead letter", {

@@ -339,7 +339,15 @@ describe("queue consumer", () => {
 
 describe("delivery helpers", () => {
   it("backoff doubles from the base up to the cap, jittered", () => {
-    const settings = { retryBaseSeconds: 10, retryMaxSeconds: 3600, maxAttempts: 10, timeoutMs: 1 };
+    const settings = {
+      retryBaseSeconds: 10,
+      retryMaxSeconds: 3600,
+      maxAttempts: 10,
+      timeoutMs: 1,
+      concurrency: 6,
+      circuitFailures: 5,
+      circuitCooldownSeconds: 30,
+    };
     expect(backoffSeconds(1, settings, () => 1)).toBe(10);
     expect(backoffSeconds(1, settings, () => 0)).toBe(5);
     expect(backoffSeconds(4, settings, () => 1)).toBe(80);

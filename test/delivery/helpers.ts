@@ -37,12 +37,19 @@ export async function received(key: string): Promise<Received[]> {
   return response.json();
 }
 
-/** The env with test settings (no real backoff waits, a short timeout) and the given vars. */
+/**
+ * The env with test settings (no real backoff waits, a short timeout) and the given vars. The
+ * circuit breaker is off (`CIRCUIT_FAILURES: 0`): tests share route names (the simple route's
+ * "default") and with them each route's object, so a test whose destination fails on purpose
+ * would open the circuit for the next test. The breaker's own tests turn it on, on routes of
+ * their own (test/delivery/breaker.test.ts).
+ */
 export function testEnv(vars: Record<string, unknown> = {}): Env {
   return {
     ...baseEnv,
     RETRY_BASE_SECONDS: "0",
     DELIVERY_TIMEOUT_MS: "5000",
+    CIRCUIT_FAILURES: "0",
     ...vars,
   } as Env;
 }

@@ -11,7 +11,7 @@
  *    delivered (2xx) or dead-lettered, none lost; the successes in the order posted; no message
  *    posted at all before the one ahead of it was delivered or dead-lettered; none answered 2xx
  *    twice. Prints the throughput of `ordered` and `unordered` (deliveries per second from the
- *    first post to the route's last delivery) and their ratio.
+ *    first post to the route's last delivery) and their ratio, which must be at least 0.8.
  * 2. Restart: a fresh state directory, one ordered route whose destination refuses every
  *    connection; RESTART_CONVERSATIONS (20) × RESTART_MESSAGES (10) messages posted; after a few
  *    seconds of failing retries `wrangler dev` is killed (SIGKILL: its local queue is lost, D1
@@ -35,6 +35,8 @@ const DEADLINE_SECONDS = Number(process.env.ORDERED_DEADLINE_SECONDS ?? 600);
 const RESTART_CONVERSATIONS = Number(process.env.RESTART_CONVERSATIONS ?? 20);
 const RESTART_MESSAGES = Number(process.env.RESTART_MESSAGES ?? 10);
 const RESTART_DEADLINE_SECONDS = Number(process.env.RESTART_DEADLINE_SECONDS ?? 180);
+/** The share of the unordered route's throughput the ordered one must keep. */
+const ORDERED_SHARE = 0.8;
 
 const started = Date.now();
 const say = (text: string) =>
@@ -124,7 +126,9 @@ const vars = {
   RETRY_BASE_SECONDS: "1",
   RETRY_MAX_SECONDS: "8",
   MAX_ATTEMPTS: "10",
-  DELIVERY_TIMEOUT_MS: "2000",
+  // The destinations never hang on purpose; a short timeout would only take a loaded machine's
+  // slow answers for failures (and, five in a row, open a healthy route's circuit).
+  DELIVERY_TIMEOUT_MS: "10000",
   ADMIN_TOKEN: adminToken,
 };
 const logFile = process.env.ORDERED_LOG ?? join(tmpdir(), "wt-ordered-worker.log");
@@ -344,8 +348,12 @@ async function load() {
       failures.push(`load, route ${route}: ${JSON.stringify(v)}`);
     }
   }
-  if (ordered < unordered / 2) {
-    say(`load: note: ordered throughput ${ordered}/s is below half of unordered ${unordered}/s`);
+  // Issue 26: an ordered route keeps at least 0.8 of an unordered one's pace to the same
+  // healthy destination, with its lines spread over several objects.
+  if (ordered < unordered * ORDERED_SHARE) {
+    failures.push(
+      `load: ordered throughput ${ordered}/s is below ${ORDERED_SHARE} × unordered ${unordered}/s`,
+    );
   }
   await worker.stop("SIGTERM");
 }

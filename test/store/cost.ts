@@ -54,9 +54,9 @@ const options = (now: number): AdmitOptions => ({
 /** Rows a listing index adds per event (docs/store.md, "Listing"): one row, one call. */
 const INDEX_ROWS = 1;
 
-/** Runs `work` on a route gate's storage, counting its statements' rows. */
+/** Runs `work` on an ordered route's line object's storage (lines.ts), counting its statements' rows. */
 async function gateRows(env: Env, work: (sql: SqlStorage) => void) {
-  const stub = env.ROUTE_GATES.get(env.ROUTE_GATES.idFromName(`cost-${crypto.randomUUID()}`));
+  const stub = env.ORDER_LINES.get(env.ORDER_LINES.idFromName(`cost-${crypto.randomUUID()}`));
   return runInDurableObject(stub, async (_, state) => {
     const { sql, counts } = counting(state.storage.sql);
     work(sql);
@@ -125,7 +125,7 @@ export async function shardCost(
     pruneIn(sql, now + 8 * DAY, 100);
     return counts();
   });
-  // The route gate (route-gate.ts, lineup.ts): an ordered route lines the event up, admits its
+  // The route's line object (lines.ts, lineup.ts): an ordered route lines the event up, admits its
   // turn on every attempt and settles it; a rate-limited route reserves a slot per attempt.
   const tries = failedFirst ? 2 : 1;
   const item = { event: "e", conversation: "c" };
