@@ -11,6 +11,7 @@ import {
   REQUEUE_BACKOFF_CAP_SECONDS,
 } from "../enqueue/sweep.ts";
 import { addDeadLetter } from "../storage/dead-letters.ts";
+import { type CountsBySource, countAnswered, readCounts } from "./counters.ts";
 import {
   claimOverdueIn,
   nextDueIn,
@@ -110,6 +111,16 @@ export class EventStore extends DurableObject<Env> {
     );
     await this.arm();
     return admissions;
+  }
+
+  /** This shard's per-source counters (`GET /metrics` sums them over the shards). */
+  counts(): CountsBySource {
+    return readCounts(this.ctx.storage.sql);
+  }
+
+  /** Counts one request the Worker answered without an admission (`GET /metrics`). */
+  answered(source: string, code: number): void {
+    countAnswered(this.ctx.storage.sql, source, code);
   }
 
   /** Which of these keys are still repeats here, and of which event (see `liveOwners`). */

@@ -5,6 +5,7 @@
  */
 import type { Env } from "../config/env.ts";
 import type { StoredEvent } from "../storage/events.ts";
+import { type CountsBySource, sumCounts } from "./counters.ts";
 import {
   type AdmitOptions,
   parsed,
@@ -15,6 +16,7 @@ import {
 } from "./ops.ts";
 import { DEFAULT_SHARDS, MAX_SHARDS, parseEventId, shardName, shardOf } from "./shard.ts";
 
+export type { CountsBySource, SourceCounts } from "./counters.ts";
 export type { Settlement, ShardAdmission, ShardDelivery, ShardEvent } from "./ops.ts";
 export { DEFAULT_SHARDS, eventId, parseEventId, shardName, shardOf } from "./shard.ts";
 
@@ -75,12 +77,13 @@ export async function admitAll(
     groups.set(shard, [...(groups.get(shard) ?? []), index]);
   });
   const results = await Promise.allSettled(
-    [...groups].map(async ([shard, indexes]) => {
+    [...groups].map(async ([shard, indexes], call) => {
       const admissions = await shardStub(env, shard).admit(
         shard,
         indexes.map((i) => events[i] as ShardEvent),
         routes,
-        options,
+        // The request is counted once (GET /metrics), by the first shard it touches.
+        { ...options, requests: call === 0 ? 1 : 0 },
       );
       indexes.forEach((i, k) => {
         out[i] = admissions[k] as ShardAdmission;
@@ -173,4 +176,29 @@ export async function settle(
   const ref = parseEventId(id);
   if (!ref) return;
   await shardStub(env, ref.shard).settle(ref.seq, route, settlement);
+}
+
+/**
+ * The per-source counters summed over every shard (`GET /metrics`): one call per shard, all in
+ * parallel, each reading its few counter rows; while a re-sharding is less than 24 hours old the
+ * larger of the two counts of shards is read, so no shard's counts drop out. Throws when a shard
+ * does not answer: a partial sum would read as a counter reset.
+ *
+ * @example const counts = await sourceCounts(env); // { chatwoot: { requests, accepted, duplicates, answered } }
+ */
+export async function sourceCounts(env: Env): Promise<CountsBySource> {
+  const n = Math.max(shardCount(env), previousShardCount(env) ?? 0);
+  const shards = Array.from({ length: n }, (_, shard) => shardStub(env, shard).counts());
+  return sumCounts(await Promise.all(shards));
+}
+
+/**
+ * Counts a request answered without an admission (a 4xx, a 503, a handshake) by its status, in
+ * a shard picked at random (the scrape sums them all, and a flood of bad requests is spread).
+ *
+ * @example c.executionCtx.waitUntil(countAnswer(env, "chatwoot", 401));
+ */
+export async function countAnswer(env: Env, source: string, code: number): Promise<void> {
+  const shard = Math.floor(Math.random() * shardCount(env));
+  await shardStub(env, shard).answered(source, code);
 }
