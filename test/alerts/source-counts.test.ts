@@ -3,22 +3,15 @@
  * admitted (one row written per source per admit call), requests answered without an admission
  * counted where they are answered, and summed over the shards at scrape.
  */
-import {
-  createExecutionContext,
-  runInDurableObject,
-  waitOnExecutionContext,
-} from "cloudflare:test";
-import parsePrometheusTextFormat from "parse-prometheus-text-format";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { Env } from "../../src/config/env.ts";
-import worker from "../../src/index.ts";
 import { countAdmitted, readCounts, sumCounts } from "../../src/store/counters.ts";
 import type { EventStore } from "../../src/store/event-store.ts";
 import { admitEvents } from "../../src/store/ops.ts";
-import { baseEnv, call, testEnv, unique } from "../delivery/helpers.ts";
+import { baseEnv, testEnv, unique } from "../delivery/helpers.ts";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
 import { counting } from "../store/count.ts";
-import { auth } from "./helpers.ts";
+import { scrape, send } from "./helpers.ts";
 
 const shard = () =>
   baseEnv.EVENT_STORE.get(baseEnv.EVENT_STORE.idFromName(`test-${crypto.randomUUID()}`));
@@ -71,28 +64,6 @@ describe("a shard's source counters", () => {
     });
   });
 });
-
-/** Calls the Worker and waits for what it left running (the counting of a rejected request). */
-async function send(env: Env, path: string, init: RequestInit): Promise<Response> {
-  const ctx = createExecutionContext();
-  const fetch = worker.fetch as (r: Request, e: Env, c: ExecutionContext) => Promise<Response>;
-  const response = await fetch(new Request(`https://translator.test${path}`, init), env, ctx);
-  await waitOnExecutionContext(ctx);
-  return response;
-}
-
-async function scrape(env: Env) {
-  const response = await call(env, "/metrics", { headers: auth });
-  expect(response.status).toBe(200);
-  const families = parsePrometheusTextFormat(await response.text());
-  return (name: string, labels: Record<string, string>) => {
-    const family = families.find((each) => each.name === name);
-    const sample = family?.metrics.find((m) =>
-      Object.entries(labels).every(([k, v]) => m.labels?.[k] === v),
-    );
-    return Number(sample?.value ?? 0);
-  };
-}
 
 describe("requests answered without an admission", () => {
   it("are counted as received and rejected by status, after the answer", async () => {
