@@ -6,12 +6,11 @@ import type { Env } from "../config/env.ts";
 import { type DeliveryMessage, enqueueMany } from "../enqueue/index.ts";
 import {
   type DeadLetterFilter,
+  deadLetterEvents,
   deadLettersMatching,
   markDeadLettersReplayed,
-  nowSeconds,
-  requeueForReplay,
-  restoreFromDeadLetters,
-} from "../storage/index.ts";
+} from "../storage/replay.ts";
+import { requeueForReplay } from "../store/index.ts";
 
 /** Dead letters one bulk replay queues at most (50 batches of 100); `more` says there are others. */
 const BULK_REPLAY_MAX = 5000;
@@ -43,13 +42,17 @@ export async function replayMatching(
     after = refs[refs.length - 1]?.seq ?? after;
     const live = refs.filter((ref) => routes.has(ref.route));
     skipped += refs.length - live.length;
-    const now = nowSeconds();
+    const now = Math.floor(Date.now() / 1000);
     const ids = live.map((ref) => ref.id);
-    await restoreFromDeadLetters(env.DB, ids, now);
-    // Deliveries already made are not sent again (their success is kept: no `redeliver`).
+    // Each event is put back from its dead letter's copy should it have been pruned. Deliveries
+    // already made are not sent again (their success is kept: no `redeliver`).
+    const events = await deadLetterEvents(env.DB, ids);
     await requeueForReplay(
-      env.DB,
-      live.map((ref) => ({ eventId: ref.eventId, route: ref.route })),
+      env,
+      live.map((ref) => {
+        const restore = events.get(ref.id);
+        return { eventId: ref.eventId, route: ref.route, ...(restore ? { restore } : {}) };
+      }),
       { now },
     );
     await enqueueMany(

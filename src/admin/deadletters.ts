@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import type { Env } from "../config/env.ts";
 import { loadConfig } from "../config/index.ts";
 import { log } from "../config/log.ts";
-import { enqueueOne } from "../enqueue/index.ts";
+import { enqueueMany } from "../enqueue/index.ts";
 import {
   DeadLetter,
   DeadLetterPage,
@@ -18,9 +18,9 @@ import {
   getDeadLetter,
   listDeadLetters,
   markReplayed,
-  restoreEvent,
   type DeadLetter as StoredDeadLetter,
 } from "../storage/index.ts";
+import { requeueForReplay } from "../store/index.ts";
 import { jsonOnly } from "../validate/index.ts";
 import { requireAdmin } from "./auth.ts";
 import { readBody } from "./body.ts";
@@ -161,13 +161,14 @@ defineRoute(
         409,
       );
     }
-    await restoreEvent(c.env.DB, found.stored);
-    await enqueueOne(c.env, {
-      v: 1,
-      event: found.letter.eventId,
-      route: found.letter.route,
-      replay: id,
-    });
+    // Its event is put back from the letter's copy should it have been pruned; its delivery is
+    // queued from attempt 0 (deliveries made before are not sent again), then its message sent.
+    await requeueForReplay(c.env, [
+      { eventId: found.letter.eventId, route: found.letter.route, restore: found.stored },
+    ]);
+    await enqueueMany(c.env, [
+      { v: 1, event: found.letter.eventId, route: found.letter.route, replay: id },
+    ]);
     await markReplayed(c.env.DB, id);
     log("info", "dead letter replayed", { deadLetter: id, route: found.letter.route });
     // An ordered route's replay is delivered at once, out of order (src/deliver/message.ts).

@@ -18,8 +18,8 @@ import {
   listEvents,
   nowSeconds,
   perMinute,
-  requeueForReplay,
 } from "../storage/index.ts";
+import { requeueForReplay, getEvent as storedEvent } from "../store/index.ts";
 import { translateEvent } from "../translate/index.ts";
 import { jsonOnly } from "../validate/index.ts";
 import { requireAdmin } from "./auth.ts";
@@ -238,7 +238,7 @@ defineRoute(
     if (body instanceof Response) return body;
     const config = config503(c);
     if (config instanceof Response) return config;
-    const event = await getEvent(c.env.DB, id);
+    const event = await storedEvent(c.env, id);
     if (!event) return notFound(c, id);
     const routes = body.route
       ? config.routes.filter((route) => route.name === body.route)
@@ -263,7 +263,7 @@ defineRoute(
     // Its earlier successes are forgotten, so that a retry of the replay skips only what the
     // replay itself delivered.
     await requeueForReplay(
-      c.env.DB,
+      c.env,
       messages.map((m) => ({ eventId: m.event, route: m.route })),
       { redeliver: true },
     );

@@ -6,7 +6,8 @@ import { safeUrl } from "../config/health.ts";
 import { log } from "../config/log.ts";
 import { gateOf, pauseRoute, resumeRoute } from "../coordinate/index.ts";
 import { defineRoute, errors, openApiApp } from "../openapi/schemas.ts";
-import { countsByRoute, dayAgo, getDeliveryState, getEvent } from "../storage/index.ts";
+import { countsByRoute, dayAgo } from "../storage/index.ts";
+import { getDeliveryState, getEvent } from "../store/index.ts";
 import { jsonOnly } from "../validate/index.ts";
 import { requireAdmin } from "./auth.ts";
 import { configOr503, configuredRouteOf } from "./configured.ts";
@@ -92,8 +93,8 @@ defineRoute(
     const conversations = await Promise.all(
       lines.map(async (line) => {
         const [state, event] = await Promise.all([
-          getDeliveryState(c.env.DB, line.head, name),
-          getEvent(c.env.DB, line.head),
+          getDeliveryState(c.env, line.head, name),
+          getEvent(c.env, line.head),
         ]);
         return {
           conversation: line.conversation,

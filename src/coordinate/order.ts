@@ -17,7 +17,7 @@
  * - while a settled delivery passes its turn on (`passTurn`): the next delivery's row is put
  *   back to `queued` BEFORE the object forgets the settled head, so at every point either the
  *   next row is `queued` (the sweep queues it; if the object still has the settled head, the
- *   consumer sees in D1 that it is settled and passes the turn on itself: `admitInTurn`) or
+ *   consumer sees in the store that it is settled and passes the turn on itself: `admitInTurn`) or
  *   nothing happened yet and the settled delivery's own row is still pending (swept, found
  *   delivered or dead again, its turn passed on then).
  * A `waiting` row is also looked at again after `WAIT_RECHECK_SECONDS`, a safety net for any
@@ -27,13 +27,8 @@ import type { Env } from "../config/env.ts";
 import type { Route } from "../config/index.ts";
 import { log } from "../config/log.ts";
 import type { DeliveryMessage } from "../enqueue/queue.ts";
-import {
-  getDeliveryState,
-  isSettled,
-  nowSeconds,
-  parkDeliveries,
-  releaseDelivery,
-} from "../storage/index.ts";
+import { isSettled } from "../storage/deliveries.ts";
+import { getDeliveryState, parkDeliveries, releaseDelivery } from "../store/index.ts";
 import { gateOf } from "./index.ts";
 import type { Verdict } from "./route-gate.ts";
 
@@ -42,6 +37,8 @@ import type { Verdict } from "./route-gate.ts";
  * module comment: only a turn lost to a crash needs it; otherwise it is a cheap no-op).
  */
 export const WAIT_RECHECK_SECONDS = 300;
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** One accepted event and its conversation (absent: the event is never held back). */
 export interface Accepted {
@@ -74,7 +71,7 @@ export async function lineUp(
       .map(async (route) => {
         try {
           const { waiting } = await gateOf(env, route.name).line(items);
-          await parkDeliveries(env.DB, route.name, waiting, nowSeconds() + WAIT_RECHECK_SECONDS);
+          await parkDeliveries(env, route.name, waiting, nowSeconds() + WAIT_RECHECK_SECONDS);
           held.set(route.name, new Set(waiting));
         } catch (error) {
           log("error", "ordered route: events not lined up at acceptance", {
@@ -90,12 +87,12 @@ export async function lineUp(
 
 /**
  * A delivery of an ordered route settles (delivered, dead, filtered, skipped): `record` writes
- * its outcome in D1, it leaves its conversation's line and, if it was the head, the next event
+ * its outcome in the store, it leaves its conversation's line and, if it was the head, the next event
  * is queued, or handed to `takeOver` when it returns true (the consumer delivers it next). The
  * next row goes back to `queued` before anything else, the object forgets the head last (see
  * the module comment). Idempotent.
  *
- * @example await passTurn(env, "crm", eventId, () => recordOutcome(env.DB, eventId, "crm", { status: "delivered" }));
+ * @example await passTurn(env, "crm", eventId, () => recordOutcome(env, eventId, "crm", { status: "delivered" }));
  */
 export async function passTurn(
   env: Env,
@@ -106,12 +103,12 @@ export async function passTurn(
 ): Promise<void> {
   const gate = gateOf(env, route);
   const { next } = await gate.peek(event);
-  if (next) await releaseDelivery(env.DB, next, route);
+  if (next) await releaseDelivery(env, next, route);
   await record();
   const settled = await gate.settle(event);
   // Another consumer passed this turn on in the meantime (`admitInTurn`): it queued the next.
   if (!settled.next) return;
-  if (settled.next !== next) await releaseDelivery(env.DB, settled.next, route);
+  if (settled.next !== next) await releaseDelivery(env, settled.next, route);
   // The consumer may deliver the next one itself, at once (its row is `queued`: should it die
   // first, the sweep queues it), instead of sending it to the back of the queue.
   if (takeOver?.(settled.next)) return;
@@ -139,7 +136,7 @@ export async function admitInTurn(
 ): Promise<Verdict> {
   const verdict = await ask();
   if (verdict.kind !== "wait") return verdict;
-  const head = await getDeliveryState(env.DB, verdict.head, route);
+  const head = await getDeliveryState(env, verdict.head, route);
   if (head && !isSettled(head.status)) return verdict;
   log("warn", "ordered route: a settled head had not passed its turn on", {
     route,
@@ -154,14 +151,14 @@ export async function admitInTurn(
 async function passTurnOf(env: Env, route: string, head: string, asking: string): Promise<void> {
   const gate = gateOf(env, route);
   const { next } = await gate.peek(head);
-  if (next && next !== asking) await releaseDelivery(env.DB, next, route);
+  if (next && next !== asking) await releaseDelivery(env, next, route);
   const settled = await gate.settle(head);
   if (!settled.next || settled.next === asking) return;
-  if (settled.next !== next) await releaseDelivery(env.DB, settled.next, route);
+  if (settled.next !== next) await releaseDelivery(env, settled.next, route);
   await queueTurn(env, route, settled.next);
 }
 
 /** Marks a delivery told to wait for its turn (its message is acked). */
 export async function park(env: Env, route: string, event: string): Promise<void> {
-  await parkDeliveries(env.DB, route, [event], nowSeconds() + WAIT_RECHECK_SECONDS);
+  await parkDeliveries(env, route, [event], nowSeconds() + WAIT_RECHECK_SECONDS);
 }

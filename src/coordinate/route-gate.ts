@@ -5,7 +5,7 @@ import type { Meter } from "../alerts/meter.ts";
 import type { Env } from "../config/env.ts";
 import { log } from "../config/log.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
-import { resumeDeliveries } from "../storage/index.ts";
+import { resumeDeliveries } from "../store/index.ts";
 import {
   append,
   type ConversationLine,
@@ -215,7 +215,7 @@ export class RouteGate extends DurableObject<Env> {
     try {
       await this.resumeBatch();
     } catch (error) {
-      // The runtime retries a failing alarm only a few times; D1 or the queue may be down for
+      // The runtime retries a failing alarm only a few times; the store or the queue may be down for
       // longer, and the held deliveries would then stay held with nothing to resume them. So the
       // alarm never fails: it tries again later, for as long as it takes.
       log("error", "held deliveries not queued again yet; trying again in 30 s", {
@@ -236,7 +236,7 @@ export class RouteGate extends DurableObject<Env> {
     // Their outbox rows go back to `queued` first: should the messages be lost, the sweep
     // queues them (a `paused` row is left to this object).
     await resumeDeliveries(
-      this.env.DB,
+      this.env,
       rows.map((row) => ({ eventId: row.event, route: row.route })),
     );
     await this.env.DELIVERY_QUEUE.sendBatch(
@@ -267,7 +267,7 @@ export class RouteGate extends DurableObject<Env> {
 export const LATE_MS = 100;
 /** How far ahead a rate-limited route hands out start times (the longest a consumer sleeps). */
 export const HORIZON_MS = 5_000;
-/** How long a resume that failed (D1 or the queue unavailable) waits before trying again. */
+/** How long a resume that failed (the store or the queue unavailable) waits before trying again. */
 const RESUME_RETRY_MS = 30_000;
 /** Held deliveries re-queued per alarm run (one `sendBatch`, at most 100 messages). */
 const RESUME_BATCH = 100;

@@ -12,7 +12,7 @@ import { batchGates } from "../coordinate/index.ts";
 import { passTurn } from "../coordinate/order.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
 import { sweepSoon } from "../enqueue/sweep.ts";
-import { getEvent, nowSeconds, postpone, recordOutcome } from "../storage/index.ts";
+import { getEvent, postpone, recordOutcome } from "../store/index.ts";
 import { followerMessage, followers } from "./follow.ts";
 import { backoffSeconds, CONFIG_RETRY_SECONDS } from "./index.ts";
 import { type Gates, handleMessage } from "./message.ts";
@@ -45,9 +45,9 @@ export async function handleBatch(
     log("error", "configuration invalid; deliveries postponed", { errors: config.errors });
     // The rows say why and when, so the sweep does not take the postponed messages for lost.
     await postpone(
-      env.DB,
+      env,
       batch.messages.map((m) => ({ eventId: m.body.event, route: m.body.route })),
-      nowSeconds() + CONFIG_RETRY_SECONDS,
+      Math.floor(Date.now() / 1000) + CONFIG_RETRY_SECONDS,
       `configuration invalid: ${config.errors.join("; ")}`,
     ).catch(() => undefined);
     batch.retryAll({ delaySeconds: CONFIG_RETRY_SECONDS });
@@ -108,20 +108,21 @@ async function tell(env: Env, gates: Gates, ctx: ExecutionContext | undefined): 
 
 /**
  * A message on the dead-letter queue: the delivery consumer failed on it `max_retries` times.
- * It is kept as a dead letter and its row settled `dead`. When that fails too (D1 unavailable),
+ * It is kept as a dead letter and its row settled `dead`. When that fails too (D1 or the store
+ * unavailable),
  * the message is retried after a minute, up to the dead-letter queue's own `max_retries`
  * (wrangler.toml); should it run out, the row is still pending, so the sweep queues the delivery
- * again once D1 answers: the message can be dropped, the delivery cannot.
+ * again once they answer: the message can be dropped, the delivery cannot.
  */
 async function keepFromDeadLetterQueue(message: Message<DeliveryMessage>, env: Env, gates: Gates) {
   try {
-    const event = await getEvent(env.DB, message.body.event);
+    const event = await getEvent(env, message.body.event);
     const lastError =
       "the delivery consumer failed on every attempt (moved to the dead-letter queue)";
     if (event) {
       await deadLetter(env, event, message.body.route, undefined, lastError);
       const record = () =>
-        recordOutcome(env.DB, event.id, message.body.route, { status: "dead", lastError });
+        recordOutcome(env, event.id, message.body.route, { status: "dead", lastError });
       const config = loadConfig(env);
       const route = config.ok
         ? config.config.routes.find((each) => each.name === message.body.route)

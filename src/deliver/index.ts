@@ -7,7 +7,8 @@ import { sha256Hex, standardSignature } from "../crypto/index.ts";
 import type { DestinationKeys } from "../crypto/secrets.ts";
 import type { FormatDefinition } from "../formats/types.ts";
 import { ANSWER_READ_BYTES } from "../limits/read.ts";
-import { nowSeconds, recordAttempt, type StoredEvent } from "../storage/index.ts";
+import type { Attempt } from "../storage/attempts.ts";
+import type { StoredEvent } from "../storage/events.ts";
 import type { Delivery } from "../translate/index.ts";
 import { transportOf } from "../verify/index.ts";
 import { sendOnce } from "./send.ts";
@@ -161,13 +162,23 @@ export function cloudEvent(
   };
 }
 
-/** An attempt's outcome, its HTTP status (0: none) and its log fields (see `logAttempts`). */
-export type Attempted = Outcome & { status: number; attemptLog: Record<string, unknown> };
+const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /**
- * One delivery attempt: POSTs delivery `index` of the job's translation to the route and records
- * the attempt (and a success) in D1. Returns the outcome with the HTTP status (0: none); the
- * consumer logs it with `logAttempts` once it knows what the attempt led to.
+ * An attempt's outcome, its HTTP status (0: none), its record (kept by the settle when it failed)
+ * and its log fields (see `logAttempts`).
+ */
+export type Attempted = Outcome & {
+  status: number;
+  record: Attempt;
+  attemptLog: Record<string, unknown>;
+};
+
+/**
+ * One delivery attempt: POSTs delivery `index` of the job's translation to the route. Returns the
+ * outcome with the HTTP status (0: none) and the attempt's record; the consumer keeps the records
+ * with its one settle of the delivery, and logs them with `logAttempts` once it knows what the
+ * attempt led to.
  */
 export async function post(job: Job, delivery: Delivery, index: number): Promise<Attempted> {
   const { env, route, target, event, settings, attempt } = job;
@@ -197,17 +208,17 @@ export async function post(job: Job, delivery: Delivery, index: number): Promise
       : { kind: "rejected", error };
   }
   const latencyMs = sent.durationMs;
-  await recordAttempt(env.DB, event.id, route.name, {
-    webhookId: id,
-    attempt,
-    status,
-    ...(outcome.kind === "delivered" ? {} : { error: outcome.error }),
-    latencyMs,
-    at: nowSeconds(),
-  });
   return {
     ...outcome,
     status,
+    record: {
+      webhookId: id,
+      attempt,
+      status,
+      ...(outcome.kind === "delivered" ? {} : { error: outcome.error }),
+      latencyMs,
+      at: nowSeconds(),
+    },
     attemptLog: {
       route: route.name,
       target: target.id,

@@ -1,7 +1,8 @@
 /**
- * One queue message: one (event, route) delivery. Its outbox row (src/storage/deliveries.ts) is
- * read first and updated on every outcome, so the row always says where the delivery stands and
- * the sweep can tell a live message from a lost one.
+ * One queue message: one (event, route) delivery. Its outbox row, in the event's shard
+ * (src/store), is read first with the event (one call) and updated once with the outcome and the
+ * attempts that failed (one call), so the row always says where the delivery stands and the
+ * sweep can tell a live message from a lost one.
  */
 import type { Env } from "../config/env.ts";
 import type { Config, Route } from "../config/index.ts";
@@ -11,16 +12,9 @@ import { admitInTurn, park, passTurn } from "../coordinate/order.ts";
 import { LATE_MS } from "../coordinate/route-gate.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
 import { findFormat } from "../formats/index.ts";
-import {
-  type DeliveryOutcome,
-  deliveredIds,
-  getDeliveryState,
-  getEvent,
-  isSettled,
-  nowSeconds,
-  recordOutcome,
-  type StoredEvent,
-} from "../storage/index.ts";
+import { type DeliveryOutcome, isSettled } from "../storage/deliveries.ts";
+import type { StoredEvent } from "../storage/events.ts";
+import { begin, recordOutcome } from "../store/index.ts";
 import { translateEvent } from "../translate/index.ts";
 import { conversationOf as lineOf } from "../verify/keys.ts";
 import { routeFilter } from "./filter.ts";
@@ -85,13 +79,10 @@ export async function handleMessage(
 ): Promise<void> {
   const { settings } = config;
   const body = message.body;
-  const [event, state] = await Promise.all([
-    getEvent(env.DB, body.event),
-    getDeliveryState(env.DB, body.event, body.route),
-  ]);
+  const { event, delivery: state, failures: earlier } = await begin(env, body.event, body.route);
   const route = config.routes.find((candidate) => candidate.name === body.route);
   const ordered = route?.ordered === true && !body.replay && !body.again;
-  const skip = redundant(state, nowSeconds());
+  const skip = redundant(state, Math.floor(Date.now() / 1000));
   if (skip) {
     log("info", "extra message dropped", { eventId: body.event, route: body.route, reason: skip });
     // An ordered delivery settled but its turn may not have been passed on (idempotent).
@@ -99,8 +90,14 @@ export async function handleMessage(
     message.ack();
     return;
   }
+  // This message's attempts, kept with the outcome in one write (the failed ones as attempts).
+  const outcomes: Attempted[] = [];
   const settle = async (outcome: DeliveryOutcome) => {
-    const record = () => recordOutcome(env.DB, body.event, body.route, outcome);
+    const record = () =>
+      recordOutcome(env, body.event, body.route, outcome, {
+        failures: outcomes.filter((o) => o.kind !== "delivered").map((o) => o.record),
+        deliveredIds: [...(state?.deliveredIds ?? []), ...delivered(outcomes)],
+      });
     // An ordered delivery that settles passes its conversation's turn on (src/coordinate/order.ts).
     if (ordered && isSettled(outcome.status)) {
       await passTurn(env, body.route, body.event, record, (next) =>
@@ -112,17 +109,18 @@ export async function handleMessage(
     target: string | undefined,
     error: string,
     made: { attempts?: number; lastStatus?: number } = {},
-    outcomes: Attempted[] = [],
   ) => {
-    if (event) await deadLetter(env, event, body.route, target, error);
+    const attempts = [...earlier, ...outcomes.map((o) => o.record)];
+    if (event) await deadLetter(env, event, body.route, target, error, attempts);
     if (event && route) noteOutcome(gates, route.name, event, made.attempts ?? 1, outcomes, "dead");
     await settle({ status: "dead", lastError: error, ...made });
     message.ack();
   };
 
   if (!event) {
+    // Pruned, or an id no shard knows (an event of the D1 store before the upgrade): its row,
+    // if any, went with it.
     log("error", "event not found; message dropped", { eventId: body.event, route: body.route });
-    if (state) await settle({ status: "dead", lastError: "the event is no longer stored" });
     message.ack();
     return;
   }
@@ -173,7 +171,7 @@ export async function handleMessage(
   // --- reliability: deliveries already made are never sent again, replays included. A replay of
   // the event (`again`) forgot its earlier successes when it was queued (requeueForReplay), so
   // what is recorded now was delivered by the replay itself (a retry must not re-send it). ---
-  const done = await deliveredIds(env.DB, event.id, route.name);
+  const done = new Set(state?.deliveredIds ?? []);
   const job: Job = {
     env,
     settings,
@@ -226,7 +224,6 @@ export async function handleMessage(
     slot = verdict;
   }
   // --- end of the gate ---
-  const outcomes: Attempted[] = [];
   let first = 0; // the position `slot.at` belongs to
   for (const [position, { delivery, index }] of pending.entries()) {
     let due = slot.at + (position - first) * slot.spacingMs;
@@ -253,7 +250,7 @@ export async function handleMessage(
   const conclusion = conclude(outcomes, attempt, settings, firstQueued);
   if (conclusion.kind === "dead") {
     logAttempts(outcomes, "dead");
-    await giveUp(route.target, conclusion.error, made, outcomes);
+    await giveUp(route.target, conclusion.error, made);
     return;
   }
   if (conclusion.kind === "delivered") {
@@ -276,7 +273,11 @@ export async function handleMessage(
     status: "retrying",
     ...made,
     lastError: conclusion.error,
-    dueAt: nowSeconds() + delaySeconds,
+    dueAt: Math.floor(Date.now() / 1000) + delaySeconds,
   });
   message.retry({ delaySeconds });
 }
+
+/** The webhooks these attempts delivered. */
+const delivered = (outcomes: Attempted[]): string[] =>
+  outcomes.filter((o) => o.kind === "delivered").map((o) => o.record.webhookId);

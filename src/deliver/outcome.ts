@@ -8,14 +8,11 @@ import type { Settings } from "../config/index.ts";
 import { log } from "../config/log.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
 import { enqueueOne } from "../enqueue/index.ts";
-import {
-  type Attempt,
-  addDeadLetter,
-  type DeliveryState,
-  isSettled,
-  listAttempts,
-  type StoredEvent,
-} from "../storage/index.ts";
+import type { Attempt } from "../storage/attempts.ts";
+import { addDeadLetter } from "../storage/dead-letters.ts";
+import { type DeliveryState, isSettled } from "../storage/deliveries.ts";
+import type { StoredEvent } from "../storage/events.ts";
+import { attemptsOf } from "../store/index.ts";
 import {
   type Attempted,
   backoffSeconds,
@@ -45,15 +42,19 @@ export async function sendAgain(
   await enqueueOne(env, { ...rest, ...(tries > 0 ? { tries } : {}) }, delaySeconds);
 }
 
-/** Keeps a dead letter of the event for the route, with its attempts, and logs it. */
+/**
+ * Keeps a dead letter of the event for the route, with its attempts (read from the event's shard
+ * when not given: its failed attempts), and logs it.
+ */
 export async function deadLetter(
   env: Env,
   event: StoredEvent,
   routeName: string,
   target: string | undefined,
   lastError: string,
+  made?: Attempt[],
 ): Promise<void> {
-  const attempts: Attempt[] = await listAttempts(env.DB, event.id, routeName);
+  const attempts: Attempt[] = made ?? (await attemptsOf(env, event.id, routeName));
   const id = await addDeadLetter(env.DB, {
     event,
     route: routeName,

@@ -1,23 +1,26 @@
 import type { Env } from "../config/env.ts";
-import type { Route } from "../config/index.ts";
+import { DEFAULT_RETENTION_DAYS, loadConfig, type Route } from "../config/index.ts";
 import { log } from "../config/log.ts";
 import { lineUp } from "../coordinate/order.ts";
 import { findFormat } from "../formats/index.ts";
 import type { WireEvent } from "../formats/types.ts";
+import { DEDUPE_SECONDS } from "../storage/events.ts";
 import {
-  admit,
-  claimRepeats,
+  admitAll,
+  BUSY_GRACE_SECONDS,
   expectAt,
+  MAX_REQUEUES,
   markUnqueued,
-  type NewEvent,
-  nowSeconds,
+  OVERDUE_GRACE_SECONDS,
+  parseEventId,
   type Requeue,
   requeueForReplay,
-} from "../storage/index.ts";
-import { StoreRefused } from "../store/index.ts";
+  type ShardAdmission,
+  type ShardEvent,
+} from "../store/index.ts";
+import { listAccepted } from "../store/listing.ts";
 import { conversationOf } from "../verify/keys.ts";
 import { type DeliveryMessage, messageOf, sendAll } from "./queue.ts";
-import { BUSY_GRACE_SECONDS, MAX_REQUEUES, OVERDUE_GRACE_SECONDS } from "./sweep.ts";
 
 export type { DeliveryMessage } from "./queue.ts";
 
@@ -43,14 +46,18 @@ export class EnqueueError extends Error {
   }
 }
 
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+
 /**
- * Stores the events (deduplicated) with a pending delivery per route (one D1 batch: the outbox),
- * then queues one message per new event and route. A repeat of an event whose deliveries are
- * overdue (stored, but its messages never reached the queue or were lost) queues them again.
+ * Stores the events (deduplicated) with a pending delivery per route in the event store's shards
+ * (one call per shard touched: the outbox), lists them for /events, then queues one message per
+ * new event and route. A repeat of an event whose deliveries are overdue (stored, but its
+ * messages never reached the queue or were lost) queues them again.
  *
- * If the queue refuses messages, nothing is undone: the events stay stored, the deliveries whose
- * messages were not sent are marked overdue, and the sweep (or the sender's retry, answered as a
- * repeat) queues them; `EnqueueError` says so.
+ * A shard that refuses throws `StoreRefused` (nothing of that shard was kept; the sender is told
+ * to retry). If the queue refuses messages, nothing is undone: the events stay stored, the
+ * deliveries whose messages were not sent are marked overdue, and the sweep (or the sender's
+ * retry, answered as a repeat) queues them; `EnqueueError` says so.
  *
  * @example const { accepted, duplicates } = await enqueue(env, "chatwoot", keyed, routes);
  */
@@ -60,45 +67,46 @@ export async function enqueue(
   events: Array<{ wire: WireEvent; key: string }>,
   routes: Route[],
 ): Promise<Accepted> {
-  const fresh: NewEvent[] = events.map(({ wire, key }) => ({
+  const fresh: ShardEvent[] = events.map(({ wire, key }) => ({
     key,
-    id: crypto.randomUUID(),
     source,
     name: wire.name,
     ...(wire.dispatch ? { dispatch: wire.dispatch } : {}),
     payload: JSON.stringify(wire.payload),
   }));
-  let admissions: Awaited<ReturnType<typeof admit>>;
+  const now = nowSeconds();
+  let admissions: ShardAdmission[];
   try {
-    admissions = await admit(
-      env.DB,
+    admissions = await admitAll(
+      env,
       fresh,
       routes.map((route) => route.name),
+      {
+        now,
+        dedupeSeconds: DEDUPE_SECONDS,
+        repeatBefore: now - OVERDUE_GRACE_SECONDS,
+        maxRequeues: MAX_REQUEUES,
+      },
     );
   } catch (error) {
-    // Nothing was kept (the admission is one transaction): the sender must retry, told when.
+    // Nothing of the refusing shard was kept: the sender must retry, told when (StoreRefused).
     log("error", "the event store refused", { source, error: String(error).slice(0, 300) });
-    throw new StoreRefused(`the event store refused: ${String(error).slice(0, 200)}`, false);
+    throw error;
   }
   const accepted = admissions.filter((a) => !a.duplicate).map((a) => a.id);
   const duplicates = admissions.filter((a) => a.duplicate).map((a) => a.id);
-  const now = nowSeconds();
-  const repeats =
-    duplicates.length > 0
-      ? await claimRepeats(
-          env.DB,
-          [...new Set(duplicates)],
-          now - OVERDUE_GRACE_SECONDS,
-          MAX_REQUEUES,
-          now,
-        )
-      : [];
+  const repeats: Requeue[] = admissions.flatMap((a) =>
+    a.duplicate ? a.requeued.map(({ route }) => ({ eventId: a.id, route })) : [],
+  );
 
   // Ordered routes: the events are lined up per conversation now, in the order accepted; only
-  // each conversation's head is queued (src/coordinate/order.ts).
-  const held = routes.some((route) => route.ordered)
-    ? await lineUp(env, routes, conversations(source, fresh, admissions, events))
-    : new Map<string, Set<string>>();
+  // each conversation's head is queued (src/coordinate/order.ts). Meanwhile /events lists them.
+  const [held] = await Promise.all([
+    routes.some((route) => route.ordered)
+      ? lineUp(env, routes, conversations(source, admissions, events))
+      : new Map<string, Set<string>>(),
+    list(env, fresh, admissions, now),
+  ]);
   // Event by event (every route of one event, then the next event), then the repeats.
   const pending: Requeue[] = [
     ...accepted.flatMap((eventId) =>
@@ -127,9 +135,9 @@ export async function enqueue(
     unsent: unsent.length,
     error: String(error).slice(0, 300),
   });
-  // So that the next sweep takes them, busy consumer or not. If D1 fails too, they still become
-  // overdue after the grace period.
-  const marked = await markUnqueued(env.DB, unsent, now - BUSY_GRACE_SECONDS - 1).then(
+  // So that the next sweep takes them, busy consumer or not. If the store fails too, they still
+  // become overdue after the grace period.
+  const marked = await markUnqueued(env, unsent, now - BUSY_GRACE_SECONDS - 1).then(
     () => true,
     () => false,
   );
@@ -149,17 +157,42 @@ export async function enqueue(
 /** The events accepted now (not repeats), in order, with the conversation each belongs to. */
 function conversations(
   source: string,
-  fresh: NewEvent[],
-  admissions: Array<{ id: string; duplicate: boolean }>,
+  admissions: ShardAdmission[],
   events: Array<{ wire: WireEvent }>,
 ): Array<{ event: string; conversation?: string }> {
   const format = findFormat(source);
-  return fresh.flatMap((event, index) => {
-    const admission = admissions[index];
+  return admissions.flatMap((admission, index) => {
     const wire = events[index]?.wire;
-    if (!admission || admission.duplicate || admission.id !== event.id || !wire) return [];
+    if (admission.duplicate || !wire) return [];
     const conversation = format.ok ? conversationOf(format.value, wire) : undefined;
-    return [{ event: event.id, ...(conversation !== undefined ? { conversation } : {}) }];
+    return [{ event: admission.id, ...(conversation !== undefined ? { conversation } : {}) }];
+  });
+}
+
+/**
+ * Adds the events accepted now to the listing index (/events, the console). A failure there
+ * loses nothing (the events are kept and delivered): it is logged, and the request goes on.
+ */
+async function list(
+  env: Env,
+  fresh: ShardEvent[],
+  admissions: ShardAdmission[],
+  receivedAt: number,
+): Promise<void> {
+  const rows = admissions.flatMap((admission, index) => {
+    const event = fresh[index];
+    const shard = parseEventId(admission.id)?.shard;
+    if (admission.duplicate || !event || shard === undefined) return [];
+    return [{ shard, receivedAt, id: admission.id, source: event.source, name: event.name }];
+  });
+  if (rows.length === 0) return;
+  const config = loadConfig(env);
+  const days = (config.ok && config.config.settings.retentionDays) || DEFAULT_RETENTION_DAYS;
+  await listAccepted(env, rows, days).catch((error) => {
+    log("error", "accepted events not listed (they are kept and delivered)", {
+      events: rows.length,
+      error: String(error).slice(0, 300),
+    });
   });
 }
 
@@ -180,8 +213,8 @@ export async function enqueueOne(
   // A replayed dead letter's message sent again later is not a new replay: the attempts made
   // since the replay still count.
   if (delaySeconds === 0 && message.replay) {
-    await requeueForReplay(env.DB, [{ eventId: message.event, route: message.route }]);
-  } else await expectAt(env.DB, message, nowSeconds() + delaySeconds);
+    await requeueForReplay(env, [{ eventId: message.event, route: message.route }]);
+  } else await expectAt(env, message, nowSeconds() + delaySeconds);
   await env.DELIVERY_QUEUE.send(message, {
     contentType: "json",
     ...(delaySeconds > 0 ? { delaySeconds } : {}),

@@ -1,8 +1,8 @@
 import type { Env } from "../config/env.ts";
-import type { Requeue } from "../storage/index.ts";
+import type { Requeue } from "../store/calls.ts";
 
 /**
- * A queue message: one accepted source event for one route. The event itself is in D1 (bodies
+ * A queue message: one accepted source event for one route. The event itself is in its shard (bodies
  * may be 1 MiB, messages at most 128 KB), so a message is always a small reference; the consumer
  * translates with the mappings current when it runs. `replay` names the dead letter it replays.
  * `tries` counts attempts made before this message was sent (a message sent again after a pause

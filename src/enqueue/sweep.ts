@@ -1,109 +1,108 @@
 /**
- * The outbox sweep: deliveries that are pending (`queued`, `retrying`) and overdue are queued
- * again. A delivery is overdue when its `due_at` (when it was queued, or when its delayed retry
- * comes back) is more than `OVERDUE_GRACE_SECONDS` in the past: its message is then presumed
- * lost (the Worker died between storing and queueing, the queue refused it, or a local
+ * The outbox sweep: deliveries that are pending (`queued`, `retrying`, `waiting`) and overdue are
+ * queued again. A delivery is overdue when its `due_at` (when it was queued, or when its delayed
+ * retry comes back) is more than `OVERDUE_GRACE_SECONDS` in the past: its message is then
+ * presumed lost (the Worker died between storing and queueing, the queue refused it, or a local
  * `wrangler dev` queue was dropped by a restart). A message merely waiting for its backoff has
  * `due_at` in the future and is never touched. Re-queueing an in-flight message by mistake (a
  * queue backlog longer than the grace period) costs one extra message: the consumer drops copies
  * of a delivery that is settled or already has its retry scheduled, and never re-sends a
  * delivery recorded as delivered.
  *
- * Overdue: by `OVERDUE_GRACE_SECONDS` while the consumer is idle, by `BUSY_GRACE_SECONDS` while
- * it works (a message may then just be waiting behind others), except right after an isolate
- * starts (see `sweepSoon`).
+ * Overdue: by `OVERDUE_GRACE_SECONDS` while the shard's consumer side is idle, by
+ * `BUSY_GRACE_SECONDS` while it settles deliveries (a message may then just be waiting behind
+ * others), except right after a restart (see `sweepSoon`).
  *
- * Where it runs:
- * - the cron trigger, every minute (wrangler.toml), in production and staging;
- * - opportunistically, from the fetch and queue handlers (`sweepSoon`): at most once per isolate
- *   every `SWEEP_INTERVAL_MS`, in `ctx.waitUntil` so no request waits for it. The cron trigger
- *   never fires under `npm start` / `wrangler dev`, and a restart there drops the local queue,
- *   so the first request after a restart must find the stranded deliveries. A fresh isolate's
- *   first sweep therefore looks once more after the grace period, to take what was in flight
- *   when the process died (still within the 30 s a Worker may keep running after a response).
- *   A Durable Object alarm was the alternative; local alarms do not survive a restart either.
+ * Where it runs (docs/store.md):
+ * - each shard's alarm, every minute while the shard holds anything (src/store/event-store.ts):
+ *   the sweep in production and under `npm start`;
+ * - this module, over every shard ever written (one call each, in parallel): from the cron
+ *   trigger once an hour (a safety net: an alarm is retried by the platform until it succeeds),
+ *   and locally from the fetch and queue handlers (`sweepSoon`): a `wrangler dev` restart drops
+ *   the local queue, and a Durable Object's alarm may not survive it either, so the first
+ *   request after a restart finds the stranded deliveries and re-arms the alarms. It looks once
+ *   more after the grace period, to take what was in flight when the process died, and every
+ *   15 s of traffic after that, as the alarms do every minute.
  *
  * A message that keeps vanishing (a queue that drops it, a consumer that dies on it before
  * recording anything) must not be queued again forever: each further loss in a row waits twice
  * as long before it is taken for one (20 s, 40 s, 80 s, ... at most an hour), and a delivery
- * whose message was lost `MAX_REQUEUES` + 1 times in a row (over about 4 hours) is dead-lettered with
- * that reason, so every accepted event ends delivered or dead-lettered. Any outcome the consumer
- * records starts the count again (a local restart costs one, then the consumer handles it).
+ * whose message was lost `MAX_REQUEUES` + 1 times in a row (over about 4 hours) is dead-lettered
+ * with that reason, so every accepted event ends delivered or dead-lettered. Any outcome the
+ * consumer records starts the count again (a local restart costs one, then the consumer handles it).
  *
- * Cost: one indexed UPDATE ... LIMIT (the (status, due_at) index), usually matching nothing.
+ * Cost per shard: one UPDATE ... LIMIT on the partial index of pending rows, usually matching nothing.
  */
 import type { Env } from "../config/env.ts";
 import { loadConfig } from "../config/index.ts";
 import { log } from "../config/log.ts";
 import { passTurn } from "../coordinate/order.ts";
+import { addDeadLetter } from "../storage/dead-letters.ts";
 import {
-  addDeadLetter,
+  attemptsOf,
+  BUSY_GRACE_SECONDS,
   type Claimed,
   claimOrphanedHolds,
   claimOverdue,
   getEvent,
-  listAttempts,
+  MAX_REQUEUES,
   markUnqueued,
-  nowSeconds,
+  OVERDUE_GRACE_SECONDS,
   type Requeue,
   recordOutcome,
-} from "../storage/index.ts";
+  SWEEP_BATCH,
+  writtenShards,
+} from "../store/index.ts";
 import { messageOf, sendAll } from "./queue.ts";
 
-/** How long past its due time a pending delivery may go unhandled, while the consumer is idle. */
-export const OVERDUE_GRACE_SECONDS = 20;
-/** ... and while the consumer is busy (a backlog is not a loss): the longest a copy waits. */
-export const BUSY_GRACE_SECONDS = 600;
-/** The consumer is idle when it recorded no attempt for this long. */
-export const IDLE_SECONDS = 10;
-/** Most deliveries one sweep batch queues again. */
-export const SWEEP_BATCH = 100;
-/** Batches per cron sweep, and per sweep of an isolate's start (see `sweepSoon`). */
+export {
+  BUSY_GRACE_SECONDS,
+  IDLE_SECONDS,
+  MAX_REQUEUES,
+  OVERDUE_GRACE_SECONDS,
+  REQUEUE_BACKOFF_CAP_SECONDS,
+  SWEEP_BATCH,
+} from "../store/index.ts";
+
+/** Batches per sweep of every shard (see `sweepAll`). */
 const MAX_BATCHES = 10;
-/** Lost messages in a row after which a delivery is dead-lettered instead of queued again. */
-export const MAX_REQUEUES = 10;
-/** The longest the sweep waits, past the grace period, before taking a message lost again. */
-export const REQUEUE_BACKOFF_CAP_SECONDS = 3600;
-/** An isolate sweeps opportunistically at most this often. */
-export const SWEEP_INTERVAL_MS = 15_000;
+
+const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /**
- * Queues again up to `limit` overdue deliveries (claimed atomically: concurrent sweeps never
- * take the same one twice; see `claimOverdue` for what overdue means). With `restart`, a
- * delivery is overdue after `OVERDUE_GRACE_SECONDS` even while the consumer is busy. A delivery
- * whose message was lost more than `MAX_REQUEUES` times in a row is dead-lettered instead
- * (`buried`). Returns the deliveries claimed (buried ones included) and how many messages were
- * sent; a delivery claimed but not sent (the queue refused it) is due for the next sweep.
+ * Queues again up to `limit` overdue deliveries per shard (claimed atomically: concurrent
+ * sweeps never take the same one twice). With `restart`, a delivery is overdue after
+ * `OVERDUE_GRACE_SECONDS` even while its shard is busy. A delivery whose message was lost more
+ * than `MAX_REQUEUES` times in a row is dead-lettered instead (`buried`). Held deliveries of
+ * routes no longer configured are queued too, for the consumer to dead-letter. `shards` limits
+ * the sweep to those shards (default: every shard ever written). Returns the deliveries claimed (buried ones
+ * included) and how many messages were sent; a delivery claimed but not sent (the queue refused
+ * it) is due for the next sweep.
  *
  * @example const { requeued } = await sweep(env); // requeued: [{ eventId, route }]
  */
 export async function sweep(
   env: Env,
-  options: { now?: number; limit?: number; restart?: boolean } = {},
+  options: { now?: number; limit?: number; restart?: boolean; shards?: number[] } = {},
 ): Promise<{ requeued: Requeue[]; sent: number; buried: Requeue[] }> {
   const now = options.now ?? nowSeconds();
-  const quietBefore = now - OVERDUE_GRACE_SECONDS;
-  const claimed = await claimOverdue(
-    env.DB,
-    {
-      quietBefore,
-      busyBefore: options.restart ? quietBefore : now - BUSY_GRACE_SECONDS,
-      idleSince: now - IDLE_SECONDS,
-      backoffSeconds: OVERDUE_GRACE_SECONDS,
-      backoffCapSeconds: REQUEUE_BACKOFF_CAP_SECONDS,
-    },
-    options.limit ?? SWEEP_BATCH,
+  const limit = options.limit ?? SWEEP_BATCH;
+  const shards = options.shards ? { shards: options.shards } : {};
+  const claimed = await claimOverdue(env, {
     now,
-  );
+    limit,
+    restart: options.restart === true,
+    ...shards,
+  });
   // Held deliveries of a route removed while paused: queued, so the consumer dead-letters them.
   // Only with a configuration that loads: a broken one names no route, and holds nothing back.
   const loaded = loadConfig(env);
   const orphans = loaded.ok
     ? await claimOrphanedHolds(
-        env.DB,
+        env,
         loaded.config.routes.map((route) => route.name),
-        options.limit ?? SWEEP_BATCH,
-        now,
+        limit,
+        { now, ...shards },
       )
     : [];
   const requeued = [...claimed.map(({ eventId, route }) => ({ eventId, route })), ...orphans];
@@ -112,7 +111,7 @@ export async function sweep(
   const toSend = [...claimed.filter((row) => row.requeues <= MAX_REQUEUES), ...orphans];
   if (toSend.length === 0) return { requeued, sent: 0, buried };
   const { sent, error } = await sendAll(env, toSend.map(messageOf));
-  if (error !== undefined) await markUnqueued(env.DB, toSend.slice(sent), now - BUSY_GRACE_SECONDS);
+  if (error !== undefined) await markUnqueued(env, toSend.slice(sent), now - BUSY_GRACE_SECONDS);
   log(error === undefined ? "warn" : "error", "outbox sweep queued overdue deliveries", {
     deliveries: toSend.length,
     sent,
@@ -133,19 +132,19 @@ async function bury(env: Env, rows: Claimed[]): Promise<Requeue[]> {
   const buried: Requeue[] = [];
   for (const { eventId, route, requeues } of rows) {
     const lastError = `its queue message was lost ${requeues} times in a row (queued again ${requeues - 1} times by the outbox sweep, never handled by the consumer): a queue dropping messages, or a consumer that dies on this event before recording anything; replay it once the cause is fixed`;
-    const event = await getEvent(env.DB, eventId);
+    const event = await getEvent(env, eventId);
     if (event) {
       const target = routes.get(route)?.target;
       await addDeadLetter(env.DB, {
         event,
         route,
         ...(target ? { target } : {}),
-        attempts: await listAttempts(env.DB, eventId, route),
+        attempts: await attemptsOf(env, eventId, route),
         lastError,
       });
     }
     const record = () =>
-      recordOutcome(env.DB, eventId, route, {
+      recordOutcome(env, eventId, route, {
         status: "dead",
         lastError: event ? lastError : "the event is no longer stored",
       });
@@ -163,16 +162,23 @@ async function bury(env: Env, rows: Claimed[]): Promise<Requeue[]> {
   return buried;
 }
 
-/** Sweeps batch after batch until nothing is overdue or `MAX_BATCHES` were taken; the count sent. */
+/**
+ * Sweeps every shard batch after batch until nothing is overdue or `MAX_BATCHES` were taken;
+ * returns the count sent.
+ */
 export async function sweepAll(env: Env, restart = false): Promise<number> {
+  const shards = await writtenShards(env);
   let total = 0;
   for (let batch = 0; batch < MAX_BATCHES; batch++) {
-    const { requeued, sent, buried } = await sweep(env, { restart });
+    const { requeued, sent, buried } = await sweep(env, { restart, shards });
     total += sent;
     if (requeued.length < SWEEP_BATCH || sent < requeued.length - buried.length) break;
   }
   return total;
 }
+
+/** Locally, an isolate sweeps opportunistically at most this often (see `sweepSoon`). */
+export const SWEEP_INTERVAL_MS = 15_000;
 
 let lastSweep = 0;
 let sweptBefore = false;
@@ -183,17 +189,20 @@ const quietly = (work: Promise<unknown>) =>
   });
 
 /**
- * Starts a sweep in the background unless this isolate swept in the last `SWEEP_INTERVAL_MS`:
- * one batch. An isolate's first sweep is a restart recovery: it takes every delivery overdue by
- * `OVERDUE_GRACE_SECONDS`, busy consumer or not (after a local restart the consumer soon works
- * on the first deliveries swept, which must not hide the rest), batch after batch, and once more
- * after the grace period. Called by the fetch and queue handlers; cheap when nothing is overdue.
+ * Locally only (`ENVIRONMENT` unset: `npm start`, `wrangler dev`, the tests), starts a sweep of
+ * every shard written in the background, at most once per isolate every `SWEEP_INTERVAL_MS`.
+ * An isolate's first sweep is a restart recovery: a restart dropped the local queue, and the
+ * shards' alarms may not have survived it, so every delivery overdue by `OVERDUE_GRACE_SECONDS`
+ * is taken, busy shard or not (the consumer soon works on the first ones, which must not hide
+ * the rest), batch after batch, which also re-arms each shard's alarm; and once more after the
+ * grace period. A deployed Worker leaves the sweep to the shards' alarms and the hourly cron, so
+ * its requests cost nothing here. Called by the fetch and queue handlers.
  *
  * @example sweepSoon(env, ctx); // in a handler, before answering
  */
 export function sweepSoon(env: Env, ctx: ExecutionContext): void {
   const now = Date.now();
-  if (now - lastSweep < SWEEP_INTERVAL_MS) return;
+  if (env.ENVIRONMENT || now - lastSweep < SWEEP_INTERVAL_MS) return;
   lastSweep = now;
   if (sweptBefore) {
     ctx.waitUntil(quietly(sweep(env)));

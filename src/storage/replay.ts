@@ -1,9 +1,11 @@
 /**
- * Replays (src/admin: POST /events/:id/replay, POST /deadletters/replay): the dead letters
- * matching a filter, a batch at a time; their events put back; the letters marked replayed.
- * Their deliveries are put back in line by `requeueForReplay` (requeue.ts).
+ * Replays (src/admin: POST /deadletters/replay): the dead letters matching a filter, a batch at
+ * a time; the copies of their events (to put back in the event store should they have been
+ * pruned); the letters marked replayed. Their deliveries are put back in line by the event
+ * store's `requeueForReplay` (src/store).
  */
 import { ready } from "./db.ts";
+import type { StoredEvent } from "./events.ts";
 import { where } from "./where.ts";
 
 export interface DeadLetterFilter {
@@ -48,25 +50,44 @@ export async function deadLettersMatching(
 }
 
 /**
- * Puts back the events of these dead letters (their events may have been pruned), in one
- * statement whatever the number of ids.
+ * The events of these dead letters as their copies hold them, by dead letter id (one statement
+ * whatever the number of ids). `receivedAt` is when the letter was made (the event's own time is
+ * not kept in it).
  */
-export async function restoreFromDeadLetters(
+export async function deadLetterEvents(
   db: D1Database,
   ids: string[],
-  now: number,
-): Promise<void> {
-  if (ids.length === 0) return;
+): Promise<Map<string, StoredEvent>> {
+  if (ids.length === 0) return new Map();
   await ready(db);
-  const list = JSON.stringify(ids);
-  await db
+  const { results } = await db
     .prepare(
-      `INSERT OR IGNORE INTO events (id, source, name, dispatch, payload, received_at)
-       SELECT event_id, source, event_name, dispatch, payload, ?1 FROM dead_letters
-       WHERE id IN (SELECT value FROM json_each(?2))`,
+      `SELECT id, event_id, source, event_name, dispatch, payload, created_at FROM dead_letters
+       WHERE id IN (SELECT value FROM json_each(?1))`,
     )
-    .bind(now, list)
-    .run();
+    .bind(JSON.stringify(ids))
+    .all<{
+      id: string;
+      event_id: string;
+      source: string;
+      event_name: string;
+      dispatch: string | null;
+      payload: string;
+      created_at: number;
+    }>();
+  return new Map(
+    results.map((row) => [
+      row.id,
+      {
+        id: row.event_id,
+        source: row.source,
+        name: row.event_name,
+        ...(row.dispatch ? { dispatch: row.dispatch } : {}),
+        payload: JSON.parse(row.payload),
+        receivedAt: row.created_at,
+      },
+    ]),
+  );
 }
 
 /** Marks dead letters replayed (after their messages were queued). */

@@ -1,34 +1,25 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../config/env.ts";
 import { log } from "../config/log.ts";
-import type { DeliveryMessage } from "../enqueue/queue.ts";
-import {
-  SWEEP_BATCH as BATCH,
-  BUSY_GRACE_SECONDS,
-  IDLE_SECONDS,
-  MAX_REQUEUES,
-  OVERDUE_GRACE_SECONDS,
-  REQUEUE_BACKOFF_CAP_SECONDS,
-} from "../enqueue/sweep.ts";
-import { addDeadLetter } from "../storage/dead-letters.ts";
+import { claimIds, type IdClaim, pruneAll, sweepShard, tagsOf } from "./alarm.ts";
 import { type CountsBySource, countAnswered, readCounts } from "./counters.ts";
 import {
-  claimOverdueIn,
+  IDLE_SECONDS,
   nextDueIn,
+  OVERDUE_GRACE_SECONDS,
   type PruneResult,
-  pruneIn,
-  type ShardClaim,
+  SWEEP_BATCH,
 } from "./housekeeping.ts";
 import {
   type AdmitOptions,
   admitEvents,
+  type Begun,
   beginDelivery,
   createShard,
   deliveriesOfEvents,
   eraseIn,
   failedAttempts,
   liveOwners,
-  parsed,
   readEvent,
   type Settlement,
   type ShardAdmission,
@@ -37,6 +28,15 @@ import {
   type ShardStoredEvent,
   settleDelivery,
 } from "./ops.ts";
+import {
+  changeRows,
+  claimOrphansIn,
+  known,
+  type ReplayRef,
+  type RowChange,
+  type RowRef,
+  replayRows,
+} from "./requeue.ts";
 import { SQL } from "./schema.ts";
 import { eventId } from "./shard.ts";
 
@@ -47,6 +47,14 @@ export const PRUNE_EVERY_SECONDS = 3600;
 const DAY = 24 * 60 * 60;
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+/**
+ * The name of the EventStore object that lists the shards ever written (it holds no events):
+ * the Worker's sweep after a local restart reads it, so it calls only shards that exist.
+ */
+export const REGISTRY = "shard-registry";
+
+const registryOf = (env: Env) => env.EVENT_STORE.get(env.EVENT_STORE.idFromName(REGISTRY));
 
 /** `RETENTION_DAYS` as the prune reads it (the Worker validates the setting; 7 when unset). */
 function retentionSeconds(env: Env): number {
@@ -78,10 +86,32 @@ export class EventStore extends DurableObject<Env> {
     });
   }
 
-  private know(shard: number): void {
+  /** Learns the shard's number; a shard written for the first time registers itself. */
+  private async know(shard: number): Promise<void> {
     if (this.shard === shard) return;
+    const first = this.ctx.storage.kv.get<number>("shard") === undefined;
     this.shard = shard;
     this.ctx.storage.kv.put("shard", shard);
+    if (!first) return;
+    await registryOf(this.env)
+      .register(shard)
+      .catch((error) => {
+        log("error", "shard not registered; a local restart's sweep will miss it", {
+          shard,
+          error: String(error).slice(0, 300),
+        });
+      });
+  }
+
+  /** The registry object's list of shards ever written (see `REGISTRY`). */
+  register(shard: number): void {
+    const shards = this.ctx.storage.kv.get<number[]>("shards") ?? [];
+    if (!shards.includes(shard)) this.ctx.storage.kv.put("shards", [...shards, shard]);
+  }
+
+  /** On the registry object: every shard ever written, in the order they were first written. */
+  registered(): number[] {
+    return this.ctx.storage.kv.get<number[]>("shards") ?? [];
   }
 
   /** Arms the alarm once per object lifetime if none is set (reading it costs nothing). */
@@ -104,7 +134,7 @@ export class EventStore extends DurableObject<Env> {
     routes: string[],
     options: AdmitOptions,
   ): Promise<ShardAdmission[]> {
-    this.know(shard);
+    await this.know(shard);
     const sql = this.ctx.storage.sql;
     const admissions = this.ctx.storage.transactionSync(() =>
       admitEvents(sql, shard, events, routes, options),
@@ -119,7 +149,8 @@ export class EventStore extends DurableObject<Env> {
   }
 
   /** Counts one request the Worker answered without an admission (`GET /metrics`). */
-  answered(source: string, code: number): void {
+  async answered(shard: number, source: string, code: number): Promise<void> {
+    await this.know(shard);
     countAnswered(this.ctx.storage.sql, source, code);
   }
 
@@ -139,16 +170,43 @@ export class EventStore extends DurableObject<Env> {
     return readEvent(this.ctx.storage.sql, shard, seq, tag);
   }
 
-  /** The consumer's read before a delivery: the event and its delivery row. */
-  begin(shard: number, seq: number, tag: string, route: string) {
+  /** The consumer's read before a delivery: the event, its row and the row's failed attempts. */
+  begin(shard: number, seq: number, tag: string, route: string): Begun {
     return beginDelivery(this.ctx.storage.sql, shard, seq, tag, route);
   }
 
-  /** The consumer's bookkeeping after a delivery: one call, one transaction. */
-  settle(seq: number, route: string, settlement: Settlement, now = nowSeconds()): void {
+  /** One delivery row, without its event (undefined: no such event or delivery). */
+  delivery(shard: number, seq: number, tag: string, route: string): ShardDelivery | undefined {
+    if (known(this.ctx.storage.sql, [{ seq, tag }]).length === 0) return undefined;
+    return deliveriesOfEvents(this.ctx.storage.sql, shard, [{ seq, tag }])[0]?.find(
+      (row) => row.route === route,
+    );
+  }
+
+  /**
+   * The consumer's bookkeeping after a delivery: one call, one transaction. Nothing happens for
+   * an id whose event is not here (a row number reused after the shard was emptied).
+   */
+  settle(seq: number, tag: string, route: string, settlement: Settlement, now = nowSeconds()) {
     this.lastSettle = now;
     const sql = this.ctx.storage.sql;
-    this.ctx.storage.transactionSync(() => settleDelivery(sql, seq, route, settlement, now));
+    this.ctx.storage.transactionSync(() => {
+      if (known(sql, [{ seq, tag }]).length > 0) settleDelivery(sql, seq, route, settlement, now);
+    });
+  }
+
+  /** Rows put back in line or set aside (see `changeRows`), in one transaction. */
+  change(refs: RowRef[], change: RowChange, now = nowSeconds()): void {
+    const sql = this.ctx.storage.sql;
+    this.ctx.storage.transactionSync(() => changeRows(sql, refs, change, now));
+  }
+
+  /** Deliveries queued again for a replay (see `replayRows`); returns those replayed. */
+  async replay(refs: ReplayRef[], redeliver: boolean, now = nowSeconds()): Promise<RowRef[]> {
+    const sql = this.ctx.storage.sql;
+    const rows = this.ctx.storage.transactionSync(() => replayRows(sql, refs, redeliver, now));
+    await this.arm();
+    return rows;
   }
 
   /** An event's failed attempts (the console; a dead letter's copy). */
@@ -161,43 +219,65 @@ export class EventStore extends DurableObject<Env> {
     return deliveriesOfEvents(this.ctx.storage.sql, shard, refs);
   }
 
+  /**
+   * The Worker's sweep of this shard (src/enqueue/sweep.ts): claims overdue deliveries and
+   * returns them for the Worker to queue or dead-letter. `restart`: the Worker's isolate just
+   * started (locally, its queue was dropped), so a busy shard is not given the longer grace.
+   * Also arms the alarm, which an object restarted locally may have lost.
+   */
+  async claim(shard: number, options: { now?: number; restart?: boolean; limit?: number } = {}) {
+    await this.know(shard);
+    const now = options.now ?? nowSeconds();
+    const sql = this.ctx.storage.sql;
+    const claims: IdClaim[] = this.ctx.storage.transactionSync(() =>
+      claimIds(sql, shard, {
+        now,
+        busy: now - this.lastSettle < IDLE_SECONDS,
+        restart: options.restart === true,
+        limit: options.limit ?? SWEEP_BATCH,
+      }),
+    );
+    if (this.holdsAnything()) await this.arm();
+    return claims;
+  }
+
+  /** Held deliveries of routes not in `configured`: queued now, returned by id (see `claimOrphansIn`). */
+  orphans(shard: number, configured: string[], limit: number, now = nowSeconds()) {
+    const sql = this.ctx.storage.sql;
+    const rows = this.ctx.storage.transactionSync(() =>
+      claimOrphansIn(sql, configured, limit, now),
+    );
+    const tags = tagsOf(
+      sql,
+      rows.map((row) => row.seq),
+    );
+    return rows.map((row) => ({
+      id: eventId({ shard, seq: row.seq, tag: tags.get(row.seq) ?? "00000000" }),
+      route: row.route,
+    }));
+  }
+
+  private holdsAnything(): boolean {
+    return this.ctx.storage.sql.exec(SQL.oldest, 0, 1).toArray().length > 0;
+  }
+
   /** Runs the sweep and, when due, the prune now (the alarm's work; tests call it directly). */
   async housekeeping(
     now = nowSeconds(),
   ): Promise<{ sent: number; buried: number; pruned?: PruneResult }> {
     const sql = this.ctx.storage.sql;
+    const transaction = <T>(work: () => T): T => this.ctx.storage.transactionSync(work);
     const busy = now - this.lastSettle < IDLE_SECONDS;
-    const claims = this.ctx.storage.transactionSync(() =>
-      claimOverdueIn(
-        sql,
-        {
-          now,
-          before: now - (busy ? BUSY_GRACE_SECONDS : OVERDUE_GRACE_SECONDS),
-          backoffSeconds: OVERDUE_GRACE_SECONDS,
-          backoffCapSeconds: REQUEUE_BACKOFF_CAP_SECONDS,
-        },
-        BATCH,
-      ),
-    );
-    const lost = claims.filter((claim) => claim.requeues > MAX_REQUEUES);
-    const toSend = claims.filter((claim) => claim.requeues <= MAX_REQUEUES);
-    for (const claim of lost) await this.bury(claim, now);
-    const sent = await this.send(toSend, now);
-    let pruned: PruneResult | undefined;
+    const swept = await sweepShard(this.env, sql, transaction, this.shard ?? 0, {
+      now,
+      busy,
+      limit: SWEEP_BATCH,
+    });
     const pruneAt = this.ctx.storage.kv.get<number>("pruneAt") ?? 0;
-    if (now >= pruneAt) {
-      const before = now - retentionSeconds(this.env);
-      let after = 0;
-      let total: PruneResult = { events: 0, kept: 0, done: false, after };
-      while (!total.done) {
-        const batch = this.ctx.storage.transactionSync(() => pruneIn(sql, before, BATCH, after));
-        after = batch.after;
-        total = { ...batch, events: total.events + batch.events, kept: total.kept + batch.kept };
-      }
-      pruned = total;
-      this.ctx.storage.kv.put("pruneAt", now + PRUNE_EVERY_SECONDS);
-    }
-    return { sent, buried: lost.length, ...(pruned ? { pruned } : {}) };
+    if (now < pruneAt) return swept;
+    const pruned = pruneAll(sql, transaction, now - retentionSeconds(this.env), SWEEP_BATCH);
+    this.ctx.storage.kv.put("pruneAt", now + PRUNE_EVERY_SECONDS);
+    return { ...swept, pruned };
   }
 
   override async alarm(): Promise<void> {
@@ -206,64 +286,8 @@ export class EventStore extends DurableObject<Env> {
     if (result.sent > 0 || result.buried > 0)
       log("warn", "shard swept", { shard: this.shard, ...result });
     // Again in a minute while the shard holds anything; an idle, empty shard sleeps until written.
-    const next = nextDueIn(this.ctx.storage.sql);
-    const any = this.ctx.storage.sql.exec(SQL.oldest, 0, 1).toArray().length > 0;
-    if (next !== undefined || any) {
+    if (nextDueIn(this.ctx.storage.sql) !== undefined || this.holdsAnything()) {
       await this.ctx.storage.setAlarm((now + ALARM_SECONDS) * 1000);
     } else this.alarmArmed = false;
-  }
-
-  /** Queues the claimed deliveries; those the queue refused are due again at once. */
-  private async send(claims: ShardClaim[], now: number): Promise<number> {
-    if (claims.length === 0) return 0;
-    const sql = this.ctx.storage.sql;
-    const messages: DeliveryMessage[] = claims.map((claim) => ({
-      v: 1,
-      event: this.idOf(claim.seq),
-      route: claim.route,
-    }));
-    try {
-      await this.env.DELIVERY_QUEUE.sendBatch(
-        messages.map((body) => ({ body, contentType: "json" })),
-      );
-      return messages.length;
-    } catch (error) {
-      for (const claim of claims)
-        sql.exec(SQL.unqueue, now - BUSY_GRACE_SECONDS, claim.seq, claim.route);
-      log("error", "shard sweep could not queue", {
-        shard: this.shard,
-        error: String(error).slice(0, 300),
-      });
-      return 0;
-    }
-  }
-
-  private idOf(seq: number): string {
-    const tag =
-      this.ctx.storage.sql.exec<{ tag: string }>(SQL.tagOf, seq).toArray()[0]?.tag ?? "00000000";
-    return eventId({ shard: this.shard ?? 0, seq, tag });
-  }
-
-  /** A delivery whose message was lost too many times in a row: a dead letter, then settled dead. */
-  private async bury(claim: ShardClaim, now: number): Promise<void> {
-    const lastError = `its queue message was lost ${claim.requeues} times in a row; replay it once the cause is fixed`;
-    const id = this.idOf(claim.seq);
-    const [, , tag] = id.split(".");
-    const event = readEvent(this.ctx.storage.sql, this.shard ?? 0, claim.seq, tag ?? "");
-    if (event) {
-      await addDeadLetter(this.env.DB, {
-        event: parsed(event),
-        route: claim.route,
-        attempts: failedAttempts(this.ctx.storage.sql, claim.seq).filter(
-          (a) => a.route === claim.route,
-        ),
-        lastError,
-      });
-    }
-    const sql = this.ctx.storage.sql;
-    const settlement = { outcome: { status: "dead" as const, lastError }, failures: [] };
-    this.ctx.storage.transactionSync(() =>
-      settleDelivery(sql, claim.seq, claim.route, settlement, now),
-    );
   }
 }

@@ -5,6 +5,19 @@
  */
 import { SQL } from "./schema.ts";
 
+/** How long past its due time a pending delivery may go unhandled, while the consumer is idle. */
+export const OVERDUE_GRACE_SECONDS = 20;
+/** ... and while the consumer is busy (a backlog is not a loss): the longest a copy waits. */
+export const BUSY_GRACE_SECONDS = 600;
+/** A shard's consumer side is idle when it settled no delivery for this long. */
+export const IDLE_SECONDS = 10;
+/** Most deliveries one sweep batch queues again (and events one prune batch looks at). */
+export const SWEEP_BATCH = 100;
+/** Lost messages in a row after which a delivery is dead-lettered instead of queued again. */
+export const MAX_REQUEUES = 10;
+/** The longest the sweep waits, past the grace period, before taking a message lost again. */
+export const REQUEUE_BACKOFF_CAP_SECONDS = 3600;
+
 /** A delivery claimed by the sweep: queued again now; `requeues` counts this claim. */
 export interface ShardClaim {
   seq: number;

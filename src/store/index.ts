@@ -4,7 +4,9 @@
  * delivery reads its event with `begin` and records what happened with `settle`.
  */
 import type { Env } from "../config/env.ts";
+import type { Attempt } from "../storage/attempts.ts";
 import type { StoredEvent } from "../storage/events.ts";
+import { locate, shardStub } from "./calls.ts";
 import { type CountsBySource, sumCounts } from "./counters.ts";
 import {
   type AdmitOptions,
@@ -14,21 +16,28 @@ import {
   type ShardDelivery,
   type ShardEvent,
 } from "./ops.ts";
-import { DEFAULT_SHARDS, MAX_SHARDS, parseEventId, shardName, shardOf } from "./shard.ts";
+import { DEFAULT_SHARDS, MAX_SHARDS, shardOf } from "./shard.ts";
+import { writtenShards } from "./sweeps.ts";
 
+export * from "./calls.ts";
 export type { CountsBySource, SourceCounts } from "./counters.ts";
-export type { Settlement, ShardAdmission, ShardDelivery, ShardEvent } from "./ops.ts";
+export {
+  BUSY_GRACE_SECONDS,
+  IDLE_SECONDS,
+  MAX_REQUEUES,
+  OVERDUE_GRACE_SECONDS,
+  REQUEUE_BACKOFF_CAP_SECONDS,
+  SWEEP_BATCH,
+} from "./housekeeping.ts";
+export type { AdmitOptions, Settlement, ShardAdmission, ShardDelivery, ShardEvent } from "./ops.ts";
 export { DEFAULT_SHARDS, eventId, parseEventId, shardName, shardOf } from "./shard.ts";
+export { claimOrphanedHolds, claimOverdue, writtenShards } from "./sweeps.ts";
 
 /** The shard count: `STORE_SHARDS`, or the default sized in docs/store.md. */
 export function shardCount(env: Pick<Env, "STORE_SHARDS">): number {
   const n = Number(env.STORE_SHARDS ?? DEFAULT_SHARDS);
   return Number.isInteger(n) && n >= 1 && n <= MAX_SHARDS ? n : DEFAULT_SHARDS;
 }
-
-/** The stub of one shard (addressed by name: nothing to create). */
-export const shardStub = (env: Env, shard: number) =>
-  env.EVENT_STORE.get(env.EVENT_STORE.idFromName(shardName(shard)));
 
 /**
  * A shard (or the platform in front of it) refused: nothing of that shard's events was kept.
@@ -141,55 +150,69 @@ async function earlierOwners(
   return owners;
 }
 
-/** The event with this id, or undefined (pruned, erased, or not an id of this store). */
-export async function findEvent(env: Env, id: string): Promise<StoredEvent | undefined> {
-  const ref = parseEventId(id);
-  if (!ref) return undefined;
-  const event = await shardStub(env, ref.shard).event(ref.shard, ref.seq, ref.tag);
+/**
+ * The event with this id, or undefined (pruned, or not an id of this store).
+ *
+ * @example const event = await getEvent(env, "7.1042.03f9a2c1"); // event?.payload
+ */
+export async function getEvent(env: Env, id: string): Promise<StoredEvent | undefined> {
+  const at = locate(env, id);
+  if (!at) return undefined;
+  const event = await at.stub.event(at.ref.shard, at.ref.seq, at.ref.tag);
   return event ? parsed(event) : undefined;
 }
 
-/** The consumer's read: the event and its delivery to `route`. */
+/** The same as `getEvent` (its first name). */
+export const findEvent = getEvent;
+
+/**
+ * The consumer's one read per delivery: the event, its delivery to `route`, and that delivery's
+ * failed attempts so far (none on the happy path).
+ *
+ * @example const { event, delivery, failures } = await begin(env, id, "crm");
+ */
 export async function begin(
   env: Env,
   id: string,
   route: string,
-): Promise<{ event?: StoredEvent; delivery?: ShardDelivery }> {
-  const ref = parseEventId(id);
-  if (!ref) return {};
-  const { event, delivery } = await shardStub(env, ref.shard).begin(
-    ref.shard,
-    ref.seq,
-    ref.tag,
+): Promise<{ event?: StoredEvent; delivery?: ShardDelivery; failures: Attempt[] }> {
+  const at = locate(env, id);
+  if (!at) return { failures: [] };
+  const { event, delivery, failures } = await at.stub.begin(
+    at.ref.shard,
+    at.ref.seq,
+    at.ref.tag,
     route,
   );
-  return { ...(event ? { event: parsed(event) } : {}), ...(delivery ? { delivery } : {}) };
+  return {
+    ...(event ? { event: parsed(event) } : {}),
+    ...(delivery ? { delivery } : {}),
+    failures,
+  };
 }
 
-/** The consumer's bookkeeping for one delivery: one call. */
+/** The consumer's bookkeeping for one delivery: one call (see `recordOutcome`). */
 export async function settle(
   env: Env,
   id: string,
   route: string,
   settlement: Settlement,
 ): Promise<void> {
-  const ref = parseEventId(id);
-  if (!ref) return;
-  await shardStub(env, ref.shard).settle(ref.seq, route, settlement);
+  const at = locate(env, id);
+  if (!at) return;
+  await at.stub.settle(at.ref.seq, at.ref.tag, route, settlement);
 }
 
 /**
- * The per-source counters summed over every shard (`GET /metrics`): one call per shard, all in
- * parallel, each reading its few counter rows; while a re-sharding is less than 24 hours old the
- * larger of the two counts of shards is read, so no shard's counts drop out. Throws when a shard
- * does not answer: a partial sum would read as a counter reset.
+ * The per-source counters summed over every shard ever written (`GET /metrics`): one call to the
+ * shard registry, then one per shard it lists, all in parallel, each reading its few counter
+ * rows. Throws when a shard does not answer: a partial sum would read as a counter reset.
  *
  * @example const counts = await sourceCounts(env); // { chatwoot: { requests, accepted, duplicates, answered } }
  */
 export async function sourceCounts(env: Env): Promise<CountsBySource> {
-  const n = Math.max(shardCount(env), previousShardCount(env) ?? 0);
-  const shards = Array.from({ length: n }, (_, shard) => shardStub(env, shard).counts());
-  return sumCounts(await Promise.all(shards));
+  const shards = await writtenShards(env);
+  return sumCounts(await Promise.all(shards.map((shard) => shardStub(env, shard).counts())));
 }
 
 /**
@@ -200,5 +223,5 @@ export async function sourceCounts(env: Env): Promise<CountsBySource> {
  */
 export async function countAnswer(env: Env, source: string, code: number): Promise<void> {
   const shard = Math.floor(Math.random() * shardCount(env));
-  await shardStub(env, shard).answered(source, code);
+  await shardStub(env, shard).answered(shard, source, code);
 }

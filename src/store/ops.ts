@@ -137,6 +137,7 @@ type DeliveryRow = {
   attempts: number;
   last_status: number | null;
   last_error: string | null;
+  queued_at: number;
   due_at: number;
   updated_at: number;
   delivered_at: number | null;
@@ -152,7 +153,7 @@ export const toDelivery = (shard: number, tag: string, row: DeliveryRow): ShardD
   attempts: row.attempts,
   ...(row.last_status !== null ? { lastStatus: row.last_status } : {}),
   ...(row.last_error !== null ? { lastError: row.last_error } : {}),
-  queuedAt: row.updated_at,
+  queuedAt: row.queued_at,
   dueAt: row.due_at,
   updatedAt: row.updated_at,
   ...(row.delivered_at !== null ? { deliveredAt: row.delivered_at } : {}),
@@ -165,20 +166,29 @@ export type ShardDelivery = DeliveryState & {
   deliveredIds: string[];
 };
 
-/** The event and its delivery to `route`, for the consumer (a read). */
+/** What the consumer reads before a delivery: the event, its row, the row's failed attempts. */
+export interface Begun {
+  event?: ShardStoredEvent;
+  delivery?: ShardDelivery;
+  /** Failed attempts of this delivery so far (a dead letter carries them); none on the happy path. */
+  failures: Attempt[];
+}
+
+/** The event, its delivery to `route` and that delivery's failed attempts, for the consumer (a read). */
 export function beginDelivery(
   sql: SqlStorage,
   shard: number,
   seq: number,
   tag: string,
   route: string,
-): { event?: ShardStoredEvent; delivery?: ShardDelivery } {
+): Begun {
   const event = readEvent(sql, shard, seq, tag);
+  if (!event) return { failures: [] };
   const row = sql.exec<DeliveryRow>(SQL.delivery, seq, route).toArray()[0];
-  return {
-    ...(event ? { event } : {}),
-    ...(row ? { delivery: toDelivery(shard, tag, row) } : {}),
-  };
+  const failures = row
+    ? sql.exec<AttemptRow>(SQL.attemptsOfRoute, seq, route).toArray().map(toAttempt)
+    : [];
+  return { event, ...(row ? { delivery: toDelivery(shard, tag, row) } : {}), failures };
 }
 
 /** What the consumer learnt: the outcome, the failed attempts, and the webhooks delivered so far. */

@@ -16,13 +16,17 @@ export const SHARD_SCHEMA: readonly string[] = [
   "CREATE UNIQUE INDEX IF NOT EXISTS events_key ON events (key)",
   // The outbox: one row per (event, route), the settled attempt on the row; delivered_ids only
   // while some but not all of a route's webhooks were delivered.
+  // queued_at: when the delivery was first queued (accepted, or replayed): the retry window's start.
   `CREATE TABLE IF NOT EXISTS deliveries (event_seq INTEGER NOT NULL, route TEXT NOT NULL,
      status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_status INTEGER,
-     last_error TEXT, due_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, delivered_at INTEGER,
-     requeues INTEGER NOT NULL DEFAULT 0, delivered_ids TEXT,
-     PRIMARY KEY (event_seq, route)) WITHOUT ROWID`,
+     last_error TEXT, queued_at INTEGER NOT NULL, due_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL, delivered_at INTEGER, requeues INTEGER NOT NULL DEFAULT 0,
+     delivered_ids TEXT, PRIMARY KEY (event_seq, route)) WITHOUT ROWID`,
   // What the sweep may have to do, and nothing else: pending rows by due time.
   `CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (due_at) WHERE status IN ${PENDING}`,
+  // Held deliveries (a paused route), by route: the sweep's check for routes removed while
+  // paused reads these only (none on the happy path: a row enters it only while paused).
+  "CREATE INDEX IF NOT EXISTS deliveries_paused ON deliveries (route) WHERE status = 'paused'",
   // Failed attempts only (a delivery that succeeds at once writes none).
   `CREATE TABLE IF NOT EXISTS attempts (event_seq INTEGER NOT NULL, route TEXT NOT NULL,
      attempt INTEGER NOT NULL, webhook_id TEXT NOT NULL, status INTEGER NOT NULL, error TEXT,
@@ -52,8 +56,8 @@ export const SQL = {
   /** Keys of these that are still repeats (re-sharding: the previous shard is asked first). */
   liveKeys: `SELECT key, seq, tag FROM events
      WHERE key IN (SELECT value FROM json_each(?1)) AND received_at > ?2`,
-  insertDelivery: `INSERT INTO deliveries (event_seq, route, status, due_at, updated_at)
-     VALUES (?1, ?2, 'queued', ?3, ?3)`,
+  insertDelivery: `INSERT INTO deliveries (event_seq, route, status, queued_at, due_at, updated_at)
+     VALUES (?1, ?2, 'queued', ?3, ?3, ?3)`,
   /** A sender's repeat of an event whose pending deliveries are overdue: queued again. */
   claimRepeat: `UPDATE deliveries SET due_at = ?1, updated_at = ?1, requeues = ${LOST} + 1
      WHERE event_seq = ?2 AND status IN ${PENDING} AND due_at <= ?3 AND ${LOST} < ?4
@@ -74,8 +78,8 @@ export const SQL = {
      WHERE seq = ?1 AND tag = ?2`,
   delivery: "SELECT * FROM deliveries WHERE event_seq = ?1 AND route = ?2",
   settle: `INSERT INTO deliveries (event_seq, route, status, attempts, last_status, last_error,
-       due_at, updated_at, delivered_at, delivered_ids)
-     VALUES (?1, ?2, ?3, COALESCE(?4, 0), ?5, ?6, ?7, ?8, ?9, ?10)
+       queued_at, due_at, updated_at, delivered_at, delivered_ids)
+     VALUES (?1, ?2, ?3, COALESCE(?4, 0), ?5, ?6, ?8, ?7, ?8, ?9, ?10)
      ON CONFLICT (event_seq, route) DO UPDATE SET status = excluded.status,
        attempts = COALESCE(?4, attempts), last_status = COALESCE(?5, last_status),
        last_error = CASE WHEN ?3 = 'delivered' THEN NULL ELSE COALESCE(?6, last_error) END,
@@ -86,6 +90,53 @@ export const SQL = {
      error, latency_ms, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
   attemptsOf: `SELECT route, attempt, webhook_id, status, error, latency_ms, at FROM attempts
      WHERE event_seq = ?1 ORDER BY route, attempt`,
+  /** One delivery's failed attempts (the consumer's read: a dead letter carries them). */
+  attemptsOfRoute: `SELECT route, attempt, webhook_id, status, error, latency_ms, at FROM attempts
+     WHERE event_seq = ?1 AND route = ?2 ORDER BY attempt`,
+
+  // --- rows put back in line or set aside (requeue.ts); pairs travel as JSON [[seq, route], ...] ---
+  /** A rate-limited delivery sent again later: due then; a paused one becomes queued again. */
+  expectAt: `UPDATE deliveries SET status = CASE status WHEN 'paused' THEN 'queued' ELSE status END,
+       due_at = ?1, updated_at = ?2, requeues = 0
+     WHERE event_seq = ?3 AND route = ?4 AND status IN ('queued', 'retrying', 'paused')`,
+  /** Ordered routes: deliveries waiting behind another event of their conversation. */
+  park: `UPDATE deliveries SET status = 'waiting', due_at = ?1, updated_at = ?2, requeues = 0
+     WHERE event_seq IN (SELECT value FROM json_each(?3)) AND route = ?4
+       AND status IN ${PENDING}`,
+  /** A waiting delivery's turn came: queued, due now. */
+  release: `UPDATE deliveries SET status = 'queued', due_at = ?1, updated_at = ?1, requeues = 0
+     WHERE event_seq = ?2 AND route = ?3 AND status IN ('waiting', 'queued')`,
+  /** Held deliveries a route's resume is about to queue again. */
+  resume: `UPDATE deliveries SET status = 'queued', due_at = ?1, updated_at = ?1
+     WHERE (event_seq, route) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]')
+       FROM json_each(?2)) AND status = 'paused'`,
+  /** The configuration is broken: pending deliveries retried then, with the reason. */
+  postpone: `UPDATE deliveries SET status = 'retrying', due_at = ?1, last_error = ?2,
+       updated_at = ?3, requeues = 0
+     WHERE (event_seq, route) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]')
+       FROM json_each(?4)) AND status IN ${PENDING}`,
+  /** A replay: queued from attempt 0, created where missing; `?3` forgets earlier successes. */
+  replay: `INSERT INTO deliveries (event_seq, route, status, queued_at, due_at, updated_at)
+     SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), 'queued', ?1, ?1, ?1
+     FROM json_each(?2) WHERE true
+     ON CONFLICT (event_seq, route) DO UPDATE SET status = 'queued', attempts = 0,
+       last_error = NULL, queued_at = ?1, due_at = ?1, updated_at = ?1, delivered_at = NULL,
+       requeues = 0, delivered_ids = CASE WHEN ?3 THEN NULL ELSE delivered_ids END`,
+  /**
+   * A dead letter's event put back where its id says (it was pruned). Its time is at most the
+   * next event's, so the prune's walk in rowid order still meets events in time order. Nothing
+   * happens when the row is there, or when its number now belongs to another event (the tag).
+   */
+  restoreEvent: `INSERT OR IGNORE INTO events (seq, tag, key, source, name, dispatch, payload,
+       received_at)
+     SELECT ?1, ?2, NULL, ?3, ?4, ?5, ?6,
+       MIN(?7, COALESCE((SELECT received_at FROM events WHERE seq > ?1 ORDER BY seq LIMIT 1), ?7))`,
+  /** Held deliveries of routes no longer configured: queued, for the consumer to dead-letter. */
+  claimOrphans: `UPDATE deliveries SET status = 'queued', due_at = ?1, updated_at = ?1, requeues = 0
+     WHERE (event_seq, route) IN (
+       SELECT event_seq, route FROM deliveries INDEXED BY deliveries_paused
+       WHERE status = 'paused' AND route NOT IN (SELECT value FROM json_each(?2)) LIMIT ?3)
+     RETURNING event_seq, route`,
 
   // --- housekeeping (the alarm) ---
   /** Pending rows past their due time, oldest first, claimed as queued again now. */
@@ -99,8 +150,8 @@ export const SQL = {
   /** A claim whose message the queue refused: due again at once, the claim not counted. */
   unqueue: `UPDATE deliveries SET due_at = ?1, requeues = MAX(requeues - 1, 0)
      WHERE event_seq = ?2 AND route = ?3 AND status IN ${PENDING}`,
-  /** The tag of an event (the sweep makes ids for the rows it claimed). */
-  tagOf: "SELECT tag FROM events WHERE seq = ?1",
+  /** The tags of events (ids for the rows claimed; a call's ids checked against their rows). */
+  tagsOf: "SELECT seq, tag FROM events WHERE seq IN (SELECT value FROM json_each(?1))",
   /** The next time a pending row falls due (when the alarm must run next). */
   nextDue: `SELECT MIN(due_at) AS at FROM deliveries INDEXED BY deliveries_pending
      WHERE status IN ${PENDING}`,

@@ -51,10 +51,10 @@ describe("a shard's source counters", () => {
 
   it("count requests answered without an admission by status, and sum over shards", async () => {
     const [one, two] = await Promise.all(
-      [shard(), shard()].map(async (stub) => {
-        await stub.answered("chatwoot", 401);
-        await stub.answered("chatwoot", 401);
-        await stub.answered("dotted", 200);
+      [shard(), shard()].map(async (stub, n) => {
+        await stub.answered(n, "chatwoot", 401);
+        await stub.answered(n, "chatwoot", 401);
+        await stub.answered(n, "dotted", 200);
         return stub.counts();
       }),
     );

@@ -1,5 +1,6 @@
 /**
- * Helpers for the delivery tests: real local bindings (D1, queue producer) and the local
+ * Helpers for the delivery tests: real local bindings (the event store's shards, D1, the queue
+ * producer) and the local
  * destination server; the queue consumer is driven directly with `createMessageBatch`.
  */
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
@@ -8,6 +9,7 @@ import type { Env } from "../../src/config/env.ts";
 import { hmac, toHex } from "../../src/crypto/index.ts";
 import type { DeliveryMessage } from "../../src/enqueue/index.ts";
 import worker from "../../src/index.ts";
+import { setDelivery } from "../store/rows.ts";
 
 export const baseEnv = bindings as unknown as Env & { TEST_DESTINATION: string };
 
@@ -111,9 +113,7 @@ export async function consume(
  * a message arriving before the retry time its outbox row records (an extra copy).
  */
 export async function retryIsDue(env: Env, message: DeliveryMessage): Promise<void> {
-  await env.DB.prepare("UPDATE deliveries SET due_at = ? WHERE event_id = ? AND route = ?")
-    .bind(Math.floor(Date.now() / 1000), message.event, message.route)
-    .run();
+  await setDelivery(env, message.event, { due_at: Math.floor(Date.now() / 1000) }, message.route);
 }
 
 /**

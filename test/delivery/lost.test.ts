@@ -1,6 +1,6 @@
 /**
- * Messages that keep vanishing, and deliveries that wait longer than the retention, over real
- * local D1 and queue: the sweep queues a lost message again, waits longer after each further
+ * Messages that keep vanishing, and deliveries that wait longer than the retention, over the real
+ * local event store shards, D1 (dead letters) and queue: the sweep queues a lost message again, waits longer after each further
  * loss in a row, and dead-letters the delivery after `MAX_REQUEUES` + 1 losses, so it ends
  * delivered or dead-lettered, never re-queued forever; the consumer handling the delivery starts
  * the count again. Pruning keeps what is not settled.
@@ -8,8 +8,10 @@
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
 import { MAX_REQUEUES, OVERDUE_GRACE_SECONDS, sweep } from "../../src/enqueue/sweep.ts";
-import { getDeliveryState, getEvent, prune } from "../../src/storage/index.ts";
+import { PRUNE_EVERY_SECONDS } from "../../src/store/event-store.ts";
+import { getDeliveryState, getEvent, parseEventId, shardStub } from "../../src/store/index.ts";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
+import { setDelivery, setEvent } from "../store/rows.ts";
 import { call, consume, destination, received, testEnv, unique } from "./helpers.ts";
 import { storedNotQueued } from "./outbox.ts";
 
@@ -17,14 +19,19 @@ const now = () => Math.floor(Date.now() / 1000);
 
 /** Its last message was queued `ago` seconds ago (and, the test says, lost; nothing since). */
 async function dueAgo(env: Env, eventId: string, ago: number) {
-  await env.DB.prepare("UPDATE deliveries SET due_at = ?1, updated_at = ?1 WHERE event_id = ?2")
-    .bind(now() - ago, eventId)
-    .run();
+  await setDelivery(env, eventId, { due_at: now() - ago, updated_at: now() - ago });
 }
+
+/** The event's shard, for a sweep of that shard only. */
+const shardOf = (eventId: string) => [parseEventId(eventId)?.shard ?? -1];
 
 /** Whether a sweep (as after a restart: busy consumer or not) takes this event's delivery. */
 async function sweptNow(env: Env, eventId: string) {
-  const { requeued, buried } = await sweep(env, { restart: true, limit: 1000 });
+  const { requeued, buried } = await sweep(env, {
+    restart: true,
+    limit: 1000,
+    shards: shardOf(eventId),
+  });
   return {
     requeued: requeued.some((r) => r.eventId === eventId),
     buried: buried.some((r) => r.eventId === eventId),
@@ -50,7 +57,7 @@ describe("a delivery whose message keeps vanishing", () => {
       expect(await sweptNow(env, eventId)).toEqual({ requeued: false, buried: false });
       await dueAgo(env, eventId, waitAfter(n));
       expect(await sweptNow(env, eventId)).toEqual({ requeued: true, buried: false });
-      expect(await getDeliveryState(env.DB, eventId, "default")).toMatchObject({
+      expect(await getDeliveryState(env, eventId, "default")).toMatchObject({
         status: "queued",
         requeues: n + 1,
       });
@@ -58,7 +65,7 @@ describe("a delivery whose message keeps vanishing", () => {
     // Lost once more: dead-lettered, not queued again.
     await dueAgo(env, eventId, waitAfter(MAX_REQUEUES));
     expect(await sweptNow(env, eventId)).toEqual({ requeued: true, buried: true });
-    const state = await getDeliveryState(env.DB, eventId, "default");
+    const state = await getDeliveryState(env, eventId, "default");
     expect(state?.status).toBe("dead");
     expect(state?.lastError).toContain(`lost ${MAX_REQUEUES + 1} times in a row`);
     const letters = await call(env, "/deadletters?limit=100", {
@@ -85,10 +92,10 @@ describe("a delivery whose message keeps vanishing", () => {
       await dueAgo(env, eventId, waitAfter(n));
       expect((await sweptNow(env, eventId)).requeued).toBe(true);
     }
-    expect((await getDeliveryState(env.DB, eventId, "default"))?.requeues).toBe(3);
+    expect((await getDeliveryState(env, eventId, "default"))?.requeues).toBe(3);
     // The third copy arrives: an attempt is made (503), the retry scheduled.
     await consume(env, [{ v: 1, event: eventId, route: "default" }]);
-    expect(await getDeliveryState(env.DB, eventId, "default")).toMatchObject({
+    expect(await getDeliveryState(env, eventId, "default")).toMatchObject({
       status: "retrying",
       requeues: 0,
     });
@@ -100,11 +107,12 @@ describe("a delivery whose message keeps vanishing", () => {
       await dueAgo(env, eventId, waitAfter(n));
       expect((await sweptNow(env, eventId)).requeued).toBe(true);
     }
-    await env.DB.prepare("UPDATE deliveries SET due_at = ?, updated_at = ? WHERE event_id = ?")
-      .bind(now() - waitAfter(0), now() - waitAfter(0) - 1, eventId)
-      .run();
+    await setDelivery(env, eventId, {
+      due_at: now() - waitAfter(0),
+      updated_at: now() - waitAfter(0) - 1,
+    });
     expect((await sweptNow(env, eventId)).requeued).toBe(true);
-    expect((await getDeliveryState(env.DB, eventId, "default"))?.requeues).toBe(1);
+    expect((await getDeliveryState(env, eventId, "default"))?.requeues).toBe(1);
   });
 
   it("a sender's repeat leaves a delivery at the cap to the sweep", async () => {
@@ -115,17 +123,17 @@ describe("a delivery whose message keeps vanishing", () => {
       headers: { "X-Chatwoot-Delivery": delivery },
     });
     const [eventId] = ((await response.json()) as { accepted: string[] }).accepted;
-    await env.DB.prepare(
-      "UPDATE deliveries SET requeues = ?1, due_at = ?2, updated_at = ?2 WHERE event_id = ?3",
-    )
-      .bind(MAX_REQUEUES, now() - 3600, eventId)
-      .run();
+    await setDelivery(env, eventId ?? "", {
+      requeues: MAX_REQUEUES,
+      due_at: now() - 3600,
+      updated_at: now() - 3600,
+    });
     const repeat = await call(env, "/webhooks/chatwoot", {
       text: JSON.stringify(chatwootMessage),
       headers: { "X-Chatwoot-Delivery": delivery },
     });
     expect(repeat.status).toBe(200);
-    expect((await getDeliveryState(env.DB, eventId ?? "", "default"))?.requeues).toBe(MAX_REQUEUES);
+    expect((await getDeliveryState(env, eventId ?? "", "default"))?.requeues).toBe(MAX_REQUEUES);
   });
 });
 
@@ -140,20 +148,16 @@ describe("pruning", () => {
       [held, "paused"],
       [done, "delivered"],
     ] as const) {
-      await env.DB.batch([
-        env.DB.prepare("UPDATE deliveries SET status = ?, updated_at = ? WHERE event_id = ?").bind(
-          status,
-          eightDaysAgo,
-          id,
-        ),
-        env.DB.prepare("UPDATE events SET received_at = ? WHERE id = ?").bind(eightDaysAgo, id),
-      ]);
+      await setDelivery(env, id, { status, updated_at: eightDaysAgo });
+      await setEvent(env, id, { received_at: eightDaysAgo });
     }
-    await prune(env.DB, now(), 7 * 24 * 3600);
-    expect((await getDeliveryState(env.DB, held, "default"))?.status).toBe("paused");
-    expect(await getEvent(env.DB, held)).toBeDefined();
-    expect(await getDeliveryState(env.DB, done, "default")).toBeUndefined();
-    expect(await getEvent(env.DB, done)).toBeUndefined();
+    // Each shard's alarm prunes what is due, hourly (its housekeeping, run here an hour on).
+    for (const id of [held, done])
+      await shardStub(env, shardOf(id)[0] ?? 0).housekeeping(now() + PRUNE_EVERY_SECONDS + 1);
+    expect((await getDeliveryState(env, held, "default"))?.status).toBe("paused");
+    expect(await getEvent(env, held)).toBeDefined();
+    expect(await getDeliveryState(env, done, "default")).toBeUndefined();
+    expect(await getEvent(env, done)).toBeUndefined();
   });
 });
 
@@ -161,9 +165,7 @@ describe("held deliveries of a route removed while paused", () => {
   /** An event held for the simple configuration's route `default` (paused, message acked). */
   async function held(env: Env) {
     const eventId = await storedNotQueued(env);
-    await env.DB.prepare("UPDATE deliveries SET status = 'paused' WHERE event_id = ?")
-      .bind(eventId)
-      .run();
+    await setDelivery(env, eventId, { status: "paused" });
     return eventId;
   }
 
@@ -172,7 +174,10 @@ describe("held deliveries of a route removed while paused", () => {
     const before = testEnv({ TARGET_FORMAT: "dotted", DESTINATION_URL: dest.url });
     const eventId = await held(before);
     // While the route exists, its held deliveries are its pause's business.
-    expect((await sweep(before, { restart: true, limit: 1000 })).requeued).not.toContainEqual({
+    const shards = shardOf(eventId);
+    expect(
+      (await sweep(before, { restart: true, limit: 1000, shards })).requeued,
+    ).not.toContainEqual({
       eventId,
       route: "default",
     });
@@ -181,13 +186,13 @@ describe("held deliveries of a route removed while paused", () => {
       ADMIN_TOKEN: "admin-token",
       ROUTES: [{ name: "other", sources: "*", target: "dotted", url: dest.url }],
     });
-    expect((await sweep(after, { restart: true, limit: 1000 })).requeued).toContainEqual({
+    expect((await sweep(after, { restart: true, limit: 1000, shards })).requeued).toContainEqual({
       eventId,
       route: "default",
     });
     // ...and the consumer dead-letters it, visible and replayable.
     await consume(after, [{ v: 1, event: eventId, route: "default" }]);
-    const state = await getDeliveryState(after.DB, eventId, "default");
+    const state = await getDeliveryState(after, eventId, "default");
     expect(state?.status).toBe("dead");
     expect(state?.lastError).toContain('route "default" is no longer configured');
     expect(await received(dest.key)).toHaveLength(0);
@@ -197,7 +202,7 @@ describe("held deliveries of a route removed while paused", () => {
     const env = testEnv({ TARGET_FORMAT: "dotted", DESTINATION_URL: "https://example.com/hook" });
     const eventId = await held(env);
     const broken = testEnv({ ROUTES: "nope" });
-    await sweep(broken, { restart: true, limit: 1000 });
-    expect((await getDeliveryState(env.DB, eventId, "default"))?.status).toBe("paused");
+    await sweep(broken, { restart: true, limit: 1000, shards: shardOf(eventId) });
+    expect((await getDeliveryState(env, eventId, "default"))?.status).toBe("paused");
   });
 });

@@ -4,7 +4,8 @@
  */
 import type { Env } from "../../src/config/env.ts";
 import type { DeliveryMessage } from "../../src/enqueue/index.ts";
-import { admit } from "../../src/storage/index.ts";
+import { DEDUPE_SECONDS } from "../../src/storage/events.ts";
+import { admitAll } from "../../src/store/index.ts";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
 import { unique } from "./helpers.ts";
 
@@ -30,19 +31,20 @@ export function recordingQueue(env: Env) {
  * never sent to the queue, as when the Worker dies in between. Returns the event id.
  */
 export async function storedNotQueued(env: Env, routes = ["default"]): Promise<string> {
-  const eventId = crypto.randomUUID();
-  await admit(
-    env.DB,
+  const now = Math.floor(Date.now() / 1000);
+  const [admission] = await admitAll(
+    env,
     [
       {
         key: `chatwoot:${unique()}`,
-        id: eventId,
         source: "chatwoot",
         name: "message_created",
         payload: JSON.stringify(chatwootMessage),
       },
     ],
     routes,
+    { now, dedupeSeconds: DEDUPE_SECONDS, repeatBefore: now - 20, maxRequeues: 10 },
   );
-  return eventId;
+  if (!admission) throw new Error("not admitted");
+  return admission.id;
 }

@@ -98,7 +98,9 @@ describe("POST /webhooks/:source", () => {
     expect(shAgain.status).toBe(200);
   });
 
-  it("when the queue fails part way: 503 saying every event is kept, and the retry queues the rest", async () => {
+  it("when the queue fails part way: 503 saying every event is kept, and the retry queues the rest", {
+    timeout: 60_000,
+  }, async () => {
     // The real local queue, made to fail from its `failFrom`-th sendBatch call on.
     const failingQueue = (failFrom: number): Queue<DeliveryMessage> => {
       const real = testEnv().DELIVERY_QUEUE;

@@ -25,6 +25,7 @@ import {
 } from "../delivery/helpers.ts";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
 import supporthuntText from "../fixtures/supporthunt/message-text/source.json";
+import { refusingStore } from "../store/rows.ts";
 import { expectClientAnswer } from "./helpers.ts";
 
 const chatwootText = JSON.stringify(chatwootMessage);
@@ -285,7 +286,10 @@ describe("destinations come from configuration only", () => {
 });
 
 describe("errors", () => {
-  /** The environment with a D1 whose every statement throws an error naming a secret. */
+  /**
+   * The environment with a D1 whose every statement, and an event store whose every call,
+   * throws an error naming a secret.
+   */
   const failingStore = () => {
     const { env: base } = env({ WEBHOOK_SECRET_CHATWOOT: "" });
     const failing = new Proxy(base.DB, {
@@ -298,7 +302,11 @@ describe("errors", () => {
         return Reflect.get(target, name);
       },
     });
-    return { ...base, DB: failing } as Env;
+    return {
+      ...base,
+      DB: failing,
+      EVENT_STORE: refusingStore(`induced failure near ${SOURCE_SECRET}`),
+    } as Env;
   };
   const expectNoLeak = (text: string) => {
     expect(text).not.toMatch(/\bat .+:\d+:\d+/);

@@ -6,9 +6,10 @@
 import { expect } from "vitest";
 import type { Env } from "../../src/config/env.ts";
 import type { DeliveryMessage } from "../../src/enqueue/index.ts";
-import { call, consume, type Received, testEnv, unique } from "../delivery/helpers.ts";
+import { call, consume, type Received, retryIsDue, testEnv, unique } from "../delivery/helpers.ts";
 import chatwootContact from "../fixtures/chatwoot/contact-created/source.json";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
+import { deliveriesOf } from "../store/rows.ts";
 
 export const auth = { Authorization: "Bearer admin-token" };
 
@@ -56,11 +57,10 @@ export async function acceptContact(env: Env, name: string) {
   return accepted[0] as string;
 }
 
-export async function statuses(env: Env, route: string): Promise<Map<string, string>> {
-  const rows = await env.DB.prepare("SELECT event_id, status FROM deliveries WHERE route = ?")
-    .bind(route)
-    .all<{ event_id: string; status: string }>();
-  return new Map(rows.results.map((row) => [row.event_id, row.status]));
+const ALL = ["queued", "retrying", "waiting", "paused", "delivered", "dead", "filtered", "skipped"];
+
+export function statuses(env: Env, route: string): Promise<Map<string, string>> {
+  return deliveriesOf(env, route, ALL);
 }
 
 function shuffle<T>(items: T[]): T[] {
@@ -79,19 +79,17 @@ function shuffle<T>(items: T[]): T[] {
  */
 export async function pump(env: Env, route: string, rounds = 60, extra = false) {
   for (let round = 0; round < rounds; round++) {
-    const rows = await env.DB.prepare(
-      `SELECT event_id FROM deliveries WHERE route = ? AND status IN (${extra ? "'queued', 'retrying', 'waiting'" : "'queued', 'retrying'"})`,
-    )
-      .bind(route)
-      .all<{ event_id: string }>();
-    if (rows.results.length === 0) return round;
-    await env.DB.prepare(
-      "UPDATE deliveries SET due_at = unixepoch() WHERE route = ? AND status = 'retrying'",
-    )
-      .bind(route)
-      .run();
+    const rows = await deliveriesOf(
+      env,
+      route,
+      extra ? ["queued", "retrying", "waiting"] : ["queued", "retrying"],
+    );
+    if (rows.size === 0) return round;
+    for (const [id, status] of rows) {
+      if (status === "retrying") await retryIsDue(env, { v: 1, event: id, route });
+    }
     const messages = shuffle(
-      rows.results.map((row): DeliveryMessage => ({ v: 1, event: row.event_id, route })),
+      [...rows.keys()].map((id): DeliveryMessage => ({ v: 1, event: id, route })),
     );
     for (let i = 0; i < messages.length; i += 10) await consume(env, messages.slice(i, i + 10));
   }

@@ -6,7 +6,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { MAX_REQUEUES, sweep } from "../../src/enqueue/sweep.ts";
+import { parseEventId } from "../../src/store/index.ts";
 import { call, consume, destination, received, testEnv } from "../delivery/helpers.ts";
+import { setDelivery } from "../store/rows.ts";
 import {
   acceptContact,
   acceptMessage,
@@ -187,12 +189,9 @@ describe("a turn lost to a crash", () => {
     const next = await acceptMessage(env, 71, 2);
     // The head's message was lost MAX_REQUEUES times in a row and is overdue once more.
     const ago = Math.floor(Date.now() / 1000) - 10 * 3600;
-    await env.DB.prepare(
-      "UPDATE deliveries SET requeues = ?1, due_at = ?2, updated_at = ?2 WHERE event_id = ?3",
-    )
-      .bind(MAX_REQUEUES, ago, head)
-      .run();
-    const { buried } = await sweep(env, { restart: true, limit: 1000 });
+    await setDelivery(env, head, { requeues: MAX_REQUEUES, due_at: ago, updated_at: ago });
+    const shards = [parseEventId(head)?.shard ?? -1];
+    const { buried } = await sweep(env, { restart: true, limit: 1000, shards });
     expect(buried).toContainEqual({ eventId: head, route: name });
     // Its turn is passed on now, not at the waiting rows' next re-check.
     const state = await statuses(env, name);
@@ -202,18 +201,15 @@ describe("a turn lost to a crash", () => {
     expect(got.map((each) => each.body.match(/\[m-71-\d+\]/)?.[0])).toEqual([marker(71, 2)]);
   });
 
-  it("is passed on by the next delivery, which finds the head settled in D1", async () => {
+  it("is passed on by the next delivery, which finds the head settled in the store", async () => {
     const dest = destination("200");
     const { env, name } = orderedEnv(dest.url);
     const ids = [];
     for (let i = 1; i <= 3; i++) ids.push(await acceptMessage(env, 61, i));
     // The Worker died after recording the head's success and putting the next row back to
     // `queued`, before the Durable Object forgot the head: the sweep queues the next one.
-    await env.DB.prepare(
-      "UPDATE deliveries SET status = CASE event_id WHEN ? THEN 'delivered' ELSE 'queued' END WHERE event_id IN (?, ?)",
-    )
-      .bind(ids[0], ids[0], ids[1])
-      .run();
+    await setDelivery(env, ids[0] ?? "", { status: "delivered" });
+    await setDelivery(env, ids[1] ?? "", { status: "queued" });
     await pump(env, name);
     const got = await received(dest.key);
     // Message 1 counts as delivered (recorded); 2 and 3 follow in order.

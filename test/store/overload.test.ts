@@ -7,6 +7,7 @@ import type { Env } from "../../src/config/env.ts";
 import type { DeliveryMessage } from "../../src/enqueue/index.ts";
 import { call, testEnv, unique } from "../delivery/helpers.ts";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
+import { refusingStore } from "./rows.ts";
 
 const text = JSON.stringify(chatwootMessage);
 const env = (vars: Partial<Env> = {}) =>
@@ -18,15 +19,8 @@ const post = (target: Env, delivery = unique()) =>
   call(target, "/webhooks/chatwoot", { text, headers: { "X-Chatwoot-Delivery": delivery } });
 
 describe("a refusal on the way to keeping an event", () => {
-  it("the store refusing (every statement failing, as in an outage): 503 with Retry-After, and the retry is accepted once it answers", async () => {
-    const down = env({
-      DB: {
-        prepare: () => {
-          throw new Error("D1_ERROR: overloaded");
-        },
-        batch: () => Promise.reject(new Error("D1_ERROR: overloaded")),
-      } as unknown as D1Database,
-    });
+  it("the store refusing (every shard failing, as in an outage): 503 with Retry-After, and the retry is accepted once it answers", async () => {
+    const down = env({ EVENT_STORE: refusingStore("Durable Object is overloaded") });
     const delivery = unique();
     const refused = await post(down, delivery);
     expect(refused.status).toBe(503);
