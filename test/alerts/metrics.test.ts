@@ -7,6 +7,8 @@ import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { emptyMeter } from "../../src/alerts/meter.ts";
+import { renderMetrics } from "../../src/alerts/metrics.ts";
 import type { Env } from "../../src/config/env.ts";
 import type { DeliveryMessage } from "../../src/enqueue/index.ts";
 import { call, consume, destination, drive, received, unique } from "../delivery/helpers.ts";
@@ -136,6 +138,31 @@ describe("GET /metrics", () => {
     );
     expect(delta("webhook_events_duplicates_total", source)).toBe(repeat?.duplicates.length);
     expect(delta("webhook_requests_rejected_total", { ...source, code: "400" })).toBe(1);
+  });
+});
+
+describe("the exposition (prom-client)", () => {
+  it("counts the routes whose circuit is open or half-open, and escapes label values", async () => {
+    const route = (name: string, circuit?: "closed" | "open" | "half-open") => ({
+      route: name,
+      meter: emptyMeter(),
+      status: { paused: false, held: 0, ...(circuit ? { circuit: { state: circuit } } : {}) },
+      deadLetters: 0,
+    });
+    const text = await renderMetrics({}, [
+      route('c"rm\\x', "open"),
+      route("bot", "half-open"),
+      route("mail", "closed"),
+      route("old"),
+    ]);
+    const families = parsePrometheusTextFormat(text);
+    const gauge = (name: string) => families.find((family) => family.name === name)?.metrics;
+    expect(
+      Object.fromEntries(
+        (gauge("webhook_route_circuit_open") ?? []).map((m) => [m.labels?.route, m.value]),
+      ),
+    ).toEqual({ 'c"rm\\x': "1", bot: "1", mail: "0", old: "0" });
+    expect(gauge("webhook_circuits_open")?.[0]?.value).toBe("2");
   });
 });
 
