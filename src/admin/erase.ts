@@ -2,8 +2,10 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { Env } from "../config/env.ts";
 import { log } from "../config/log.ts";
+import { webhookId } from "../deliver/index.ts";
 import { defineRoute, errors, openApiApp } from "../openapi/schemas.ts";
-import { type Erasure, eraseEvent } from "../storage/index.ts";
+import { type Erasure, eraseEvent, eraseKept } from "../storage/index.ts";
+import { locate } from "../store/index.ts";
 import { requireAdmin } from "./auth.ts";
 import { IdParams } from "./schemas.ts";
 
@@ -46,6 +48,31 @@ export function goneAnswer(c: Context, erasure: Erasure): Response {
   );
 }
 
+/** Webhooks per delivery whose dev-sink copies are looked for (a translation rarely makes more). */
+const WEBHOOKS_PER_DELIVERY = 10;
+
+/**
+ * Erases an event in its shard (EventStore.erase: the payload and what destinations answered go,
+ * a delivery not yet made becomes `erased`), then what D1 holds of it (the erasure record, dead
+ * letters, the dev sink's copies). An id from before the upgrade is erased in D1 as before.
+ *
+ * @example const erased = await eraseEverywhere(env, "7.1042.03f9a2c1"); // undefined: no such event
+ */
+async function eraseEverywhere(env: Env, id: string): Promise<Erasure | undefined> {
+  const at = locate(env, id);
+  if (!at) return eraseEvent(env.DB, id);
+  const { ref, stub } = at;
+  const detail = await stub.detail(ref.shard, ref.seq, ref.tag);
+  const kept = await stub.erase(ref.seq, ref.tag);
+  const routes = detail?.deliveries.map((d) => d.route) ?? [];
+  const ids = await Promise.all(
+    routes.flatMap((route) =>
+      Array.from({ length: WEBHOOKS_PER_DELIVERY }, (_, index) => webhookId(id, route, index)),
+    ),
+  );
+  return eraseKept(env.DB, id, kept, ids);
+}
+
 /**
  * `DELETE /events/:id`: erases an event for a person who asks to be forgotten (see
  * src/storage/erase.ts for what goes and what is kept). Idempotent: erasing it again answers the
@@ -71,7 +98,7 @@ defineRoute(
   }),
   async (c) => {
     const id = c.req.param("id") ?? "";
-    const erasure = await eraseEvent(c.env.DB, id);
+    const erasure = await eraseEverywhere(c.env, id);
     if (!erasure) {
       return c.json(
         { error: "not_found", message: `No event with id "${id.slice(0, 100)}".` },

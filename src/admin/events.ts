@@ -6,27 +6,17 @@ import { log } from "../config/log.ts";
 import { type DeliveryMessage, enqueueMany } from "../enqueue/index.ts";
 import { findFormat } from "../formats/index.ts";
 import { defineRoute, errors, openApiApp, validQuery } from "../openapi/schemas.ts";
-import {
-  attemptsOf,
-  type DeliverySummary,
-  dayAgo,
-  decodeEventCursor,
-  deliveriesOf,
-  encodeEventCursor,
-  erasureOf,
-  getEvent,
-  listEvents,
-  nowSeconds,
-  perMinute,
-} from "../storage/index.ts";
+import { type AttemptRecord, type DeliverySummary, erasureOf } from "../storage/index.ts";
 import { requeueForReplay, getEvent as storedEvent } from "../store/index.ts";
+import { decodeListCursor, encodeListCursor } from "../store/listing.ts";
+import { parsed } from "../store/ops.ts";
+import { type Detail, eventDetail, listEvents } from "../store/views.ts";
 import { translateEvent } from "../translate/index.ts";
 import { jsonOnly } from "../validate/index.ts";
 import { requireAdmin } from "./auth.ts";
 import { readBody } from "./body.ts";
 import { goneAnswer } from "./erase.ts";
 import {
-  Activity,
   EventDetail,
   EventPage,
   EventsQuery,
@@ -44,12 +34,10 @@ const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
  * attempts, last HTTP status); filters `source`, `route`, `status`, `since`; cursor paging.
  * `GET /events/:id`: one event with its payload and, per route, every attempt and what the
  * current mappings make of it. `POST /events/:id/replay`: translate again and deliver again.
- * `GET /activity`: delivery attempts per minute by outcome over the last 24 hours.
+ * The events are read from the sharded store (src/store/views.ts, docs/store.md "Listing").
  */
 export const eventRoutes = openApiApp<{ Bindings: Env }>();
 eventRoutes.use("*", requireAdmin, jsonOnly());
-export const activityRoutes = openApiApp<{ Bindings: Env }>();
-activityRoutes.use("*", requireAdmin);
 
 const notFound = (c: Ctx, id: string) =>
   c.json({ error: "not_found", message: `No event with id "${id.slice(0, 100)}".` }, 404);
@@ -70,6 +58,30 @@ function deliveryView(
     ...(state?.lastError ? { lastError: state.lastError } : {}),
     ...(state?.deliveredAt ? { deliveredAt: iso(state.deliveredAt) } : {}),
   };
+}
+
+/** An attempt as /events/:id shows it: no duration for a success (see `historyOf`). */
+type Attempted = Omit<AttemptRecord, "durationMs"> & { durationMs?: number };
+
+/**
+ * Every attempt of an event, oldest first per route: the failed ones as the shard keeps them, and
+ * the one that succeeded from its delivery row (the store keeps no attempt row for a success, so
+ * its duration is not known).
+ */
+function historyOf(detail: Detail): Attempted[] {
+  const failed = detail.failures.map((a) => ({
+    route: a.route,
+    at: a.at,
+    status: a.status,
+    durationMs: a.latencyMs,
+    ...(a.error ? { error: a.error } : {}),
+  }));
+  const succeeded = detail.deliveries.flatMap((d) =>
+    d.status === "delivered" && d.deliveredAt !== undefined
+      ? [{ route: d.route, at: d.deliveredAt, status: d.lastStatus ?? 200 }]
+      : [],
+  );
+  return [...failed, ...succeeded];
 }
 
 function config503(c: Ctx): Config | Response {
@@ -99,7 +111,7 @@ defineRoute(
   }),
   async (c) => {
     const query = validQuery(c, EventsQuery);
-    const cursor = query.cursor === undefined ? undefined : decodeEventCursor(query.cursor);
+    const cursor = query.cursor === undefined ? undefined : decodeListCursor(query.cursor);
     if (query.cursor !== undefined && !cursor) {
       return c.json(
         { error: "invalid_query", message: "cursor must be the `next` value of a previous page." },
@@ -111,7 +123,7 @@ defineRoute(
       (loaded.ok ? loaded.config.routes : []).map((route) => [route.name, route.target]),
     );
     const page = await listEvents(
-      c.env.DB,
+      c.env,
       {
         ...(query.source ? { source: query.source } : {}),
         ...(query.route ? { route: query.route } : {}),
@@ -129,7 +141,7 @@ defineRoute(
         receivedAt: iso(event.receivedAt),
         deliveries: event.deliveries.map((d) => deliveryView(d.route, targets.get(d.route), d)),
       })),
-      ...(page.next ? { next: encodeEventCursor(page.next) } : {}),
+      ...(page.next ? { next: encodeListCursor(page.next) } : {}),
     });
   },
 );
@@ -149,24 +161,22 @@ defineRoute(
   }),
   async (c) => {
     const id = c.req.param("id") ?? "";
-    const event = await getEvent(c.env.DB, id);
-    if (!event) {
+    const detail = await eventDetail(c.env, id);
+    if (!detail || detail.erased) {
       const erasure = await erasureOf(c.env.DB, id);
       return erasure ? goneAnswer(c, erasure) : notFound(c, id);
     }
-    const [deliveries, attempts] = await Promise.all([
-      deliveriesOf(c.env.DB, [id]),
-      attemptsOf(c.env.DB, id),
-    ]);
+    const event = parsed(detail.event);
+    const states = detail.deliveries;
+    const attempts = historyOf(detail);
     const loaded = loadConfig(c.env);
     const configured = loaded.ok ? routesFor(loaded.config, event.source) : [];
     const names = new Set([
-      ...(deliveries.get(id) ?? []).map((d) => d.route),
+      ...states.map((d) => d.route),
       ...configured.map((route) => route.name),
       ...attempts.map((a) => a.route),
     ]);
     const source = findFormat(event.source);
-    const states = deliveries.get(id) ?? [];
     const list = await Promise.all(
       [...names].sort().map(async (name) => {
         const route = configured.find((each) => each.name === name);
@@ -194,7 +204,7 @@ defineRoute(
           history: history.map((a) => ({
             at: iso(a.at),
             ...(a.status > 0 ? { status: a.status } : {}),
-            durationMs: a.durationMs,
+            ...(a.durationMs !== undefined ? { durationMs: a.durationMs } : {}),
             ...(a.error ? { error: a.error } : {}),
           })),
           ...(translation !== undefined ? { translation } : {}),
@@ -239,7 +249,9 @@ defineRoute(
     const config = config503(c);
     if (config instanceof Response) return config;
     const event = await storedEvent(c.env, id);
-    if (!event) return notFound(c, id);
+    // An erased event keeps its row on its shard with no payload (EventStore.erase): nothing to
+    // replay, and it must never be delivered again.
+    if (!event || event.payload === null) return notFound(c, id);
     const routes = body.route
       ? config.routes.filter((route) => route.name === body.route)
       : routesFor(config, event.source);
@@ -270,31 +282,5 @@ defineRoute(
     await enqueueMany(c.env, messages);
     log("info", "event replayed", { eventId: id, routes: routes.map((route) => route.name) });
     return c.json({ replayed: routes.length }, 202);
-  },
-);
-
-defineRoute(
-  activityRoutes,
-  createRoute({
-    method: "get",
-    path: "/",
-    ...admin,
-    summary: "Delivery attempts per minute by outcome over the last 24 hours (for the chart)",
-    responses: {
-      200: {
-        description: "Minutes with any activity, oldest first",
-        content: { "application/json": { schema: Activity } },
-      },
-      ...errors(401, 503),
-    },
-  }),
-  async (c) => {
-    const from = dayAgo();
-    const minutes = await perMinute(c.env.DB, from);
-    return c.json({
-      from: iso(from),
-      to: iso(nowSeconds()),
-      minutes: minutes.map((m) => ({ ...m, at: iso(m.at) })),
-    });
   },
 );

@@ -4,10 +4,9 @@ import { alertState } from "../alerts/state.ts";
 import type { Env } from "../config/env.ts";
 import { safeUrl } from "../config/health.ts";
 import { log } from "../config/log.ts";
-import { gateOf, pauseRoute, resumeRoute } from "../coordinate/index.ts";
+import { type GateStatus, gateOf, pauseRoute, resumeRoute } from "../coordinate/index.ts";
 import { defineRoute, errors, openApiApp } from "../openapi/schemas.ts";
-import { countsByRoute, dayAgo } from "../storage/index.ts";
-import { getDeliveryState, getEvent } from "../store/index.ts";
+import { begin } from "../store/index.ts";
 import { jsonOnly } from "../validate/index.ts";
 import { requireAdmin } from "./auth.ts";
 import { configOr503, configuredRouteOf } from "./configured.ts";
@@ -44,10 +43,9 @@ defineRoute(
   async (c) => {
     const config = configOr503(c);
     if (config instanceof Response) return config;
-    const counts = await countsByRoute(c.env.DB, dayAgo());
     const routes = await Promise.all(
       config.routes.map(async (route) => {
-        const { status: state, health } = await gateOf(c.env, route.name).watch();
+        const { status: state, health, meter, counts } = await gateOf(c.env, route.name).watch();
         return {
           name: route.name,
           target: route.target,
@@ -57,7 +55,7 @@ defineRoute(
           ...(route.ordered ? { ordered: true } : {}),
           ...(route.headers ? { headers: Object.keys(route.headers) } : {}),
           ...(route.where !== undefined ? { where: route.where } : {}),
-          counts: counts.get(route.name) ?? {},
+          counts: countsOf(counts, state, meter.retrying),
           alerts: alertState(state, health),
         };
       }),
@@ -65,6 +63,20 @@ defineRoute(
     return c.json({ routes });
   },
 );
+
+/**
+ * A route's counts as `/routes` shows them: deliveries that ended in the last 24 hours by outcome
+ * (counted by the route's object as they end, src/store/counts.ts), and what it holds now:
+ * retrying, paused (held by a pause), waiting (behind their conversation's head).
+ */
+function countsOf(ended: Record<string, number>, state: GateStatus, retrying: number) {
+  return {
+    ...ended,
+    ...(retrying > 0 ? { retrying } : {}),
+    ...(state.held > 0 ? { paused: state.held } : {}),
+    ...(state.waiting ? { waiting: state.waiting } : {}),
+  };
+}
 
 /** Conversations one answer lists (longest-waiting first); `total` counts them all. */
 const LINES_SHOWN = 100;
@@ -92,10 +104,7 @@ defineRoute(
     const { total, lines } = await gateOf(c.env, name).lines(LINES_SHOWN);
     const conversations = await Promise.all(
       lines.map(async (line) => {
-        const [state, event] = await Promise.all([
-          getDeliveryState(c.env, line.head, name),
-          getEvent(c.env, line.head),
-        ]);
+        const { event, delivery: state } = await begin(c.env, line.head, name);
         return {
           conversation: line.conversation,
           waiting: line.waiting,

@@ -234,7 +234,10 @@ export const EventView = z
 export const EventPage = z
   .object({
     events: z.array(EventView),
-    next: z.string().optional().openapi({ description: "The cursor of the next page" }),
+    next: z.string().optional().openapi({
+      description:
+        "The cursor of the next page. A page's work is bounded, so with a rare filter a page may hold fewer than `limit` events (even none) and still have a `next`",
+    }),
   })
   .openapi("EventPage");
 
@@ -242,7 +245,10 @@ export const AttemptView = z
   .object({
     at: iso("When the attempt started"),
     status: z.number().optional().openapi({ description: "The destination's HTTP status" }),
-    durationMs: z.number(),
+    durationMs: z.number().optional().openapi({
+      description:
+        "How long it took; absent for the attempt that succeeded (the store keeps every failed attempt, and of a success only its status and time, on the delivery)",
+    }),
     error: z.string().optional().openapi({ description: "Why it failed (no status: timeout...)" }),
   })
   .openapi("Attempt");

@@ -2,6 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import pkg from "../../package.json";
 import { adminAccess } from "../admin/auth.ts";
 import { defineRoute, ErrorBody, Health, openApiApp } from "../openapi/schemas.ts";
+import { shardStub } from "../store/index.ts";
 import { whereCompiled } from "../translate/where.ts";
 import type { Env } from "./env.ts";
 import { devSinkEnabled, loadConfig, routeKeys, verification } from "./index.ts";
@@ -16,19 +17,15 @@ export function safeUrl(url: string): string {
   }
 }
 
-/** D1 answers a trivial query (`SELECT 1`), within 2 seconds. */
-async function storageCheck(db: D1Database | undefined) {
-  if (!db)
-    return { reachable: false, error: "the DB binding is missing (wrangler.toml d1_databases)" };
+/** `probe` resolves within 2 seconds: reachable, and how long it took; else why not. */
+async function answers(probe: () => Promise<unknown>) {
   const started = Date.now();
   try {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error("no answer within 2000 ms")), 2000);
     });
-    await Promise.race([db.prepare("SELECT 1").first(), timeout]).finally(() =>
-      clearTimeout(timer),
-    );
+    await Promise.race([probe(), timeout]).finally(() => clearTimeout(timer));
     return { reachable: true, latencyMs: Date.now() - started };
   } catch (error) {
     return {
@@ -37,6 +34,28 @@ async function storageCheck(db: D1Database | undefined) {
       error: String((error as Error)?.message ?? error).slice(0, 200),
     };
   }
+}
+
+/** D1 answers a trivial query (`SELECT 1`), within 2 seconds. */
+function storageCheck(db: D1Database | undefined) {
+  if (!db)
+    return { reachable: false, error: "the DB binding is missing (wrangler.toml d1_databases)" };
+  return answers(() => db.prepare("SELECT 1").first());
+}
+
+/**
+ * The event store answers: shard 0 reads an event by its primary key (one Durable Object call,
+ * a read of nothing), within 2 seconds; the listing index is checked to be bound. Not a check of
+ * every shard: an object that refuses is answered 503 where it is used (docs/store.md).
+ */
+function storeCheck(env: Env) {
+  if (!env.EVENT_STORE || !env.EVENT_INDEX) {
+    return {
+      reachable: false,
+      error: "the EVENT_STORE or EVENT_INDEX binding is missing (wrangler.toml durable_objects)",
+    };
+  }
+  return answers(() => shardStub(env, 0).event(0, 0, "00000000"));
 }
 
 /**
@@ -59,7 +78,7 @@ export const healthRoute = createRoute({
   tags: ["operate"],
   summary: "Status and version; with the admin token, routes, sources, storage and queue",
   description:
-    "Public: `{status, version}` only, for load balancers and uptime checks: 200 `ok`; 500 `error` when the configuration is invalid (webhooks answer 503 until fixed); 503 `error` when D1 does not answer or a binding is missing. With `Authorization: Bearer <ADMIN_TOKEN>` the same statuses carry the details: `errors` naming each configuration mistake, the routes (no secrets: only whether each is signed), which sources are verified, the bindings, and `warnings` (no route configured). A wrong bearer token is 401.",
+    "Public: `{status, version}` only, for load balancers and uptime checks: 200 `ok`; 500 `error` when the configuration is invalid (webhooks answer 503 until fixed); 503 `error` when D1 or the event store (shard 0) does not answer or a binding is missing. With `Authorization: Bearer <ADMIN_TOKEN>` the same statuses carry the details: `errors` naming each configuration mistake, the routes (no secrets: only whether each is signed), which sources are verified, the bindings, and `warnings` (no route configured). A wrong bearer token is 401.",
   security: [{}, { adminToken: [] }],
   responses: {
     200: { description: "Healthy", content: { "application/json": { schema: Health } } },
@@ -80,7 +99,7 @@ export const healthRoute = createRoute({
 
 /**
  * `GET /health`. Everyone gets `{status, version}` and the status code (200 ok; 500 invalid
- * configuration; 503 storage not answering or a binding missing). With the admin token the answer
+ * configuration; 503 storage (D1, the event store) not answering or a binding missing). With the admin token the answer
  * also names the configuration errors, the routes (no secrets: only whether each is signed),
  * which sources are verified, the bindings (D1 answers `SELECT 1`; the queue binding is present)
  * and warnings (no route configured): what a stranger must not learn, since unverified sources
@@ -106,14 +125,17 @@ defineRoute(healthRoutes, healthRoute, async (c) => {
 /** Everything `/health` knows; `config` is false when the configuration is invalid. */
 async function healthReport(env: Env) {
   const config = loadConfig(env);
-  const storage = await storageCheck(env.DB as D1Database | undefined);
+  const [storage, store] = await Promise.all([
+    storageCheck(env.DB as D1Database | undefined),
+    storeCheck(env),
+  ]);
   const queue = queueCheck(env.DELIVERY_QUEUE);
   const common = {
     version: pkg.version,
     sources: verification(env),
     adminEnabled: typeof env.ADMIN_TOKEN === "string" && env.ADMIN_TOKEN !== "",
     devSink: devSinkEnabled(env),
-    bindings: { storage, queue },
+    bindings: { storage, store, queue },
   };
   if (!config.ok) {
     return { status: "error" as const, config: false, errors: config.errors, ...common };
@@ -129,6 +151,7 @@ async function healthReport(env: Env) {
   ];
   const down = [
     ...(storage.reachable ? [] : [`storage (D1) is not reachable: ${storage.error}`]),
+    ...(store.reachable ? [] : [`the event store is not reachable: ${store.error}`]),
     ...(queue.bound ? [] : [queue.note]),
   ];
   return {

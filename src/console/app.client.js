@@ -37,11 +37,26 @@ function filterQuery() {
   return query;
 }
 
+/**
+ * A page of events. A page's work is bounded on the server, so with a rare filter it may hold
+ * fewer events than asked and still have a `next`: up to 5 pages are read to fill one.
+ */
+async function readEvents(query) {
+  const page = await api(`/events?${query}`);
+  for (let i = 1; i < 5 && page.next && page.events.length < 50; i++) {
+    query.set("cursor", page.next);
+    const more = await api(`/events?${query}`);
+    page.events.push(...more.events);
+    page.next = more.next;
+  }
+  return page;
+}
+
 async function loadEvents(more, quiet = false) {
   morePages = more;
   const query = filterQuery();
   if (more && cursor) query.set("cursor", cursor);
-  const page = await api(`/events?${query}`);
+  const page = await readEvents(query);
   const body = $("#events tbody");
   if (!more) body.replaceChildren();
   for (const event of page.events) {
@@ -94,7 +109,7 @@ export async function openEvent(id, quiet = false) {
           { class: "attempt" },
           el("td", {}, when(a.at)),
           el("td", { class: "attempt-status" }, a.status ?? "no answer"),
-          el("td", {}, `${a.durationMs} ms`),
+          el("td", {}, a.durationMs === undefined ? "" : `${a.durationMs} ms`),
           el("td", {}, a.error ?? ""),
         ),
       );
@@ -155,8 +170,9 @@ async function erase(id) {
     return;
   await api(`/events/${encodeURIComponent(id)}`, { method: "DELETE" });
   $("#detail").hidden = true;
-  say(`Event ${id} erased.`);
+  // Said once the page shows it (the event gone from the list).
   await refresh();
+  say(`Event ${id} erased.`);
 }
 
 // ---- chart ----

@@ -5,6 +5,7 @@ import type { Meter } from "../alerts/meter.ts";
 import type { Env } from "../config/env.ts";
 import { log } from "../config/log.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
+import { endedSince, type Minute, minutesSince } from "../store/counts.ts";
 import { resumeDeliveries } from "../store/index.ts";
 import {
   append,
@@ -23,9 +24,12 @@ import {
   flushDigest,
   operatorPaused,
   type Report,
+  readBuckets,
   readHealth,
   readMeter,
 } from "./watch.ts";
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
  * One Durable Object per route (`ROUTE_GATES.idFromName(route)`): the single place that decides
@@ -149,10 +153,23 @@ export class RouteGate extends DurableObject<Env> {
     return breaker(this.ctx.storage.kv, route, open, limits, () => this.heldCount());
   }
 
-  /** Health, counters and gauges for the console and `GET /metrics`. */
-  watch(): { status: GateStatus; health: Health; meter: Meter } {
+  /**
+   * Health, counters and gauges for the console and `GET /metrics`; `counts`: deliveries that
+   * ended in the last 24 hours, by outcome (src/store/counts.ts).
+   */
+  watch(): { status: GateStatus; health: Health; meter: Meter; counts: Record<string, number> } {
     const kv = this.ctx.storage.kv;
-    return { status: this.status(), health: readHealth(kv), meter: readMeter(kv) };
+    return {
+      status: this.status(),
+      health: readHealth(kv),
+      meter: readMeter(kv),
+      counts: endedSince(readBuckets(kv), Date.now() - DAY_MS),
+    };
+  }
+
+  /** Attempts per minute by outcome since `sinceMs` (at most 24 hours back): `/activity`. */
+  activity(sinceMs: number): Minute[] {
+    return minutesSince(readBuckets(this.ctx.storage.kv), sinceMs);
   }
 
   /**

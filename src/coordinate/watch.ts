@@ -15,6 +15,7 @@ import {
   type Thresholds,
 } from "../alerts/health.ts";
 import { count, emptyMeter, type Meter, type MeterReport } from "../alerts/meter.ts";
+import { type Buckets, tally } from "../store/counts.ts";
 
 export interface Report {
   health: AttemptReport;
@@ -24,7 +25,14 @@ export interface Report {
 type Kv = DurableObjectStorage["kv"];
 
 export const readHealth = (kv: Kv): Health => kv.get<Health>("health") ?? healthy();
-export const readMeter = (kv: Kv): Meter => kv.get<Meter>("meter") ?? emptyMeter();
+/** The meter as stored: with the route's per-minute buckets of the last 24 h (src/store/counts.ts). */
+type StoredMeter = Meter & { minutes?: Buckets };
+const readStored = (kv: Kv): StoredMeter => kv.get<StoredMeter>("meter") ?? emptyMeter();
+export const readMeter = (kv: Kv): Meter => {
+  const { minutes: _, ...meter } = readStored(kv);
+  return meter;
+};
+export const readBuckets = (kv: Kv): Buckets => readStored(kv).minutes ?? {};
 
 /**
  * Applies a batch's reports for one route; pauses the route (as an operator's pause would) when
@@ -39,11 +47,13 @@ export function applyReports(
   now = Date.now(),
 ): AlertEvent[] {
   const health = readHealth(kv);
-  const meter = readMeter(kv);
+  const meter = readStored(kv);
+  const minutes = meter.minutes ?? {};
   const alerts: AlertEvent[] = [];
   let pause = false;
   for (const report of reports) {
     count(meter, report.meter);
+    tally(minutes, report.meter, now);
     const result = applyReport(health, route, report.health, limits, now);
     alerts.push(...result.alerts);
     pause ||= result.pause;
@@ -53,7 +63,7 @@ export function applyReports(
     alerts.push(...pausedAlert(health, route, "automatic", held(), limits, now));
   }
   kv.put("health", health);
-  kv.put("meter", meter);
+  kv.put("meter", { ...meter, minutes });
   return alerts;
 }
 

@@ -191,6 +191,16 @@ export const Health = z
           latencyMs: z.number().optional(),
           error: z.string().optional(),
         }),
+        store: z
+          .object({
+            reachable: z.boolean(),
+            latencyMs: z.number().optional(),
+            error: z.string().optional(),
+          })
+          .openapi({
+            description:
+              "The event store (Durable Object shards): shard 0 answers a read within 2 seconds",
+          }),
         queue: z.object({
           bound: z.boolean(),
           note: z.string(),

@@ -5,7 +5,9 @@
  * deliveries. Kept: that it existed and was erased (`erasures`), its attempts' statuses and times
  * (the counts and the chart), each delivery's status (one not yet settled becomes `erased`).
  *
- * The only store access of erasure: another store implements `eraseEvent` and `erasureOf`.
+ * Events of the sharded store (src/store) are erased in their shard first (src/admin/erase.ts);
+ * what D1 still holds of them (the erasure record, dead letters, the dev sink's copies) goes with
+ * `eraseKept`. `eraseEvent` erases an event that D1 itself holds (an id from before the upgrade).
  */
 import { nowSeconds, ready } from "./db.ts";
 import { SETTLED_STATUSES } from "./deliveries.ts";
@@ -81,6 +83,48 @@ export async function eraseEvent(db: D1Database, id: string): Promise<Erasure | 
       now,
       id,
     ),
+  ]);
+  return erasureOf(db, id);
+}
+
+/** What a shard kept of an event it erased (EventStore.erase). */
+export interface Kept {
+  source: string;
+  name: string;
+  receivedAt: number;
+}
+
+/**
+ * The D1 side of erasing an event of the sharded store: records the erasure (from what the shard
+ * kept, else from a dead letter, the event being pruned), deletes its dead letters and the dev
+ * sink's copies of its deliveries (by their `webhook-id`s). Idempotent; undefined when neither
+ * the shard nor a dead letter knew the event.
+ *
+ * @example const erased = await eraseKept(env.DB, id, kept, webhookIds); // { id, source, name, receivedAt, erasedAt }
+ */
+export async function eraseKept(
+  db: D1Database,
+  id: string,
+  kept: Kept | undefined,
+  webhookIds: string[],
+): Promise<Erasure | undefined> {
+  await ready(db);
+  const now = nowSeconds();
+  await db.batch([
+    db
+      .prepare(
+        `INSERT OR IGNORE INTO erasures (event_id, source, name, received_at, erased_at)
+         SELECT ?1, ?2, ?3, ?4, ?5 WHERE ?2 IS NOT NULL
+         UNION ALL SELECT event_id, source, event_name, created_at, ?5 FROM dead_letters WHERE event_id = ?1
+         LIMIT 1`,
+      )
+      .bind(id, kept?.source ?? null, kept?.name ?? null, kept?.receivedAt ?? null, now),
+    db
+      .prepare(
+        "DELETE FROM sink WHERE EXISTS (SELECT 1 FROM json_each(?) WHERE instr(sink.headers, value) > 0)",
+      )
+      .bind(JSON.stringify(webhookIds)),
+    db.prepare("DELETE FROM dead_letters WHERE event_id = ?").bind(id),
   ]);
   return erasureOf(db, id);
 }

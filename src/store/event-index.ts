@@ -54,26 +54,39 @@ export class EventIndex extends DurableObject<Env> {
     if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(dropAtMs);
   }
 
-  /** Up to `limit` rows before position `before` (newest first), optionally of one source. */
-  page(before: number, limit: number, source?: string): Array<ListedEvent & { pos: number }> {
-    if (!this.exists()) return [];
-    const rows = this.ctx.storage.sql
+  /**
+   * A bounded step of a page (listing.ts): reads at most `budget` rows before position `before`,
+   * newest first, and returns those of `source` (any when undefined), at most `limit` of them.
+   * `last` is the last row read (where the next step starts), `exhausted` that nothing is left
+   * below it. The work is bounded whatever the filter: a rare source costs `budget` rows, not
+   * the day.
+   *
+   * @example stub.scan(Number.MAX_SAFE_INTEGER, 50, 200, "hoory") // { rows, last: { pos, receivedAt }, exhausted }
+   */
+  scan(before: number, limit: number, budget: number, source?: string): IndexStep {
+    if (!this.exists()) return { rows: [], exhausted: true };
+    const read = this.ctx.storage.sql
       .exec<{ pos: number; received_at: number; id: string; source: string; name: string }>(
-        source === undefined
-          ? "SELECT * FROM listed WHERE pos < ?1 ORDER BY pos DESC LIMIT ?2"
-          : "SELECT * FROM listed WHERE pos < ?1 AND source = ?3 ORDER BY pos DESC LIMIT ?2",
+        LISTED_SQL.before,
         before,
-        limit,
-        ...(source === undefined ? [] : [source]),
+        budget,
       )
       .toArray();
-    return rows.map((row) => ({
-      pos: row.pos,
-      receivedAt: row.received_at,
-      id: row.id,
-      source: row.source,
-      name: row.name,
-    }));
+    const rows: IndexStep["rows"] = [];
+    let last: IndexStep["last"];
+    for (const row of read) {
+      last = { pos: row.pos, receivedAt: row.received_at };
+      if (source !== undefined && row.source !== source) continue;
+      rows.push({
+        pos: row.pos,
+        receivedAt: row.received_at,
+        id: row.id,
+        source: row.source,
+        name: row.name,
+      });
+      if (rows.length >= limit) return { rows, ...(last ? { last } : {}), exhausted: false };
+    }
+    return { rows, ...(last ? { last } : {}), exhausted: read.length < budget };
   }
 
   /** The day is past retention: everything goes at once. */
@@ -81,6 +94,20 @@ export class EventIndex extends DurableObject<Env> {
     await this.ctx.storage.deleteAll();
     this.created = false;
   }
+}
+
+/** The one statement a page runs on an index object (test/store/plans.test.ts checks its plan). */
+export const LISTED_SQL = {
+  before: "SELECT * FROM listed WHERE pos < ?1 ORDER BY pos DESC LIMIT ?2",
+} as const;
+
+/** One bounded step of a page on one index object (see `EventIndex.scan`). */
+export interface IndexStep {
+  rows: Array<ListedEvent & { pos: number }>;
+  /** The last row read (the lowest position): where the next step starts. */
+  last?: { pos: number; receivedAt: number };
+  /** Nothing is left below `last` (or below `before` when nothing was read). */
+  exhausted: boolean;
 }
 
 /** What the listing keeps of an accepted event. */

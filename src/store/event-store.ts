@@ -39,6 +39,7 @@ import {
 } from "./requeue.ts";
 import { SQL } from "./schema.ts";
 import { eventId } from "./shard.ts";
+import { type Detail, detailIn, type Summary, summariesIn } from "./view-ops.ts";
 
 /** The shard's alarm runs at least this often while it holds anything (sweep; prune when due). */
 export const ALARM_SECONDS = 60;
@@ -217,6 +218,16 @@ export class EventStore extends DurableObject<Env> {
   /** The delivery rows of these events (a console page), in the order of `refs`. */
   deliveries(shard: number, refs: Array<{ seq: number; tag: string }>): ShardDelivery[][] {
     return deliveriesOfEvents(this.ctx.storage.sql, shard, refs);
+  }
+
+  /** A listing page's events as this shard has them now (see `summariesIn`). */
+  summaries(shard: number, refs: Array<{ seq: number; tag: string }>): Summary[] {
+    return summariesIn(this.ctx.storage.sql, shard, refs);
+  }
+
+  /** One event, its deliveries and failed attempts, in one call (see `detailIn`). */
+  detail(shard: number, seq: number, tag: string): Detail | undefined {
+    return detailIn(this.ctx.storage.sql, shard, seq, tag);
   }
 
   /**

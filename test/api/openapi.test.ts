@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import pkg from "../../package.json";
+import type { Env } from "../../src/config/env.ts";
 import { adminHealth, call, testEnv } from "../delivery/helpers.ts";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
 
@@ -177,7 +178,11 @@ describe("/health", () => {
     expect(body).toMatchObject({
       status: "ok",
       version: pkg.version,
-      bindings: { storage: { reachable: true }, queue: { bound: true } },
+      bindings: {
+        storage: { reachable: true },
+        store: { reachable: true },
+        queue: { bound: true },
+      },
     });
     expect(body.bindings.queue.note).toContain("not sent to");
     expect(body.routes[0]).toMatchObject({ name: "ce", cloudevents: "structured", signed: false });
@@ -200,6 +205,32 @@ describe("/health", () => {
     expect(body.status).toBe("error");
     expect(body.bindings.storage.reachable).toBe(false);
     expect(body.errors.join()).toContain("D1 is down");
+  });
+
+  it("answers 503 when the event store does not answer", async () => {
+    const refusing = {
+      idFromName: (name: string) => name,
+      get: () => ({ event: () => Promise.reject(new Error("shard is overloaded")) }),
+    };
+    const env = testEnv({ TARGET_FORMAT: "dotted", DESTINATION_URL: "https://example.com/" });
+    const response = await adminHealth({
+      ...env,
+      EVENT_STORE: refusing as unknown as Env["EVENT_STORE"],
+    });
+    expect(response.status).toBe(503);
+    const body = (await response.json()) as {
+      errors: string[];
+      bindings: { storage: { reachable: boolean }; store: { reachable: boolean } };
+    };
+    expect(body.bindings).toMatchObject({
+      storage: { reachable: true },
+      store: { reachable: false },
+    });
+    expect(body.errors.join()).toContain("the event store is not reachable: shard is overloaded");
+    // The public answer says only that it is not ok.
+    const open = await call({ ...env, EVENT_STORE: refusing } as unknown as Env, "/health");
+    expect(open.status).toBe(503);
+    expect(await open.json()).toEqual({ status: "error", version: pkg.version });
   });
 
   it("rejects an unknown CloudEvents mode, naming the field", async () => {

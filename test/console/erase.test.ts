@@ -1,33 +1,50 @@
 /**
  * DELETE /events/:id: an event erased on request leaves nothing it held in any table (payload,
  * dead letters, destination answers, dedupe keys), keeps that it existed and was erased, and is
- * never delivered afterwards. Real local D1 and the local destination server.
+ * never delivered afterwards. Real local shards (Durable Objects), D1 (dead letters, the dev
+ * sink, erasures) and the local destination server.
  */
+import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
 import type { DeliveryMessage } from "../../src/enqueue/index.ts";
+import { parseEventId, shardStub } from "../../src/store/index.ts";
 import { call, consume, destination, received, testEnv, unique } from "../delivery/helpers.ts";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
 
 const auth = { Authorization: "Bearer admin-token" };
 
-/** Every row of every table that mentions `text`, as "table: row". */
-async function rowsMentioning(env: Env, text: string): Promise<string[]> {
+/** The rows of a table in the shard that holds event `id`. */
+function shardRows(
+  env: Env,
+  id: string,
+  sql: string,
+): Promise<Array<Record<string, SqlStorageValue>>> {
+  const ref = parseEventId(id);
+  if (!ref) throw new Error(`not an event id: ${id}`);
+  return runInDurableObject(shardStub(env, ref.shard), (_, state) =>
+    state.storage.sql.exec<Record<string, SqlStorageValue>>(sql, ref.seq).toArray(),
+  );
+}
+
+/** Every row of every table (the event's shard, and D1) that mentions `text`, as "table: row". */
+async function rowsMentioning(env: Env, id: string, text: string): Promise<string[]> {
   const found: string[] = [];
-  for (const table of [
-    "events",
-    "dead_letters",
-    "attempts",
-    "deliveries",
-    "sink",
-    "seen",
-    "erasures",
-  ]) {
-    const { results } = await env.DB.prepare(`SELECT * FROM ${table}`).all();
-    for (const row of results) {
+  const note = (table: string, rows: unknown[]) => {
+    for (const row of rows) {
       if (JSON.stringify(row).includes(text))
         found.push(`${table}: ${JSON.stringify(row).slice(0, 200)}`);
     }
+  };
+  for (const [table, sql] of [
+    ["shard events", "SELECT * FROM events WHERE seq = ?1"],
+    ["shard deliveries", "SELECT * FROM deliveries WHERE event_seq = ?1"],
+    ["shard attempts", "SELECT * FROM attempts WHERE event_seq = ?1"],
+  ] as const) {
+    note(table, await shardRows(env, id, sql));
+  }
+  for (const table of ["dead_letters", "sink", "erasures"]) {
+    note(table, (await env.DB.prepare(`SELECT * FROM ${table}`).all()).results);
   }
   return found;
 }
@@ -53,34 +70,39 @@ describe("DELETE /events/:id", () => {
     const id = ((await response.json()) as { accepted: string[] }).accepted[0] ?? "";
     const toA: DeliveryMessage = { v: 1, event: id, route: a };
     await consume(env, [toA]); // refused: a dead letter holding the payload
-    expect((await rowsMentioning(env, marker)).length).toBeGreaterThan(0);
-    expect((await rowsMentioning(env, "step 1: 400")).length).toBeGreaterThan(0);
+    expect((await rowsMentioning(env, id, marker)).length).toBeGreaterThan(0);
+    expect((await rowsMentioning(env, id, "step 1: 400")).length).toBeGreaterThan(0);
 
     const erased = await call(env, `/events/${id}`, { method: "DELETE", headers: auth });
     expect(erased.status).toBe(200);
     const body = (await erased.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ id, erased: true, source: "chatwoot", event: "message_created" });
 
-    expect(await rowsMentioning(env, marker)).toEqual([]);
-    expect(await rowsMentioning(env, "step 1: 400")).toEqual([]);
-    expect(await rowsMentioning(env, delivery)).toEqual([]);
+    expect(await rowsMentioning(env, id, marker)).toEqual([]);
+    expect(await rowsMentioning(env, id, "step 1: 400")).toEqual([]);
+    expect(await rowsMentioning(env, id, delivery)).toEqual([]);
     const detail = await call(env, `/events/${id}`, { headers: auth });
     expect(detail.status).toBe(410);
     expect(await detail.json()).toMatchObject({ error: "erased", id, erasedAt: body.erasedAt });
-    // Its attempt is still counted (status and time), its deliveries say where they stood.
-    const { results } = await env.DB.prepare(
-      "SELECT route, status, last_error FROM deliveries WHERE event_id = ? ORDER BY route",
-    )
-      .bind(id)
-      .all<{ route: string; status: string; last_error: string }>();
-    expect(results).toEqual([
-      { route: a, status: "dead", last_error: "the event was erased" },
-      { route: b, status: "erased", last_error: "the event was erased" },
+    // Its attempt is still there (status and time), its deliveries say where they stood.
+    const routes = await shardRows(
+      env,
+      id,
+      "SELECT route, status, last_error FROM deliveries WHERE event_seq = ?1 ORDER BY route",
+    );
+    expect(routes).toEqual([
+      { route: a, status: "dead", last_error: null },
+      { route: b, status: "erased", last_error: null },
     ]);
-    const attempts = await env.DB.prepare("SELECT status, error FROM attempts WHERE event_id = ?")
-      .bind(id)
-      .all();
-    expect(attempts.results).toEqual([{ status: 400, error: "HTTP 400" }]);
+    const attempts = await shardRows(
+      env,
+      id,
+      "SELECT status, error FROM attempts WHERE event_seq = ?1",
+    );
+    expect(attempts).toEqual([{ status: 400, error: null }]);
+    // Not listed any more.
+    const listed = await call(env, `/events?route=${a}`, { headers: auth });
+    expect(((await listed.json()) as { events: Array<{ id: string }> }).events).toEqual([]);
 
     // A message still on the queue delivers nothing; a replay finds nothing to replay.
     await consume(env, [{ v: 1, event: id, route: b }]);

@@ -1,12 +1,13 @@
 /**
  * Periodic and console work reads only what it needs: EXPLAIN QUERY PLAN of every statement a
- * shard runs (src/store/schema.ts) may not scan a whole events, deliveries or attempts table.
+ * shard runs (src/store/schema.ts, and view-ops.ts for the console and /events) may not scan a whole events, deliveries or attempts table.
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env as bindings } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
 import { SQL, type StatementName } from "../../src/store/schema.ts";
+import { VIEW_SQL } from "../../src/store/view-ops.ts";
 
 const env = bindings as unknown as Env;
 const TABLES = ["events", "deliveries", "attempts"];
@@ -35,6 +36,16 @@ describe("query plans of the shard's statements", () => {
     if (/\bWHERE\b/.test(SQL[name])) expect(lines.length).toBeGreaterThan(0);
     expect(lines.filter(fullScan), lines.join("\n")).toEqual([]);
   });
+
+  // What people read (src/store/view-ops.ts): `/events` pages and `/events/:id`.
+  it.each(Object.keys(VIEW_SQL) as Array<keyof typeof VIEW_SQL>)(
+    "view %s does not scan a whole table",
+    async (name) => {
+      const lines = await plan(VIEW_SQL[name]);
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines.filter(fullScan), lines.join("\n")).toEqual([]);
+    },
+  );
 
   it("the check catches a scan", async () => {
     const lines = await plan("SELECT * FROM deliveries WHERE last_error = ?1");
