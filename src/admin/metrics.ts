@@ -6,12 +6,14 @@ import { loadConfig } from "../config/index.ts";
 import { watchRoute } from "../coordinate/index.ts";
 import { defineRoute, errors, openApiApp } from "../openapi/schemas.ts";
 import { deadLettersByRoute } from "../storage/index.ts";
+import { sourceCounts } from "../store/index.ts";
 import { requireAdmin } from "./auth.ts";
 
 /**
- * `GET /metrics` (admin token): Prometheus text exposition. One call per configured route to its
- * RouteGate object (counters, histograms, held and waiting) and one small D1 read (dead letters
- * kept per route); nothing is counted over the events. See docs/operating-alerts.md.
+ * `GET /metrics` (admin token): Prometheus text exposition. All in parallel: one call per shard
+ * of the event store (its per-source counters, a few rows), one per configured route to its
+ * RouteGate object (counters, histograms, held, waiting, circuit) and one small D1 read (dead
+ * letters kept per route); nothing is counted over the events. See docs/operating-alerts.md.
  */
 export const metricsRoutes = openApiApp<{ Bindings: Env }>();
 metricsRoutes.use("*", requireAdmin);
@@ -29,7 +31,7 @@ defineRoute(
     responses: {
       200: {
         description:
-          "Prometheus text exposition 0.0.4: webhook_deliveries_delivered_total, webhook_delivery_attempts_failed_total, webhook_deliveries_dead_total, webhook_deliveries_filtered_total, webhook_deliveries_skipped_total (labels source, route); gauges webhook_route_held_deliveries, webhook_route_waiting_deliveries, webhook_route_retrying_deliveries, webhook_route_dead_letters, webhook_route_paused (label route); histograms webhook_delivery_attempt_duration_seconds, webhook_delivery_latency_seconds (label route)",
+          "Prometheus text exposition 0.0.4: counters webhook_requests_received_total, webhook_events_accepted_total, webhook_events_duplicates_total (label source), webhook_requests_rejected_total (labels source, code); webhook_deliveries_delivered_total, webhook_delivery_attempts_failed_total, webhook_deliveries_dead_total, webhook_deliveries_filtered_total, webhook_deliveries_skipped_total (labels source, route); gauges webhook_route_held_deliveries, webhook_route_waiting_deliveries, webhook_route_retrying_deliveries, webhook_route_dead_letters, webhook_route_paused, webhook_route_circuit_open (label route), webhook_circuits_open; histograms webhook_delivery_attempt_duration_seconds, webhook_delivery_latency_seconds (label route)",
         content: { "text/plain": { schema: z.string() } },
       },
       ...errors(401, 503),
@@ -46,10 +48,22 @@ defineRoute(
         503,
       );
     }
-    const [dead, watched] = await Promise.all([
+    const read = await Promise.all([
+      sourceCounts(c.env),
       deadLettersByRoute(c.env.DB),
       Promise.all(config.config.routes.map((route) => watchRoute(c.env, route))),
-    ]);
+    ]).catch((error: unknown) => error as Error);
+    if (read instanceof Error) {
+      // A partial answer would read as counters going back to zero: none is given.
+      return c.json(
+        {
+          error: "unavailable",
+          message: `The counters could not all be read (${read.message.slice(0, 200)}); nothing is answered rather than a partial sum. Prometheus tries again at the next scrape.`,
+        },
+        503,
+      );
+    }
+    const [sources, dead, watched] = read;
     const samples = config.config.routes.map((route, index) => {
       const seen = watched[index] as Awaited<ReturnType<typeof watchRoute>>;
       return {
@@ -59,6 +73,8 @@ defineRoute(
         deadLetters: dead.get(route.name) ?? 0,
       };
     });
-    return c.body(renderMetrics(samples), 200, { "Content-Type": METRICS_CONTENT_TYPE });
+    return c.body(await renderMetrics(sources, samples), 200, {
+      "Content-Type": METRICS_CONTENT_TYPE,
+    });
   },
 );

@@ -22,6 +22,7 @@ import { readEvents } from "../translate/index.ts";
 import { limitBody, readJsonBody } from "../validate/index.ts";
 import { sourceSecrets, transportOf, verifyTokenName } from "../verify/index.ts";
 import { dedupeKeys } from "../verify/keys.ts";
+import { countAnswers } from "./count.ts";
 
 /** What a 503 for a refused store or queue asks the sender to wait before retrying. */
 const RETRY_AFTER_SECONDS = 5;
@@ -51,6 +52,7 @@ const reply = (c: Ctx, handshake: HandshakeReply) =>
  * WhatsApp `?hub.mode=subscribe&hub.verify_token=T&hub.challenge=X` → 200 `X`, or 403).
  */
 export const webhookRoutes = openApiApp<{ Bindings: Env }>();
+webhookRoutes.use("/:source", countAnswers);
 
 const handshakeText = {
   "text/plain": { schema: z.string().openapi({ description: "The challenge or the token" }) },
@@ -225,6 +227,7 @@ defineRoute(webhookRoutes, receiveRoute, async (c) => {
   }
 
   const keyed = await dedupeKeys(source, request, events.value, { signed: secrets.length > 0 });
+  c.set("admitting", true);
   try {
     const result = await enqueue(c.env, source.id, keyed, routes);
     log("info", "webhook accepted", {

@@ -1,6 +1,7 @@
 import type { Env } from "../config/env.ts";
 import { log } from "../config/log.ts";
 import { claimIds, type IdClaim, pruneAll, retentionSeconds, sweepShard, tagsOf } from "./alarm.ts";
+import { type CountsBySource, countAnswered, readCounts } from "./counters.ts";
 import {
   IDLE_SECONDS,
   nextDueIn,
@@ -165,6 +166,17 @@ export class EventStore extends LegacyAware {
     );
     await this.arm();
     return admissions;
+  }
+
+  /** This shard's per-source counters (`GET /metrics` sums them over the shards). */
+  counts(): CountsBySource {
+    return readCounts(this.ctx.storage.sql);
+  }
+
+  /** Counts one request the Worker answered without an admission (`GET /metrics`). */
+  async answered(shard: number, source: string, code: number): Promise<void> {
+    await this.know(shard);
+    countAnswered(this.ctx.storage.sql, source, code);
   }
 
   /** Which of these keys are still repeats here, and of which event (see `liveOwners`). */

@@ -7,6 +7,7 @@ import type { Env } from "../config/env.ts";
 import type { Attempt } from "../storage/attempts.ts";
 import type { StoredEvent } from "../storage/events.ts";
 import { locate, shardStub } from "./calls.ts";
+import { type CountsBySource, sumCounts } from "./counters.ts";
 import { legacyOwners } from "./legacy-worker.ts";
 import {
   type AdmitOptions,
@@ -17,8 +18,10 @@ import {
   type ShardEvent,
 } from "./ops.ts";
 import { DEFAULT_SHARDS, MAX_SHARDS, shardOf } from "./shard.ts";
+import { writtenShards } from "./sweeps.ts";
 
 export * from "./calls.ts";
+export type { CountsBySource, SourceCounts } from "./counters.ts";
 export {
   BUSY_GRACE_SECONDS,
   IDLE_SECONDS,
@@ -94,12 +97,13 @@ export async function admitAll(
     groups.set(shard, [...(groups.get(shard) ?? []), index]);
   });
   const results = await Promise.allSettled(
-    [...groups].map(async ([shard, indexes]) => {
+    [...groups].map(async ([shard, indexes], call) => {
       const admissions = await shardStub(env, shard).admit(
         shard,
         indexes.map((i) => events[i] as ShardEvent),
         routes,
-        options,
+        // The request is counted once (GET /metrics), by the first shard it touches.
+        { ...options, requests: call === 0 ? 1 : 0 },
       );
       indexes.forEach((i, k) => {
         out[i] = admissions[k] as ShardAdmission;
@@ -208,4 +212,27 @@ export async function settle(
   const at = locate(env, id);
   if (!at) return;
   await at.stub.settle(at.ref.seq, at.ref.tag, route, settlement);
+}
+
+/**
+ * The per-source counters summed over every shard ever written (`GET /metrics`): one call to the
+ * shard registry, then one per shard it lists, all in parallel, each reading its few counter
+ * rows. Throws when a shard does not answer: a partial sum would read as a counter reset.
+ *
+ * @example const counts = await sourceCounts(env); // { chatwoot: { requests, accepted, duplicates, answered } }
+ */
+export async function sourceCounts(env: Env): Promise<CountsBySource> {
+  const shards = await writtenShards(env);
+  return sumCounts(await Promise.all(shards.map((shard) => shardStub(env, shard).counts())));
+}
+
+/**
+ * Counts a request answered without an admission (a 4xx, a 503, a handshake) by its status, in
+ * a shard picked at random (the scrape sums them all, and a flood of bad requests is spread).
+ *
+ * @example c.executionCtx.waitUntil(countAnswer(env, "chatwoot", 401));
+ */
+export async function countAnswer(env: Env, source: string, code: number): Promise<void> {
+  const shard = Math.floor(Math.random() * shardCount(env));
+  await shardStub(env, shard).answered(shard, source, code);
 }

@@ -6,6 +6,7 @@
 import { type Attempt, type AttemptRow, toAttempt } from "../storage/attempts.ts";
 import type { DeliveryOutcome, DeliveryState } from "../storage/deliveries.ts";
 import type { StoredEvent } from "../storage/events.ts";
+import { countAdmitted } from "./counters.ts";
 import { SHARD_SCHEMA, SQL } from "./schema.ts";
 import { eventId, newTag } from "./shard.ts";
 
@@ -32,6 +33,8 @@ export interface AdmitOptions {
   repeatBefore: number;
   /** ... and lost fewer times in a row than this. */
   maxRequeues: number;
+  /** This call's share of the request for `GET /metrics` (1 on one shard of a request; default 0). */
+  requests?: number;
 }
 
 export function createShard(sql: SqlStorage): void {
@@ -41,8 +44,8 @@ export function createShard(sql: SqlStorage): void {
 /**
  * Admits events in order: a key seen less than `dedupeSeconds` ago is a repeat (the same key
  * twice in one call: the second repeats the first); each new event gets a `queued` delivery per
- * route. Rows written on the happy path: the event (and its key's index entry), and per route the
- * delivery (and its pending-index entry).
+ * route. Rows written on the happy path: the event (and its key's index entry), per route the
+ * delivery (and its pending-index entry), and one per source for the call's counters (metrics).
  *
  * @example admitEvents(sql, 3, [{ key: "chatwoot:k1", source: "chatwoot", name: "message_created", payload: "{}" }], ["default"], options)
  */
@@ -54,7 +57,7 @@ export function admitEvents(
   options: AdmitOptions,
 ): ShardAdmission[] {
   const { now } = options;
-  return events.map((event) => {
+  const admissions = events.map((event): ShardAdmission => {
     sql.exec(SQL.releaseKey, event.key, now - options.dedupeSeconds);
     const tag = newTag();
     const inserted = sql
@@ -85,6 +88,8 @@ export function admitEvents(
       .toArray();
     return { id: eventId({ shard, ...owner }), duplicate: true, requeued };
   });
+  countAdmitted(sql, events, admissions, options.requests ?? 0);
+  return admissions;
 }
 
 type EventRow = {

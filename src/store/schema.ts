@@ -32,6 +32,14 @@ export const SHARD_SCHEMA: readonly string[] = [
      attempt INTEGER NOT NULL, webhook_id TEXT NOT NULL, status INTEGER NOT NULL, error TEXT,
      latency_ms INTEGER NOT NULL, at INTEGER NOT NULL,
      PRIMARY KEY (event_seq, route, attempt)) WITHOUT ROWID`,
+  // GET /metrics: per source, requests admitted here and their events, added by each admit call
+  // (one row per source, whatever the number of events), summed over the shards at scrape.
+  `CREATE TABLE IF NOT EXISTS source_counts (source TEXT PRIMARY KEY,
+     requests INTEGER NOT NULL, accepted INTEGER NOT NULL, duplicates INTEGER NOT NULL)
+     WITHOUT ROWID`,
+  // Requests the Worker answered without admitting anything (4xx, 503, a handshake), by status.
+  `CREATE TABLE IF NOT EXISTS answer_counts (source TEXT NOT NULL, code INTEGER NOT NULL,
+     n INTEGER NOT NULL, PRIMARY KEY (source, code)) WITHOUT ROWID`,
 ];
 
 /** Messages lost in a row before a claim (see src/storage/requeue.ts, same rule). */
@@ -54,6 +62,16 @@ export const SQL = {
   claimRepeat: `UPDATE deliveries SET due_at = ?1, updated_at = ?1, requeues = ${LOST} + 1
      WHERE event_seq = ?2 AND status IN ${PENDING} AND due_at <= ?3 AND ${LOST} < ?4
      RETURNING route, requeues`,
+
+  /** One admit call's counts for one source (GET /metrics). */
+  countAdmitted: `INSERT INTO source_counts (source, requests, accepted, duplicates)
+     VALUES (?1, ?2, ?3, ?4) ON CONFLICT (source) DO UPDATE SET
+       requests = requests + ?2, accepted = accepted + ?3, duplicates = duplicates + ?4`,
+  /** A request answered without an admission (GET /metrics). */
+  countAnswered: `INSERT INTO answer_counts (source, code, n) VALUES (?1, ?2, 1)
+     ON CONFLICT (source, code) DO UPDATE SET n = n + 1`,
+  sourceCounts: "SELECT source, requests, accepted, duplicates FROM source_counts",
+  answerCounts: "SELECT source, code, n FROM answer_counts",
 
   // --- the consumer ---
   event: `SELECT seq, tag, source, name, dispatch, payload, received_at FROM events

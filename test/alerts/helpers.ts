@@ -3,7 +3,12 @@
  * accepted Chatwoot events, the alerts the sink received (verified with the Standard Webhooks
  * reference library), and the route's object for moving its clock-dependent state back.
  */
-import { runInDurableObject } from "cloudflare:test";
+import {
+  createExecutionContext,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from "cloudflare:test";
+import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { Webhook } from "standardwebhooks";
 import { expect } from "vitest";
 import type { AlertEvent } from "../../src/alerts/events.ts";
@@ -12,6 +17,7 @@ import type { Env } from "../../src/config/env.ts";
 import { gateOf } from "../../src/coordinate/index.ts";
 import { newSecret } from "../../src/crypto/secrets.ts";
 import type { DeliveryMessage } from "../../src/enqueue/index.ts";
+import worker from "../../src/index.ts";
 import { call, destination, received, testEnv, unique } from "../delivery/helpers.ts";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
 
@@ -70,4 +76,29 @@ export function editHealth(env: Env, route: string, edit: (health: Health) => vo
     edit(health);
     state.storage.kv.put("health", health);
   });
+}
+
+/** Calls the Worker and waits for what it left running (the counting of a rejected request). */
+export async function send(env: Env, path: string, init: RequestInit = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const fetch = worker.fetch as (r: Request, e: Env, c: ExecutionContext) => Promise<Response>;
+  const response = await fetch(new Request(`https://translator.test${path}`, init), env, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+/** `GET /metrics` parsed by parse-prometheus-text-format: a sample's value (0 when absent). */
+export async function scrape(env: Env) {
+  const response = await call(env, "/metrics", { headers: auth });
+  expect(response.status).toBe(200);
+  const text = await response.text();
+  const families = parsePrometheusTextFormat(text);
+  const value = (name: string, labels: Record<string, string>) => {
+    const family = families.find((each) => each.name === name);
+    const sample = family?.metrics.find((m) =>
+      Object.entries(labels).every(([k, v]) => m.labels?.[k] === v),
+    );
+    return Number(sample?.value ?? 0);
+  };
+  return Object.assign(value, { text, families });
 }

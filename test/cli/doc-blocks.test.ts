@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { docBlocks, docPages } from "./doc-blocks.ts";
+import { docBlocks, docPages, lanesOf } from "./doc-blocks.ts";
 
 const fence = "```";
 
@@ -76,5 +76,32 @@ describe("docPages", () => {
       "docs/b.md",
       "docs/z.md",
     ]);
+  });
+});
+
+describe("lanesOf", () => {
+  it("gives a page that starts the Worker with arguments a Worker of its own, and puts each lane's first page first", () => {
+    const page = (name: string, starts: string[][]) => ({
+      page: name,
+      blocks: docBlocks(
+        starts
+          .map(
+            (args) =>
+              `${fence}sh runnable start\nnpm start${args.length ? ` -- ${args.join(" ")}` : ""}\n${fence}\n${fence}sh runnable\ntrue\n${fence}\n`,
+          )
+          .join(""),
+        name,
+      ),
+    });
+    const pages = [
+      page("README.md", [[]]),
+      page("a.md", []),
+      page("b.md", [["--sink-status", "410"], []]),
+      page("c.md", [[]]),
+      page("d.md", [["--alerts-to-sink"]]),
+    ];
+    const { order, laneOf } = lanesOf(pages);
+    expect(pages.map(({ page }) => laneOf(page))).toEqual(["", "", "b.md", "", "d.md"]);
+    expect(order.map(({ page }) => page)).toEqual(["README.md", "b.md", "d.md", "a.md", "c.md"]);
   });
 });

@@ -72,3 +72,32 @@ export function docPages(root: string): string[] {
   const rest = all.filter((name) => !ordered.includes(name)).sort();
   return ["README.md", ...[...ordered, ...rest].map((name) => `docs/${name}`)];
 }
+
+/**
+ * Which Worker each page runs against: `""` (the plain `npm start`, shared by such pages in
+ * reading order) unless one of its start blocks has arguments, then a Worker of its own (the
+ * page's name). `order` is the pages with each lane's first page first, then the rest in reading
+ * order: run concurrently in that order, every lane starts at once.
+ *
+ * @example
+ * lanesOf([{ page: "a.md", blocks: [] }, { page: "b.md", blocks: [startWithArgs] }])
+ * // { order: [a.md, b.md], laneOf: (page) => page === "b.md" ? "b.md" : "" }
+ */
+export function lanesOf<P extends { page: string; blocks: Block[] }>(
+  pages: P[],
+): { order: P[]; laneOf: (page: string) => string } {
+  const own = new Set(
+    pages
+      .filter(({ blocks }) => blocks.some((block) => block.kind === "start" && block.args.length))
+      .map(({ page }) => page),
+  );
+  const laneOf = (page: string) => (own.has(page) ? page : "");
+  const seen = new Set<string>();
+  const first = pages.filter(({ page }) => {
+    const lane = laneOf(page);
+    if (seen.has(lane)) return false;
+    seen.add(lane);
+    return true;
+  });
+  return { order: [...first, ...pages.filter((page) => !first.includes(page))], laneOf };
+}
