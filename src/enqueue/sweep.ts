@@ -55,15 +55,6 @@ import {
 } from "../store/index.ts";
 import { messageOf, sendAll } from "./queue.ts";
 
-export {
-  BUSY_GRACE_SECONDS,
-  IDLE_SECONDS,
-  MAX_REQUEUES,
-  OVERDUE_GRACE_SECONDS,
-  REQUEUE_BACKOFF_CAP_SECONDS,
-  SWEEP_BATCH,
-} from "../store/index.ts";
-
 /** Batches per sweep of every shard (see `sweepAll`). */
 const MAX_BATCHES = 10;
 

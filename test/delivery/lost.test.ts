@@ -7,9 +7,16 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
-import { MAX_REQUEUES, OVERDUE_GRACE_SECONDS, sweep } from "../../src/enqueue/sweep.ts";
+import { sweep } from "../../src/enqueue/sweep.ts";
 import { PRUNE_EVERY_SECONDS } from "../../src/store/event-store.ts";
-import { getDeliveryState, getEvent, parseEventId, shardStub } from "../../src/store/index.ts";
+import {
+  getDeliveryState,
+  getEvent,
+  MAX_REQUEUES,
+  OVERDUE_GRACE_SECONDS,
+  parseEventId,
+  shardStub,
+} from "../../src/store/index.ts";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
 import { setDelivery, setEvent } from "../store/rows.ts";
 import { call, consume, destination, received, testEnv, unique } from "./helpers.ts";

@@ -11,7 +11,7 @@ import {
 } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
-import { OVERDUE_GRACE_SECONDS, sweep } from "../../src/enqueue/sweep.ts";
+import { sweep } from "../../src/enqueue/sweep.ts";
 import worker from "../../src/index.ts";
 import {
   decodeCursor,
@@ -19,7 +19,12 @@ import {
   getDelivery,
   listDeliveries,
 } from "../../src/storage/index.ts";
-import { getDeliveryState, parseEventId, resumeDeliveries } from "../../src/store/index.ts";
+import {
+  getDeliveryState,
+  OVERDUE_GRACE_SECONDS,
+  parseEventId,
+  resumeDeliveries,
+} from "../../src/store/index.ts";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
 import documentMessage from "../fixtures/chatwoot/message-created-incoming-document/source.json";
 import { setDelivery } from "../store/rows.ts";

@@ -5,8 +5,8 @@
  * D1, queue producer and Durable Objects; the queue is played by `pump` (random order).
  */
 import { describe, expect, it } from "vitest";
-import { MAX_REQUEUES, sweep } from "../../src/enqueue/sweep.ts";
-import { parseEventId } from "../../src/store/index.ts";
+import { sweep } from "../../src/enqueue/sweep.ts";
+import { MAX_REQUEUES, parseEventId } from "../../src/store/index.ts";
 import { call, consume, destination, received, testEnv } from "../delivery/helpers.ts";
 import { setDelivery } from "../store/rows.ts";
 import {
