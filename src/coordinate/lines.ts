@@ -12,6 +12,8 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../config/env.ts";
 import {
+  type Adopted,
+  adopt,
   append,
   type ConversationLine,
   createLineup,
@@ -107,6 +109,11 @@ export class ConversationLines extends DurableObject<Env> {
   /** Lines up accepted events (see `append` in lineup.ts). */
   line(items: InLine[]): { heads: string[]; waiting: string[] } {
     return append(this.ctx.storage.sql, items);
+  }
+
+  /** Takes lines kept by the route's gate before the upgrade (handover.ts). */
+  adopt(items: Adopted[]): void {
+    this.ctx.storage.transactionSync(() => adopt(this.ctx.storage.sql, items));
   }
 
   /** Whose turn it is in the item's conversation (the event is lined up if it was not). */

@@ -68,6 +68,27 @@ export function append(
   return { heads, waiting };
 }
 
+/** An event in a line kept before the upgrade (handover.ts), with its times. */
+export interface Adopted extends InLine {
+  at: number;
+  headSince: number | null;
+}
+
+/**
+ * Adds lines kept before the upgrade (handover.ts), in the order given, ahead of nothing: called
+ * before any event accepted since is lined up. An event already in line is left where it is.
+ */
+export function adopt(sql: SqlStorage, items: Adopted[]): void {
+  for (const item of items)
+    sql.exec(
+      "INSERT OR IGNORE INTO lineup (conversation, event, at, head_since) VALUES (?, ?, ?, ?)",
+      item.conversation,
+      item.event,
+      item.at,
+      item.headSince,
+    );
+}
+
 /**
  * Whose turn it is in `item`'s conversation. The event is put in line first if it is not there
  * (its acceptance was interrupted before it was lined up: it goes last).

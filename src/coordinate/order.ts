@@ -33,6 +33,7 @@ import { isSettled } from "../storage/deliveries.ts";
 import type { StoredEvent } from "../storage/events.ts";
 import { getDeliveryState, parkDeliveries, releaseDelivery } from "../store/index.ts";
 import { conversationOf } from "../verify/keys.ts";
+import { linesReady } from "./handover.ts";
 import { lineShard, linesOf } from "./lines.ts";
 import type { InLine } from "./lineup.ts";
 
@@ -95,6 +96,7 @@ export async function lineUp(
       .filter((route) => route.ordered)
       .map(async (route) => {
         try {
+          await linesReady(env, route.name);
           const answers = await Promise.all(
             [...shards.values()].map((items) =>
               linesOf(env, route.name, (items[0] as InLine).conversation).line(items),
@@ -133,6 +135,7 @@ export async function passTurn(
   takeOver?: (next: string) => boolean,
 ): Promise<void> {
   if (!line) return record();
+  await linesReady(env, route);
   const lines = linesOf(env, route, line.conversation);
   const { next } = await lines.peek(line.event);
   if (next) await releaseDelivery(env, next, route);
@@ -168,6 +171,7 @@ export async function awaitTurn(
   route: string,
   item: InLine,
 ): Promise<string | undefined> {
+  await linesReady(env, route);
   const lines = linesOf(env, route, item.conversation);
   const first = await lines.turn(item);
   if (first.head === item.event) return undefined;

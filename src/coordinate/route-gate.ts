@@ -14,6 +14,7 @@ import {
   PROBE_WAIT_MS,
   recordAttempts,
 } from "./breaker.ts";
+import { handOver } from "./handover.ts";
 import { createHeld, heldCount, hold, oldestHeld, release } from "./held.ts";
 import {
   type AdmitRequest,
@@ -72,6 +73,11 @@ export class RouteGate extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => createHeld(ctx.storage.sql));
+  }
+
+  /** Moves this route's lines kept here before the upgrade to its line objects (handover.ts). */
+  handOverLines(route: string): Promise<number> {
+    return this.ctx.blockConcurrencyWhile(() => handOver(this.env, this.ctx.storage.sql, route));
   }
 
   private circuit(): Circuit {

@@ -1,7 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../config/env.ts";
+import { retentionSeconds } from "./alarm.ts";
 import { type ImportState, importStep, startImport } from "./legacy.ts";
 import { createLegacy, rowsOf } from "./legacy-rows.ts";
+import { listAccepted } from "./listing.ts";
 import { LEGACY_SHARD } from "./shard.ts";
 
 /**
@@ -46,7 +48,14 @@ export abstract class LegacyAware extends DurableObject<Env> {
   /** The alarm's import step (`shard-legacy` only): when to run again (ms), or undefined. */
   protected importing(): Promise<number | undefined> {
     if (this.shard !== LEGACY_SHARD) return Promise.resolve(undefined);
-    return importStep(this.ctx.storage, this.env.DB);
+    const days = Math.round(retentionSeconds(this.env) / 86_400);
+    return importStep(this.ctx.storage, this.env.DB, (rows) =>
+      listAccepted(
+        this.env,
+        rows.map((row) => ({ ...row, shard: LEGACY_SHARD })),
+        days,
+      ),
+    );
   }
 
   /**

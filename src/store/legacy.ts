@@ -11,6 +11,7 @@
  */
 import { log } from "../config/log.ts";
 import { isSettled } from "../storage/deliveries.ts";
+import type { ListedEvent } from "./event-index.ts";
 import { D1_SQL, LEGACY_SQL } from "./legacy-sql.ts";
 
 /** Events per batch: each may carry a payload of up to 1 MiB, read from D1 in one answer. */
@@ -128,13 +129,13 @@ const pairKey = (eventId: string, route: string) => `${eventId}\n${route}`;
 export function writeBatch(
   sql: SqlStorage,
   batch: Omit<Batch, "ids">,
-): Pick<ImportState, "events" | "deliveries" | "attempts"> {
+): Pick<ImportState, "events" | "deliveries" | "attempts"> & { listed: ListedEvent[] } {
   const posted = new Map<string, string[]>();
   for (const row of batch.delivered) {
     const key = pairKey(row.event_id, row.route);
     posted.set(key, [...(posted.get(key) ?? []), row.webhook_id]);
   }
-  const counts = { events: 0, deliveries: 0, attempts: 0 };
+  const counts = { events: 0, deliveries: 0, attempts: 0, listed: [] as ListedEvent[] };
   for (const event of batch.events) {
     const inserted = sql
       .exec<{ seq: number }>(
@@ -149,6 +150,8 @@ export function writeBatch(
       .toArray()[0];
     if (!inserted) continue;
     counts.events++;
+    const { id, source, name, received_at: receivedAt } = event;
+    counts.listed.push({ id, source, name, receivedAt });
     for (const row of batch.deliveries.filter((d) => d.event_id === event.id)) {
       const ids = isSettled(row.status) ? undefined : posted.get(pairKey(event.id, row.route));
       sql.exec(
@@ -186,17 +189,22 @@ export function writeBatch(
   return counts;
 }
 
+/** Puts imported events in the listing (`GET /events`, the console); see listing.ts. */
+export type ListImported = (rows: ListedEvent[]) => Promise<void>;
+
 /**
- * Imports one batch: read from D1, written to the shard (one transaction), marked in D1. Returns
- * the state after it; `doneAt` is set once nothing is left to take.
+ * Imports one batch: read from D1, written to the shard (one transaction), listed (`list`: a
+ * failure is logged, the events stay reachable by id), marked in D1. Returns the state after it;
+ * `doneAt` is set once nothing is left to take.
  *
- * @example const state = await importBatch(this.ctx.storage, this.env.DB, nowSeconds());
+ * @example const state = await importBatch(this.ctx.storage, this.env.DB, nowSeconds(), IMPORT_BATCH, list);
  */
 export async function importBatch(
   storage: DurableObjectStorage,
   db: D1Database,
   now: number,
   limit = IMPORT_BATCH,
+  list?: ListImported,
 ): Promise<ImportState> {
   const state = startImport(storage, now);
   if (state.doneAt !== undefined) return state;
@@ -207,6 +215,13 @@ export async function importBatch(
     return done;
   }
   const written = storage.transactionSync(() => writeBatch(storage.sql, batch));
+  if (list && written.listed.length > 0)
+    await list(written.listed).catch((error) => {
+      log("error", "legacy import: events not listed (still found by id)", {
+        events: written.listed.length,
+        error: String(error).slice(0, 300),
+      });
+    });
   await db.prepare(D1_SQL.markMoved).bind(JSON.stringify(batch.ids)).run();
   const found = new Set(batch.events.map((event) => event.id));
   const next: ImportState = {
@@ -232,11 +247,12 @@ const RETRY_MS = 30_000;
  * never started). A failure (D1 unavailable) is logged and tried again in 30 s, for as long as it
  * takes: nothing was marked that was not written.
  *
- * @example const again = await importStep(this.ctx.storage, this.env.DB);
+ * @example const again = await importStep(this.ctx.storage, this.env.DB, list);
  */
 export async function importStep(
   storage: DurableObjectStorage,
   db: D1Database,
+  list?: ListImported,
   budgetMs = IMPORT_BUDGET_MS,
 ): Promise<number | undefined> {
   const until = Date.now() + budgetMs;
@@ -245,7 +261,7 @@ export async function importStep(
   try {
     while (state && state.doneAt === undefined) {
       if (Date.now() >= until) return AGAIN_MS;
-      state = await importBatch(storage, db, Math.floor(Date.now() / 1000));
+      state = await importBatch(storage, db, Math.floor(Date.now() / 1000), IMPORT_BATCH, list);
     }
   } catch (error) {
     log("error", "legacy import failed; trying again in 30 s", {

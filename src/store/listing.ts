@@ -29,7 +29,7 @@ export async function listAccepted(
   const groups = new Map<string, { day: number; k: number; rows: ListedEvent[] }>();
   for (const { shard, ...row } of rows) {
     const day = dayOf(row.receivedAt);
-    const k = shard % INDEX_WAYS;
+    const k = ((shard % INDEX_WAYS) + INDEX_WAYS) % INDEX_WAYS; // shard-legacy is -1
     const group = groups.get(indexName(day, k)) ?? { day, k, rows: [] };
     group.rows.push(row);
     groups.set(indexName(day, k), group);

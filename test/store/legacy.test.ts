@@ -23,6 +23,7 @@ import { importBatch, importState } from "../../src/store/legacy.ts";
 import { createLegacy } from "../../src/store/legacy-rows.ts";
 import { forgetSeenWindow, legacyStub } from "../../src/store/legacy-worker.ts";
 import { LEGACY_SHARD, parseEventId } from "../../src/store/shard.ts";
+import { listEvents } from "../../src/store/views.ts";
 
 const env = bindings as unknown as Env;
 const DAY = 86_400;
@@ -179,6 +180,15 @@ describe("upgrading a deployment that ran the D1 store", () => {
     expect(state?.doneAt).toBeGreaterThanOrEqual(now);
 
     expect(parseEventId(queued.id)?.shard).toBe(LEGACY_SHARD);
+    // Listed (`GET /events`, the console) with their old ids; the settled one was not imported.
+    const page = await listEvents(env, { source: "chatwoot" }, 100);
+    const listed = new Set(page.items.map((item) => item.id));
+    for (const event of [queued, retrying, waiting, paused, half, partial])
+      expect(listed.has(event.id)).toBe(true);
+    expect(listed.has(settled.id)).toBe(false);
+    expect(page.items.find((item) => item.id === paused.id)?.deliveries).toEqual(
+      expect.arrayContaining([expect.objectContaining({ route: "bot", status: "paused" })]),
+    );
     // Every unsettled event is found by its old id, its rows as the old version left them.
     const read = async (event: NewEvent, route: string) => begin(env, event.id, route);
     expect((await read(queued, "crm")).delivery).toMatchObject({ status: "queued", attempts: 0 });
