@@ -3,7 +3,8 @@
  *
  * Every event the Worker acknowledged must be delivered or dead-lettered even when the process
  * dies: `wrangler dev` keeps its queue in memory, so killing it drops every message not yet
- * delivered, while D1 (the events and their outbox rows) survives in the --persist-to directory.
+ * delivered, while the event store (the shards: events and their delivery rows) survives in the
+ * --persist-to directory.
  * For each scenario, with a fresh state directory:
  *   1. the destination is down (connection refused); `wrangler dev` starts;
  *   2. CRASH_EVENTS distinct Chatwoot webhooks are posted (CRASH_CONCURRENCY at a time) and

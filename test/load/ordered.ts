@@ -14,7 +14,7 @@
  *    first post to the route's last delivery) and their ratio, which must be at least 0.8.
  * 2. Restart: a fresh state directory, one ordered route whose destination refuses every
  *    connection; RESTART_CONVERSATIONS (20) × RESTART_MESSAGES (10) messages posted; after a few
- *    seconds of failing retries `wrangler dev` is killed (SIGKILL: its local queue is lost, D1
+ *    seconds of failing retries `wrangler dev` is killed (SIGKILL: its local queue is lost; D1
  *    and Durable Object storage survive), the destination comes up, the Worker starts again on
  *    the same state, and every message must arrive, each conversation in order, within
  *    RESTART_DEADLINE_SECONDS (180).

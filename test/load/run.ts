@@ -24,11 +24,10 @@
  * accounted for (lost is a broken promise; pending, a deadline too short for this machine).
  * All traffic goes to 127.0.0.1; everything it starts is stopped at the end.
  *
- * Why it takes minutes: locally the queue hands the consumer one batch at a time and the consumer
- * handles a batch's messages one after the other, so every message (a delivery attempt, a held
- * delivery, a rate-limit wait) costs a few D1 round trips in sequence: about 25 messages a second
- * on a loaded 2-core machine, fewer while webhooks are still being posted. A deployed queue runs
- * many batches at once.
+ * Why it takes minutes: locally the queue hands the consumer one batch at a time (its messages
+ * in up to 6 lanes), every message costs a few Durable Object calls (the shard's read and write,
+ * the route's gate), and a 2-core machine runs the Worker, the destination and this script at
+ * once; fewer while webhooks are still being posted. A deployed queue runs many batches at once.
  *
  * Knobs (environment): LOAD_EVENTS (5000), LOAD_CONCURRENCY (50), LOAD_DEADLINE_SECONDS (1500),
  * LOAD_FAILURE_RATE (0.3), LOAD_HANG_RATE (0.002), LOAD_OUTAGE_SECONDS (10), LOAD_GATED_EVERY (5),
