@@ -9,7 +9,7 @@ import type { EventStore } from "../store/event-store.ts";
  * (`wrangler dev --var`, secrets) or as JSON values (`[vars]` tables and arrays).
  */
 export interface Env {
-  /** D1: dedupe keys, accepted events, attempts, dead letters, the dev sink (src/storage). */
+  /** D1: dead letters, erasure records, the dev sink; the old tables an upgrade reads (src/storage). */
   DB: D1Database;
   /** Queue producer for deliveries (one message per accepted event and route). */
   DELIVERY_QUEUE: Queue<DeliveryMessage>;

@@ -8,10 +8,8 @@ import type { Settings } from "../config/index.ts";
 import { log } from "../config/log.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
 import { enqueueOne } from "../enqueue/index.ts";
-import type { Attempt } from "../storage/attempts.ts";
 import { addDeadLetter } from "../storage/dead-letters.ts";
-import { type DeliveryState, isSettled } from "../storage/deliveries.ts";
-import type { StoredEvent } from "../storage/events.ts";
+import { type Attempt, type DeliveryState, isSettled, type StoredEvent } from "../storage/types.ts";
 import { attemptsOf } from "../store/index.ts";
 import {
   type Attempted,

@@ -4,7 +4,7 @@ import { log } from "../config/log.ts";
 import { lineUp } from "../coordinate/order.ts";
 import { findFormat } from "../formats/index.ts";
 import type { WireEvent } from "../formats/types.ts";
-import { DEDUPE_SECONDS } from "../storage/events.ts";
+import { DEDUPE_SECONDS } from "../storage/types.ts";
 import {
   admitAll,
   BUSY_GRACE_SECONDS,

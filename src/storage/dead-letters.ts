@@ -1,6 +1,5 @@
-import type { Attempt } from "./attempts.ts";
 import { nowSeconds, ready } from "./db.ts";
-import type { StoredEvent } from "./events.ts";
+import type { Attempt, StoredEvent } from "./types.ts";
 
 export interface DeadLetter {
   id: string;

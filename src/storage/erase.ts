@@ -10,7 +10,7 @@
  * `eraseKept`. `eraseEvent` erases an event that D1 itself holds (an id from before the upgrade).
  */
 import { nowSeconds, ready } from "./db.ts";
-import { SETTLED_STATUSES } from "./deliveries.ts";
+import { SETTLED_STATUSES } from "./types.ts";
 
 export interface Erasure {
   id: string;

@@ -1,6 +1,5 @@
 import { nowSeconds, ready } from "./db.ts";
-import { SETTLED_STATUSES } from "./deliveries.ts";
-import { EVENT_RETENTION_SECONDS } from "./events.ts";
+import { EVENT_RETENTION_SECONDS, SETTLED_STATUSES } from "./types.ts";
 
 const SETTLED = SETTLED_STATUSES.map((status) => `'${status}'`).join(", ");
 
@@ -13,11 +12,12 @@ export interface Pruned {
 }
 
 /**
- * Drops expired dedupe keys, and events, delivery records, attempts and outbox rows older than
- * the retention (`RETENTION_DAYS`, default 7; retries end within 72 hours; dead letters keep
- * their own copy). A delivery not yet settled (queued, retrying, or held by a route paused for
- * longer than the retention) keeps its outbox row and its event, whatever their age: it will
- * still be delivered or dead-lettered. Run by the cron trigger.
+ * Prunes what is left of the D1 store from before the upgrade to the shards (its tables: `seen`,
+ * `events`, `delivered`, `attempts`, `deliveries`; the shards prune themselves from their alarms):
+ * expired dedupe keys, and events, delivery records, attempts and outbox rows older than the
+ * retention (`RETENTION_DAYS`, default 7). A delivery not settled (queued, retrying, held by a
+ * paused route, or `moved` to the shards by the upgrade's import) keeps its outbox row and its
+ * event, whatever their age. Dead letters are kept until deleted. Run by the hourly cron.
  */
 export async function prune(
   db: D1Database,

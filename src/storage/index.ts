@@ -1,25 +1,23 @@
 /**
- * Everything kept in D1, one module per concern:
- * - events.ts: admission (24-hour dedupe) and the accepted events;
- * - deliveries.ts: the outbox, one row per (event, route) saying where its delivery stands;
- * - requeue.ts: putting outbox rows back in line for a new message (sweep, repeat, resume, replay);
- * - delivery-list.ts: reading the D1 outbox by route and status (the events of the sharded store
- *   are read through src/store/views.ts);
- * - replay.ts: dead letters to replay by filter, their events put back, marked replayed;
- * - attempts.ts: every delivery attempt, and the deliveries that succeeded;
- * - dead-letters.ts: deliveries given up on, with what is needed to replay them;
- * - housekeeping.ts: pruning past retention; sink.ts: the local dev sink;
- * - erase.ts: erasing an event on request (DELETE /events/:id);
- * - schema.ts: the tables (created at runtime by `ready` in db.ts); where.ts: list filters.
+ * What D1 keeps, and the shapes a delivery is made of. Events, their dedupe keys, deliveries and
+ * attempts are kept in the event store's shards (src/store, docs/store.md); D1 keeps what is small
+ * and global, one module per concern:
+ * - dead-letters.ts: deliveries given up on, with what is needed to replay them (src/admin);
+ * - replay.ts: dead letters to replay by filter, their events' copies, marked replayed (their
+ *   deliveries are put back in line by the shards' `requeueForReplay`);
+ * - erase.ts: the erasure records (DELETE /events/:id), and erasing what D1 holds of an event;
+ * - sink.ts: the local dev sink;
+ * - housekeeping.ts: pruning what is left of the D1 store from before the upgrade (its old tables
+ *   are read only by the upgrade, src/store/legacy*.ts);
+ * - schema.ts: the tables (created at runtime by `ready` in db.ts, and by migrations/*.sql);
+ *   where.ts: list filters;
+ * - types.ts: not storage, the shapes shared by the shards, the consumer and the dead letters
+ *   (`StoredEvent`, `Attempt`, `DeliveryState`, `DeliveryOutcome`, `isSettled`, `DEDUPE_SECONDS`).
  */
-export * from "./attempts.ts";
 export * from "./db.ts";
 export * from "./dead-letters.ts";
-export * from "./deliveries.ts";
-export * from "./delivery-list.ts";
 export * from "./erase.ts";
-export * from "./events.ts";
 export * from "./housekeeping.ts";
 export * from "./replay.ts";
-export * from "./requeue.ts";
 export * from "./sink.ts";
+export * from "./types.ts";

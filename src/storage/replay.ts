@@ -5,7 +5,7 @@
  * store's `requeueForReplay` (src/store).
  */
 import { ready } from "./db.ts";
-import type { StoredEvent } from "./events.ts";
+import type { StoredEvent } from "./types.ts";
 import { where } from "./where.ts";
 
 export interface DeadLetterFilter {

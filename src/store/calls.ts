@@ -1,15 +1,13 @@
 /**
- * The Worker's calls on deliveries kept in the shards, by event id (docs/store.md): the same
- * names and meanings as the D1 store's functions they replace (src/storage), taking `env`. Rows
- * of several events are grouped by shard: one call per shard touched, in parallel.
+ * The Worker's calls on deliveries kept in the shards, by event id (docs/store.md), taking
+ * `env` (the names and meanings of the D1 store's functions before the shards). Rows of several
+ * events are grouped by shard: one call per shard touched, in parallel.
  *
  * An id that is not `<shard>.<seq>.<tag>` (an event of the D1 store before the upgrade) names
  * nothing here: reads answer undefined, writes skip it (`locate`).
  */
 import type { Env } from "../config/env.ts";
-import type { Attempt } from "../storage/attempts.ts";
-import type { DeliveryOutcome } from "../storage/deliveries.ts";
-import type { StoredEvent } from "../storage/events.ts";
+import type { Attempt, DeliveryOutcome, StoredEvent } from "../storage/types.ts";
 import type { Settlement, ShardDelivery } from "./ops.ts";
 import type { ReplayRef, RowChange, RowRef } from "./requeue.ts";
 import { type EventRef, parseEventId, shardName } from "./shard.ts";

@@ -4,8 +4,7 @@
  * delivery reads its event with `begin` and records what happened with `settle`.
  */
 import type { Env } from "../config/env.ts";
-import type { Attempt } from "../storage/attempts.ts";
-import type { StoredEvent } from "../storage/events.ts";
+import type { Attempt, StoredEvent } from "../storage/types.ts";
 import { locate, shardStub } from "./calls.ts";
 import { type CountsBySource, sumCounts } from "./counters.ts";
 import { legacyOwners } from "./legacy-worker.ts";

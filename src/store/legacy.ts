@@ -10,7 +10,7 @@
  * queues what is due, and a queue message still in flight for an old id finds its event there.
  */
 import { log } from "../config/log.ts";
-import { isSettled } from "../storage/deliveries.ts";
+import { isSettled } from "../storage/types.ts";
 import type { ListedEvent } from "./event-index.ts";
 import { D1_SQL, LEGACY_SQL } from "./legacy-sql.ts";
 

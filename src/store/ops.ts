@@ -3,9 +3,14 @@
  * Durable Object, event-store.ts, calls them inside `transactionSync`, one call at a time, so
  * each is atomic and none interleaves with another).
  */
-import { type Attempt, type AttemptRow, toAttempt } from "../storage/attempts.ts";
-import type { DeliveryOutcome, DeliveryState } from "../storage/deliveries.ts";
-import type { StoredEvent } from "../storage/events.ts";
+import {
+  type Attempt,
+  type AttemptRow,
+  type DeliveryOutcome,
+  type DeliveryState,
+  type StoredEvent,
+  toAttempt,
+} from "../storage/types.ts";
 import { countAdmitted } from "./counters.ts";
 import { SHARD_SCHEMA, SQL } from "./schema.ts";
 import { eventId, newTag } from "./shard.ts";

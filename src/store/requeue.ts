@@ -4,14 +4,14 @@
  * a paused route's resume, a postponement while the configuration is broken, a replay (with the
  * event put back if it was pruned), a claim whose message the queue refused, and the held
  * deliveries of routes no longer configured. Synchronous: the EventStore runs each inside one
- * transaction (event-store.ts). Meanings are those of the D1 store's (src/storage/requeue.ts,
- * deliveries.ts), row for row.
+ * transaction (event-store.ts). The statuses and their meanings: src/storage/types.ts; the
+ * lost-message count: `LOST` in schema.ts.
  *
  * Every call names its rows by (seq, tag): a row is touched only while its event still holds that
  * tag, so an id whose row number was reused (a shard emptied by the prune) never reaches another
  * event's deliveries.
  */
-import type { StoredEvent } from "../storage/events.ts";
+import type { StoredEvent } from "../storage/types.ts";
 import { SQL } from "./schema.ts";
 
 /** One delivery of this shard, as the Worker names it. */

@@ -42,7 +42,13 @@ export const SHARD_SCHEMA: readonly string[] = [
      n INTEGER NOT NULL, PRIMARY KEY (source, code)) WITHOUT ROWID`,
 ];
 
-/** Messages lost in a row before a claim (see src/storage/requeue.ts, same rule). */
+/**
+ * Messages lost in a row before a claim. `requeues` counts the times a delivery was queued again
+ * (by the sweep or a sender's repeat) since the consumer last handled it. Any outcome the
+ * consumer records sets it back to 0; and a claim counts on from it only when nothing touched the
+ * row since the previous claim (which left `updated_at` = `due_at`): any other write since means
+ * the delivery was handled, and the count starts again at 1.
+ */
 const LOST = "(CASE WHEN updated_at = due_at THEN requeues ELSE 0 END)";
 
 /** Every statement a shard runs, by name (parameters are positional, `?1`...). */

@@ -3,7 +3,7 @@
  * synchronous functions the EventStore object (event-store.ts) calls. Every statement is in
  * `VIEW_SQL`, so test/store/plans.test.ts checks its plan like the shard's own (`SQL`).
  */
-import type { Attempt } from "../storage/attempts.ts";
+import type { Attempt } from "../storage/types.ts";
 import {
   failedAttempts,
   readEvent,

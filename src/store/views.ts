@@ -6,7 +6,7 @@
  */
 import type { Env } from "../config/env.ts";
 import { DEFAULT_RETENTION_DAYS } from "../config/index.ts";
-import type { DeliveryState } from "../storage/deliveries.ts";
+import type { DeliveryState } from "../storage/types.ts";
 import { locate, shardStub } from "./calls.ts";
 import type { ListedEvent } from "./event-index.ts";
 import { dayOf, type ListCursor, listPage, type PageWork } from "./listing.ts";

@@ -4,7 +4,7 @@
  */
 import type { Env } from "../../src/config/env.ts";
 import type { DeliveryMessage } from "../../src/enqueue/index.ts";
-import { DEDUPE_SECONDS } from "../../src/storage/events.ts";
+import { DEDUPE_SECONDS } from "../../src/storage/types.ts";
 import { admitAll } from "../../src/store/index.ts";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
 import { unique } from "./helpers.ts";

@@ -6,15 +6,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import type { Env } from "../../src/config/env.ts";
 import { append, settle, turn } from "../../src/coordinate/lineup.ts";
-import {
-  admit,
-  deliveredIds,
-  getDeliveryState,
-  getEvent,
-  prune,
-  recordAttempt,
-  recordOutcome,
-} from "../../src/storage/index.ts";
 import { pruneIn } from "../../src/store/housekeeping.ts";
 import {
   type AdmitOptions,
@@ -23,6 +14,15 @@ import {
   settleDelivery,
 } from "../../src/store/ops.ts";
 import { parseEventId } from "../../src/store/shard.ts";
+import {
+  admit,
+  deliveredIds,
+  getDeliveryState,
+  getEvent,
+  prune,
+  recordAttempt,
+  recordOutcome,
+} from "../d1-store/index.ts";
 import { counting } from "./count.ts";
 
 export type Scenario = "plain" | "three routes" | "ordered" | "rate-limited";

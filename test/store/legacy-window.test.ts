@@ -8,9 +8,10 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env as bindings } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
-import { admit, nowSeconds } from "../../src/storage/index.ts";
+import { nowSeconds } from "../../src/storage/db.ts";
 import { importState } from "../../src/store/legacy.ts";
 import { forgetSeenWindow, legacyOwners, legacyStub } from "../../src/store/legacy-worker.ts";
+import { admit } from "../d1-store/index.ts";
 
 const env = bindings as unknown as Env;
 

@@ -1,6 +1,6 @@
 /**
- * The upgrade from the D1 store (src/store/legacy.ts): D1 rows written by the old version's own
- * code (src/storage: admit, the consumer's attempts and outcomes, an ordered route's parking, a
+ * The upgrade from the D1 store (src/store/legacy.ts): D1 rows written by the old version's
+ * statements (test/d1-store: admit, the consumer's attempts and outcomes, an ordered route's parking, a
  * pause) are imported by `shard-legacy` from its alarm, ids kept; a crash half-way imports
  * nothing twice; the legacy shard's sweep queues what is due; an old id finds its event; and for
  * a day the old `seen` table still answers repeats.
@@ -9,14 +9,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env as bindings } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
-import {
-  admit,
-  type NewEvent,
-  nowSeconds,
-  parkDeliveries,
-  recordAttempt,
-  recordOutcome,
-} from "../../src/storage/index.ts";
+import { nowSeconds } from "../../src/storage/db.ts";
 import { type EventStore, REGISTRY } from "../../src/store/event-store.ts";
 import { admitAll, begin, findEvent, requeueForReplay, settle } from "../../src/store/index.ts";
 import { importBatch, importState } from "../../src/store/legacy.ts";
@@ -24,6 +17,13 @@ import { createLegacy } from "../../src/store/legacy-rows.ts";
 import { forgetSeenWindow, legacyStub } from "../../src/store/legacy-worker.ts";
 import { LEGACY_SHARD, parseEventId } from "../../src/store/shard.ts";
 import { listEvents } from "../../src/store/views.ts";
+import {
+  admit,
+  type NewEvent,
+  parkDeliveries,
+  recordAttempt,
+  recordOutcome,
+} from "../d1-store/index.ts";
 
 const env = bindings as unknown as Env;
 const DAY = 86_400;

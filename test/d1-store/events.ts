@@ -1,19 +1,7 @@
-import { chunks, MAX_BOUND_PARAMETERS, marks, nowSeconds, ready } from "./db.ts";
+/** The D1 store's admission (see index.ts): 24-hour dedupe in `seen`, the events, their outbox rows. */
+import { nowSeconds, ready } from "../../src/storage/db.ts";
+import { DEDUPE_SECONDS, type StoredEvent } from "../../src/storage/types.ts";
 import { insertPending } from "./deliveries.ts";
-
-/** How long a received event's key is remembered for deduplication. */
-export const DEDUPE_SECONDS = 24 * 60 * 60;
-/** Accepted events are pruned after this long (retries end well before; dead letters keep a copy). */
-export const EVENT_RETENTION_SECONDS = 7 * 24 * 60 * 60;
-
-export interface StoredEvent {
-  id: string;
-  source: string;
-  name: string;
-  dispatch?: string;
-  payload: unknown;
-  receivedAt: number;
-}
 
 export interface NewEvent {
   /** Deduplication key, already namespaced by source. */
@@ -27,6 +15,18 @@ export interface NewEvent {
 }
 
 export type Admission = { id: string; duplicate: false } | { id: string; duplicate: true };
+
+/** D1 binds at most 100 parameters per statement: longer `IN (...)` lists are split. */
+const MAX_BOUND_PARAMETERS = 100;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** `?,?,?` for `n` parameters. */
+const marks = (n: number): string => Array.from({ length: n }, () => "?").join(",");
 
 /**
  * Records events unless their key was seen in the last 24 hours, in one D1 batch (a transaction,
@@ -116,22 +116,4 @@ export async function getEvent(db: D1Database, id: string): Promise<StoredEvent 
     payload: JSON.parse(row.payload),
     receivedAt: row.received_at,
   };
-}
-
-/** Puts an event back (a replay of a dead letter whose event was pruned). */
-export async function restoreEvent(db: D1Database, event: StoredEvent): Promise<void> {
-  await ready(db);
-  await db
-    .prepare(
-      "INSERT OR IGNORE INTO events (id, source, name, dispatch, payload, received_at) VALUES (?, ?, ?, ?, ?, ?)",
-    )
-    .bind(
-      event.id,
-      event.source,
-      event.name,
-      event.dispatch ?? null,
-      JSON.stringify(event.payload),
-      nowSeconds(),
-    )
-    .run();
 }

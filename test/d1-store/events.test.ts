@@ -1,13 +1,11 @@
-/** Admission (24-hour dedupe) and pruning, against the real local D1. */
-import {
-  createExecutionContext,
-  createScheduledController,
-  waitOnExecutionContext,
-} from "cloudflare:test";
+/**
+ * The D1 store's admission (events.ts), against the real local D1: the rows the upgrade tests
+ * start from (test/store/legacy*.test.ts) are what the old version wrote, 24-hour dedupe included.
+ */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Env } from "../config/env.ts";
-import { admit, EVENT_RETENTION_SECONDS, getEvent, type NewEvent } from "./index.ts";
+import type { Env } from "../../src/config/env.ts";
+import { admit, getEvent, type NewEvent } from "./index.ts";
 
 const db = (env as unknown as Env).DB;
 
@@ -73,42 +71,5 @@ describe("admit", () => {
     const results = await admit(db, [...events, newEvent(events[249]?.key ?? "")], ROUTES);
     expect(results.filter((r) => !r.duplicate)).toHaveLength(250);
     expect(results.at(-1)).toEqual({ id: events[249]?.id, duplicate: true });
-  });
-});
-
-describe("the cron trigger", () => {
-  it("prunes expired dedupe keys and events past retention, and keeps the rest", async () => {
-    const worker = (await import("../index.ts")).default;
-    const expired = newEvent(freshKey());
-    const current = newEvent(freshKey());
-    await admit(db, [expired, current], ROUTES);
-    const longAgo = Math.floor(Date.now() / 1000) - EVENT_RETENTION_SECONDS - 60;
-    await db.batch([
-      db.prepare("UPDATE seen SET expires_at = ? WHERE key = ?").bind(longAgo, expired.key),
-      db.prepare("UPDATE events SET received_at = ? WHERE id = ?").bind(longAgo, expired.id),
-      // Delivered long ago (an event whose delivery is still pending is kept).
-      db
-        .prepare("UPDATE deliveries SET status = 'delivered', updated_at = ? WHERE event_id = ?")
-        .bind(longAgo, expired.id),
-    ]);
-
-    // The cron trigger runs every minute and prunes at minute 23 of each hour.
-    const at23 = new Date();
-    at23.setUTCMinutes(23);
-    const controller = createScheduledController({
-      cron: "* * * * *",
-      scheduledTime: at23.getTime(),
-    });
-    const ctx = createExecutionContext();
-    await worker.scheduled(controller, env as unknown as Env, ctx);
-    await waitOnExecutionContext(ctx);
-
-    expect(await getEvent(db, expired.id)).toBeUndefined();
-    expect(await getEvent(db, current.id)).toBeDefined();
-    const keys = await db
-      .prepare("SELECT key FROM seen WHERE key IN (?, ?)")
-      .bind(expired.key, current.key)
-      .all<{ key: string }>();
-    expect(keys.results.map((row) => row.key)).toEqual([current.key]);
   });
 });

@@ -1,15 +1,8 @@
-import { ready } from "./db.ts";
+/** The D1 store's attempts (see index.ts): every attempt, and the webhooks that were delivered. */
+import { ready } from "../../src/storage/db.ts";
+import type { Attempt } from "../../src/storage/types.ts";
 
-export interface Attempt {
-  webhookId: string;
-  attempt: number;
-  /** HTTP status, or 0 when there was no answer. */
-  status: number;
-  error?: string;
-  latencyMs: number;
-  at: number;
-}
-
+/** Records one attempt; a 2xx also records its webhook as delivered (a retry skips it). */
 export async function recordAttempt(
   db: D1Database,
   eventId: string,
@@ -45,6 +38,7 @@ export async function recordAttempt(
   await db.batch(statements);
 }
 
+/** The webhooks of one delivery already posted successfully (read by every queue message). */
 export async function deliveredIds(
   db: D1Database,
   eventId: string,
@@ -57,38 +51,3 @@ export async function deliveredIds(
     .all<{ webhook_id: string }>();
   return new Set(rows.results.map((row) => row.webhook_id));
 }
-
-export async function listAttempts(
-  db: D1Database,
-  eventId: string,
-  route: string,
-): Promise<Attempt[]> {
-  await ready(db);
-  const rows = await db
-    .prepare(
-      "SELECT webhook_id, attempt, status, error, latency_ms, at FROM attempts WHERE event_id = ? AND route = ? ORDER BY seq",
-    )
-    .bind(eventId, route)
-    .all<AttemptRow>();
-  return rows.results.map(toAttempt);
-}
-
-/** An attempts row as D1 and the event store's shards keep it. */
-export type AttemptRow = {
-  webhook_id: string;
-  attempt: number;
-  status: number;
-  error: string | null;
-  latency_ms: number;
-  at: number;
-};
-
-/** An attempts row as an `Attempt`. */
-export const toAttempt = (row: AttemptRow): Attempt => ({
-  webhookId: row.webhook_id,
-  attempt: row.attempt,
-  status: row.status,
-  ...(row.error ? { error: row.error } : {}),
-  latencyMs: row.latency_ms,
-  at: row.at,
-});
