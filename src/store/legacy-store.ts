@@ -49,13 +49,16 @@ export abstract class LegacyAware extends DurableObject<Env> {
   protected importing(): Promise<number | undefined> {
     if (this.shard !== LEGACY_SHARD) return Promise.resolve(undefined);
     const days = Math.round(retentionSeconds(this.env) / 86_400);
-    return importStep(this.ctx.storage, this.env.DB, (rows) =>
-      listAccepted(
+    // Listed at the time of the import, not of receipt: the listing's pages assume each index
+    // object's rows are added in time order (listing.ts). A page shows the event's own time.
+    return importStep(this.ctx.storage, this.env.DB, (rows) => {
+      const now = Math.floor(Date.now() / 1000);
+      return listAccepted(
         this.env,
-        rows.map((row) => ({ ...row, shard: LEGACY_SHARD })),
+        rows.map((row) => ({ ...row, receivedAt: now, shard: LEGACY_SHARD })),
         days,
-      ),
-    );
+      );
+    });
   }
 
   /**

@@ -15,7 +15,7 @@ import { SQL } from "./schema.ts";
 
 export const VIEW_SQL = {
   /** Which of a page's events are still here (a listing row outlives its pruned event a day). */
-  eventsAmong: `SELECT seq, tag, payload = 'null' AS erased FROM events
+  eventsAmong: `SELECT seq, tag, received_at, payload = 'null' AS erased FROM events
      WHERE seq IN (SELECT value FROM json_each(?1))`,
   deliveriesAmong: SQL.deliveriesOf,
   /** One event's deliveries, by route. */
@@ -26,7 +26,7 @@ export const VIEW_SQL = {
 export type Summary =
   | { state: "gone" }
   | { state: "erased" }
-  | { state: "kept"; deliveries: ShardDelivery[] };
+  | { state: "kept"; receivedAt: number; deliveries: ShardDelivery[] };
 
 type DeliveryRow = Parameters<typeof toDelivery>[2];
 
@@ -44,7 +44,10 @@ export function summariesIn(
   const list = JSON.stringify(refs.map((ref) => ref.seq));
   const events = new Map(
     sql
-      .exec<{ seq: number; tag: string; erased: number }>(VIEW_SQL.eventsAmong, list)
+      .exec<{ seq: number; tag: string; received_at: number; erased: number }>(
+        VIEW_SQL.eventsAmong,
+        list,
+      )
       .toArray()
       .map((row) => [row.seq, row]),
   );
@@ -55,6 +58,7 @@ export function summariesIn(
     if (event.erased) return { state: "erased" };
     return {
       state: "kept",
+      receivedAt: event.received_at,
       deliveries: deliveries
         .filter((row) => row.event_seq === ref.seq)
         .map((row) => toDelivery(shard, ref.tag, row)),

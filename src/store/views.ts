@@ -111,7 +111,8 @@ export async function listEvents(
             id: candidate.id,
             source: candidate.source,
             event: candidate.name,
-            receivedAt: candidate.receivedAt,
+            // The shard's: an event imported from the D1 store is listed as of its import.
+            receivedAt: answer.receivedAt,
             deliveries: answer.deliveries.map(summary),
           };
         });
