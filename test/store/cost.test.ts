@@ -1,8 +1,9 @@
 /**
  * The store's targets from issue 22, counted: rows written per event from request to prune
  * (plain <= 10, three routes <= 20) and bytes stored per event (<= payload + 600), against today's
- * D1 store measured the same way. `npm run bench -- cost` runs this file and prints the counts
- * (each test leaves them in `task.meta.cost`).
+ * D1 store measured the same way. DO requests, queue operations and subrequests are those the
+ * real Worker makes for the event (worker-calls.ts). `npm run bench -- cost` runs this file and
+ * prints the counts (each test leaves them in `task.meta.cost`).
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env as bindings } from "cloudflare:workers";
@@ -11,6 +12,7 @@ import type { Env } from "../../src/config/env.ts";
 import { applyReports } from "../../src/coordinate/watch.ts";
 import chatwoot from "../fixtures/chatwoot/message-created-incoming/source.json";
 import { d1Cost, SCENARIOS, shardCost } from "./cost.ts";
+import { measureBatch, measureScenario, type Tally } from "./worker-calls.ts";
 
 const env = bindings as unknown as Env;
 const payload = JSON.stringify(chatwoot);
@@ -24,9 +26,34 @@ describe("cost per event on the sharded store", () => {
       task,
     }) => {
       const costs = [];
-      for (const scenario of SCENARIOS)
-        costs.push(await shardCost(env, scenario, failedFirst, payload));
-      report(task, { store: "shards", payloadBytes: payload.length, costs });
+      const perIsolate: Record<string, Tally> = {};
+      for (const scenario of SCENARIOS) {
+        // The calls as the real Worker makes them (worker-calls.ts), one event alone in its batch.
+        const measured = await measureScenario(scenario);
+        const calls = failedFirst ? measured.failed : measured.ok;
+        const cost = await shardCost(env, scenario, failedFirst, payload, calls);
+        expect([cost.doRequests, cost.queueOps, cost.subrequests]).toEqual([
+          calls.doRequests,
+          calls.queueOps,
+          calls.subrequests,
+        ]);
+        costs.push(cost);
+        perIsolate[scenario] = measured.perIsolate;
+      }
+      // A full batch (10 messages) asks and tells each route's gate once.
+      const batch = failedFirst
+        ? []
+        : [
+            { scenario: "plain", ...(await measureBatch("plain", 10)) },
+            { scenario: "three routes", ...(await measureBatch("three routes", 10)) },
+          ];
+      // Once-per-isolate calls show in this file's first test only: its warm-ups made them.
+      report(task, {
+        store: "shards",
+        payloadBytes: payload.length,
+        costs,
+        ...(failedFirst ? {} : { perIsolate, batch }),
+      });
       const plain = costs.find((c) => c.scenario === "plain");
       const three = costs.find((c) => c.scenario === "three routes");
       if (!failedFirst) {
