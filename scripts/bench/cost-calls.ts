@@ -37,9 +37,14 @@ function callList(c: Cost, binding: string): string {
 
 /**
  * The measured calls per event, by object and method; per isolate; per event in a full batch
- * (`dollars`: a cost's price per million events, as the section's table computes it).
+ * (`dollars`: a cost's price per million events, as the section's table computes it; `inBatch`:
+ * a cost with the counts of an event in a full batch).
  */
-export function callsSection(result: CostResult, dollars: (c: Cost) => string): string[] {
+export function callsSection(
+  result: CostResult,
+  dollars: (c: Cost) => string,
+  inBatch: (c: Cost) => Cost | undefined,
+): string[] {
   const out = [
     "### Calls per event, measured",
     "",
@@ -80,12 +85,11 @@ export function callsSection(result: CostResult, dollars: (c: Cost) => string): 
     }. Not seen by the count: calls objects make to each other (a shard registering itself on its first write) and alarms (a shard's sweep every minute while it holds anything), which are per object, not per event.`,
     "",
   );
-  for (const b of result.batch) {
-    const c = result.shards.find((each) => each.scenario === b.scenario && !each.failedFirst);
-    if (!c) continue;
-    const batched = dollars({ ...c, doRequests: b.doRequests, queueOps: b.queueOps });
+  for (const c of result.shards) {
+    const b = inBatch(c);
+    if (!b) continue;
     out.push(
-      `- **${b.scenario}, 10 events in one batch**: a route's gate is asked (\`admit\`) and told (\`report\`) once per batch, so ${b.doRequests.toFixed(1)} DO requests per event (alone in its batch: ${c.doRequests}) and ${b.queueOps} queue operations: ${batched} per million on the Paid plan.`,
+      `- **${c.scenario}, 10 events in one batch**: a route's gate is asked (\`admit\`) and told (\`report\`, which writes its ${c.gateRows ?? 0} rows) once per batch, so per event ${Number((b.doRequests ?? 0).toFixed(1))} DO requests (alone in its batch: ${c.doRequests}), ${Number(b.rowsWritten.toFixed(1))} rows written (alone: ${c.rowsWritten}) and ${b.queueOps} queue operations: ${dollars(b)} per million on the Paid plan (alone: ${dollars(c)}).`,
     );
   }
   if (result.batch.length > 0) out.push("");

@@ -1,6 +1,8 @@
 /**
  * Cost per event, counted (not timed) from the storage API's own counters: Durable Object SQL
- * cursors' rowsWritten / rowsRead for the shards and route gates, D1's `meta` for today's store.
+ * cursors' rowsWritten / rowsRead for the shards and line objects, the route gates' key-value
+ * rows and every call as the real Worker makes them (worker-calls.ts), D1's `meta` for today's
+ * store.
  * Used by cost.test.ts (the targets) and by `npm run bench -- cost` (scripts/bench/cost.ts).
  */
 import { runInDurableObject } from "cloudflare:test";
@@ -34,7 +36,10 @@ export interface EventCost {
   scenario: Scenario;
   failedFirst: boolean;
   statements: number;
+  /** The event store's, the listing index's, an ordered route's lines' and the route gates'. */
   rowsWritten: number;
+  /** Of `rowsWritten`, the route gates' (key-value rows, measured in the real flow). */
+  gateRows: number;
   rowsRead: number;
   /** Measured in the real Worker flow (worker-calls.ts), as are the next four. */
   doRequests: number;
@@ -138,7 +143,7 @@ export async function shardCost(
     return counts();
   });
   // The route's line object (lines.ts, lineup.ts): an ordered route lines the event up, admits its
-  // turn on every attempt and settles it; a rate-limited route reserves a slot per attempt.
+  // turn on every attempt and settles it.
   const tries = failedFirst ? 2 : 1;
   const item = { event: "e", conversation: "c" };
   const gate =
@@ -149,13 +154,14 @@ export async function shardCost(
           settle(sql, "e");
         })
       : { statements: 0, rowsWritten: 0, rowsRead: 0 };
-  // A rate limit keeps the next free slot in the object's key-value storage: a row per slot.
-  const slotRows = scenario === "rate-limited" ? tries : 0;
   return {
     scenario,
     failedFirst,
     statements: shard.statements + gate.statements,
-    rowsWritten: shard.rowsWritten + INDEX_ROWS + gate.rowsWritten + slotRows,
+    // The route gates' rows as the real flow wrote them: the report's health, meter and circuit
+    // (once per route per batch), a rate limit's next slot (per attempt).
+    rowsWritten: shard.rowsWritten + INDEX_ROWS + gate.rowsWritten + calls.gateRows,
+    gateRows: calls.gateRows,
     rowsRead: shard.rowsRead + gate.rowsRead,
     doRequests: calls.doRequests,
     queueOps: calls.queueOps,
