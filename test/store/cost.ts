@@ -1,6 +1,8 @@
 /**
  * Cost per event, counted (not timed) from the storage API's own counters: Durable Object SQL
- * cursors' rowsWritten / rowsRead for the shards and route gates, D1's `meta` for today's store.
+ * cursors' rowsWritten / rowsRead for the shards and line objects, the route gates' key-value
+ * rows and every call as the real Worker makes them (worker-calls.ts), D1's `meta` for today's
+ * store.
  * Used by cost.test.ts (the targets) and by `npm run bench -- cost` (scripts/bench/cost.ts).
  */
 import { runInDurableObject } from "cloudflare:test";
@@ -24,6 +26,7 @@ import {
   recordOutcome,
 } from "../d1-store/index.ts";
 import { counting } from "./count.ts";
+import type { EventCalls, Tally } from "./worker-calls.ts";
 
 export type Scenario = "plain" | "three routes" | "ordered" | "rate-limited";
 export const SCENARIOS: Scenario[] = ["plain", "three routes", "ordered", "rate-limited"];
@@ -33,12 +36,19 @@ export interface EventCost {
   scenario: Scenario;
   failedFirst: boolean;
   statements: number;
+  /** The event store's, the listing index's, an ordered route's lines' and the route gates'. */
   rowsWritten: number;
+  /** Of `rowsWritten`, the route gates' (key-value rows, measured in the real flow). */
+  gateRows: number;
   rowsRead: number;
+  /** Measured in the real Worker flow (worker-calls.ts), as are the next four. */
   doRequests: number;
   queueOps: number;
-  /** Destination POSTs plus calls to Durable Objects and the queue. */
+  /** Destination POSTs plus calls to Durable Objects, the queue and D1. */
   subrequests: number;
+  d1Statements: number;
+  /** Every call, by binding and method (`EVENT_STORE.admit`...). */
+  calls: Tally;
   bytes: number;
 }
 
@@ -64,12 +74,19 @@ async function gateRows(env: Env, work: (sql: SqlStorage) => void) {
   });
 }
 
-/** One event through the sharded store (the shard's SQL as the EventStore runs it). */
+/**
+ * One event through the sharded store: its rows as the EventStore, the listing index and an
+ * ordered route's line object run them, plus the route gates' rows and every call as measured
+ * through the real Worker (`calls`, from worker-calls.ts `measureScenario`).
+ *
+ * @example const cost = await shardCost(env, "plain", false, payload, (await measureScenario("plain")).ok);
+ */
 export async function shardCost(
   env: Env,
   scenario: Scenario,
   failedFirst: boolean,
   payload: string,
+  calls: EventCalls,
 ): Promise<EventCost> {
   const routes = routesOf(scenario);
   const stub = env.EVENT_STORE.get(env.EVENT_STORE.idFromName(`cost-${crypto.randomUUID()}`));
@@ -126,7 +143,7 @@ export async function shardCost(
     return counts();
   });
   // The route's line object (lines.ts, lineup.ts): an ordered route lines the event up, admits its
-  // turn on every attempt and settles it; a rate-limited route reserves a slot per attempt.
+  // turn on every attempt and settles it.
   const tries = failedFirst ? 2 : 1;
   const item = { event: "e", conversation: "c" };
   const gate =
@@ -137,24 +154,20 @@ export async function shardCost(
           settle(sql, "e");
         })
       : { statements: 0, rowsWritten: 0, rowsRead: 0 };
-  const gateCalls =
-    scenario === "ordered" ? 1 + tries + 1 : scenario === "rate-limited" ? tries : 0;
-  // A rate limit keeps the next free slot in the object's key-value storage: a row per slot.
-  const slotRows = scenario === "rate-limited" ? tries : 0;
-  const posts = routes.length + (failedFirst ? 1 : 0);
-  const messages = routes.length;
-  const retries = failedFirst ? 1 : 0;
-  const doRequests = 1 + 1 + 2 * posts + gateCalls; // admit, index, begin+settle per attempt, gate
-  const queueOps = 3 * messages + retries; // write, read, delete per message; a read per retry
   return {
     scenario,
     failedFirst,
     statements: shard.statements + gate.statements,
-    rowsWritten: shard.rowsWritten + INDEX_ROWS + gate.rowsWritten + slotRows,
+    // The route gates' rows as the real flow wrote them: the report's health, meter and circuit
+    // (once per route per batch), a rate limit's next slot (per attempt).
+    rowsWritten: shard.rowsWritten + INDEX_ROWS + gate.rowsWritten + calls.gateRows,
+    gateRows: calls.gateRows,
     rowsRead: shard.rowsRead + gate.rowsRead,
-    doRequests,
-    queueOps,
-    subrequests: posts + doRequests + 1 + retries,
+    doRequests: calls.doRequests,
+    queueOps: calls.queueOps,
+    subrequests: calls.subrequests,
+    d1Statements: calls.d1Statements,
+    calls: calls.calls,
     bytes: (await shardBytes(env, routes, payload)) + LISTING_BYTES,
   };
 }
