@@ -89,7 +89,7 @@ export function callsSection(
     const b = inBatch(c);
     if (!b) continue;
     out.push(
-      `- **${c.scenario}, 10 events in one batch**: a route's gate is asked (\`admit\`) and told (\`report\`, which writes its ${c.gateRows ?? 0} rows) once per batch, so per event ${Number((b.doRequests ?? 0).toFixed(1))} DO requests (alone in its batch: ${c.doRequests}), ${Number(b.rowsWritten.toFixed(1))} rows written (alone: ${c.rowsWritten}) and ${b.queueOps} queue operations: ${dollars(b)} per million on the Paid plan (alone: ${dollars(c)}).`,
+      `- **${c.scenario}, 10 events in one batch**: each route's gate is asked (\`admit\`) and told (\`report\`) once per batch (the reports write ${c.gateRows ?? 0} row${c.gateRows === 1 ? "" : "s"} on the happy path: each route's meter; its health and circuit only when they change), so per event ${Number((b.doRequests ?? 0).toFixed(1))} DO requests (alone in its batch: ${c.doRequests}), ${Number(b.rowsWritten.toFixed(1))} rows written (alone: ${c.rowsWritten}) and ${b.queueOps} queue operations: ${dollars(b)} per million on the Paid plan (alone: ${dollars(c)}).`,
     );
   }
   if (result.batch.length > 0) out.push("");

@@ -132,6 +132,7 @@ export class RouteGate extends DurableObject<Env> {
     const held = () => heldCount(this.ctx.storage.sql);
     if (!breaker) return applyReports(kv, route, reports, limits, held);
     const circuit = this.circuit();
+    const before = JSON.stringify(circuit);
     const cooledUntil = circuit.openUntil;
     const now = Date.now();
     const { opened, closed } = recordAttempts(
@@ -140,7 +141,7 @@ export class RouteGate extends DurableObject<Env> {
       breaker,
       now,
     );
-    kv.put("circuit", circuit);
+    if (JSON.stringify(circuit) !== before) kv.put("circuit", circuit);
     const alerts: AlertEvent[] = [];
     // Closing first: the hook's `route.recovered` needs the health still failing, which the
     // report's success would reset. Opening after: the hook's `route.failing` names the

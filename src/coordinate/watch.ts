@@ -47,6 +47,7 @@ export function applyReports(
   now = Date.now(),
 ): AlertEvent[] {
   const health = readHealth(kv);
+  const healthBefore = JSON.stringify(health);
   const meter = readStored(kv);
   const minutes = meter.minutes ?? {};
   const alerts: AlertEvent[] = [];
@@ -62,7 +63,8 @@ export function applyReports(
     autoPause(kv, now);
     alerts.push(...pausedAlert(health, route, "automatic", held(), limits, now));
   }
-  kv.put("health", health);
+  // A row written per key per report: a healthy route's health does not change, only its meter.
+  if (JSON.stringify(health) !== healthBefore) kv.put("health", health);
   kv.put("meter", { ...meter, minutes });
   return alerts;
 }

@@ -58,8 +58,8 @@ describe("cost per event on the sharded store", () => {
       const three = costs.find((c) => c.scenario === "three routes");
       if (!failedFirst) {
         // Issue 22's targets hold for the store itself, and for every row once the route gates'
-        // report rows (3 per route per batch) are shared by a full batch; an event alone in its
-        // batch pays them whole (the bench says so).
+        // report rows (1 per route per batch on the happy path) are shared by a full batch; an
+        // event alone in its batch pays them whole (the bench says so).
         const inBatch = (c: typeof plain, scenario: string) =>
           (c?.rowsWritten ?? 0) -
           (c?.gateRows ?? 0) +
@@ -98,14 +98,21 @@ describe("cost per event on today's D1 store (for comparison)", () => {
 describe("cost per event of the read side", () => {
   // /routes and /activity are counted by each route's RouteGate as the consumer reports a batch
   // (src/store/counts.ts): the per-minute buckets ride in the meter's kv value the report writes
-  // anyway, so they add no row. A report writes one row per kv value put, whatever its size; with
-  // the circuit breaker on (the default) it also writes the circuit: 3 (worker-calls.test.ts).
-  it("a batch's report writes 2 rows per route (health, meter), the counts included, for 1 event or 50", async () => {
+  // anyway, so they add no row. A report writes one row per kv value put, whatever its size, and
+  // only the values that changed: a healthy route's health (and circuit) stay as they were.
+  it("a healthy route's report writes 1 row (its meter), the counts included, for 1 event or 50; a failure adds its health", async () => {
     const puts: number[] = [];
-    for (const size of [1, 50]) {
+    for (const [size, status] of [
+      [1, 200],
+      [50, 200],
+      [1, 503],
+    ] as const) {
       const stub = env.ROUTE_GATES.get(env.ROUTE_GATES.idFromName(`cost-${crypto.randomUUID()}`));
       const report = {
-        health: { attempts: [{ status: 200 }], firstTry: true },
+        health: {
+          attempts: [status === 200 ? { status } : { status, error: "HTTP 503" }],
+          firstTry: true,
+        },
         meter: {
           source: "chatwoot",
           ended: "delivered" as const,
@@ -134,6 +141,6 @@ describe("cost per event of the read side", () => {
         }),
       );
     }
-    expect(puts).toEqual([2, 2]);
+    expect(puts).toEqual([1, 1, 2]);
   });
 });

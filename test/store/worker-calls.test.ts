@@ -46,8 +46,8 @@ describe("calls per event through the real Worker (one event alone in its batch)
     expect(ok.calls["DELIVERY_QUEUE.sendBatch"]).toBe(1);
     expect(ok.d1Statements).toBe(0);
     expect(ok.subrequests).toBe(8); // 6 DO calls, 1 sendBatch, 1 POST
-    // The report writes the route's health, meter and circuit: 3 key-value rows per batch.
-    expect(ok.gateRows).toBe(3);
+    // A healthy route's report writes its meter only (health and circuit unchanged): 1 row.
+    expect(ok.gateRows).toBe(1);
     // A failed first attempt: begin, the gate, settle and the report once more.
     expect(failed.doRequests).toBe(ok.doRequests + 4);
     expectOneRetry(ok, failed);
@@ -98,8 +98,9 @@ describe("calls per event through the real Worker (one event alone in its batch)
     expect(ok.calls["ROUTE_GATES.admit"]).toBe(1);
     expect(failed.calls["ROUTE_GATES.admit"]).toBe(2);
     expect(ok.queueOps).toBe(3);
-    // The report's 3 rows, and the next free slot.
-    expect(ok.gateRows).toBe(4);
+    // The report's row (the meter), and the next free slot; a failure changes the health and
+    // the circuit too, and so does the success after it.
+    expect(ok.gateRows).toBe(2);
     expect(failed.gateRows).toBe(8);
     expect(failed.doRequests).toBe(ok.doRequests + 4);
     expectOneRetry(ok, failed);
@@ -114,6 +115,6 @@ describe("calls per event in a full batch", () => {
     expect(batch.calls["ROUTE_GATES.report"]).toBeCloseTo(0.1);
     expect(batch.doRequests).toBeCloseTo(4.2);
     expect(batch.queueOps).toBe(3);
-    expect(batch.gateRows).toBeCloseTo(0.3);
+    expect(batch.gateRows).toBeCloseTo(0.1);
   });
 });
