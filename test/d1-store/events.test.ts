@@ -5,23 +5,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
-import { admit, getEvent, type NewEvent } from "./index.ts";
+import { admit, freshKey, getEvent, newEvent } from "./index.ts";
 
 const db = (env as unknown as Env).DB;
 
-function newEvent(key: string, payload: unknown = { text: "hi" }): NewEvent {
-  return {
-    key,
-    id: crypto.randomUUID(),
-    source: "dotted",
-    name: "message.create.contact.chat",
-    payload: JSON.stringify(payload),
-  };
-}
-
 const ROUTES = ["default"];
-
-const freshKey = () => `test:${crypto.randomUUID()}`;
 
 describe("admit", () => {
   it("stores a new event and reports a repeat of it as a duplicate of the original", async () => {

@@ -17,3 +17,19 @@ export { prune } from "../../src/storage/housekeeping.ts";
 export * from "./attempts.ts";
 export * from "./deliveries.ts";
 export * from "./events.ts";
+
+import type { NewEvent } from "./events.ts";
+
+/** A fresh dedupe key (no two tests share one). */
+export const freshKey = () => `test:${crypto.randomUUID()}`;
+
+/** A dotted event as the old request path admitted it, with a UUID id. */
+export function newEvent(key: string, payload: unknown = { text: "hi" }): NewEvent {
+  return {
+    key,
+    id: crypto.randomUUID(),
+    source: "dotted",
+    name: "message.create.contact.chat",
+    payload: JSON.stringify(payload),
+  };
+}

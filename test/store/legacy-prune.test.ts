@@ -11,23 +11,11 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
 import { EVENT_RETENTION_SECONDS } from "../../src/storage/types.ts";
-import { admit, getEvent, type NewEvent } from "../d1-store/index.ts";
+import { admit, freshKey, getEvent, newEvent } from "../d1-store/index.ts";
 
 const db = (env as unknown as Env).DB;
 
-function newEvent(key: string, payload: unknown = { text: "hi" }): NewEvent {
-  return {
-    key,
-    id: crypto.randomUUID(),
-    source: "dotted",
-    name: "message.create.contact.chat",
-    payload: JSON.stringify(payload),
-  };
-}
-
 const ROUTES = ["default"];
-
-const freshKey = () => `test:${crypto.randomUUID()}`;
 
 describe("the cron trigger", () => {
   it("prunes expired dedupe keys and events past retention, and keeps the rest", async () => {
