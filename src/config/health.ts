@@ -45,7 +45,8 @@ function storageCheck(db: D1Database | undefined) {
 
 /**
  * The event store answers: shard 0 reads an event by its primary key (one Durable Object call,
- * a read of nothing), within 2 seconds; the listing index is checked to be bound. Not a check of
+ * row 1 with a tag no event has: a read of nothing; not row 0, which asks for a lookup of a D1
+ * store id and is only for `shard-legacy`), within 2 seconds; the listing index is checked to be bound. Not a check of
  * every shard: an object that refuses is answered 503 where it is used (docs/store.md).
  */
 function storeCheck(env: Env) {
@@ -55,7 +56,7 @@ function storeCheck(env: Env) {
       error: "the EVENT_STORE or EVENT_INDEX binding is missing (wrangler.toml durable_objects)",
     };
   }
-  return answers(() => shardStub(env, 0).event(0, 0, "00000000"));
+  return answers(() => shardStub(env, 0).event(0, 1, "00000000"));
 }
 
 /**

@@ -69,9 +69,14 @@ export abstract class LegacyAware extends DurableObject<Env> {
     return seq === 0 ? (this.rows([{ seq, tag }])[0]?.seq ?? 0) : seq;
   }
 
-  /** `refs` with their rows (see `row`). */
+  /**
+   * `refs` with their rows (see `row`). A numbered shard (one that knows its number) is never
+   * made `shard-legacy` by a `seq` 0 it is sent: such a ref finds nothing there.
+   */
   protected rows<T extends { seq: number; tag: string }>(refs: T[]): T[] {
-    if (refs.some((ref) => ref.seq === 0)) this.becomeLegacy();
+    if (!refs.some((ref) => ref.seq === 0)) return refs;
+    if (this.shard !== undefined && this.shard !== LEGACY_SHARD) return refs; // row 0: none
+    this.becomeLegacy();
     return rowsOf(this.ctx.storage.sql, refs);
   }
 
