@@ -72,9 +72,13 @@ describe("route.failing and route.recovered", () => {
 describe("automatic pause", () => {
   it("pauses a route failing for pauseAfterMinutes, holds new events, and resume delivers them in order", async () => {
     const dest = destination("503,503,200");
-    const { env, names, sink, secret } = alertEnv([
-      { url: dest.url, failingAfter: 1, pauseAfterMinutes: 1 },
-    ]);
+    // One lane: a batch's messages are posted one after the other, so the order checked at the
+    // end is the order the resume queued them in (with 6 lanes two messages of one batch race;
+    // order across events is what `ordered: true` promises, test/ordered).
+    const { env, names, sink, secret } = alertEnv(
+      [{ url: dest.url, failingAfter: 1, pauseAfterMinutes: 1 }],
+      { vars: { DELIVERY_CONCURRENCY: "1" } },
+    );
     const [name] = names as [string];
     const [first] = (await accept(env, name)) as [DeliveryMessage];
     await consume(env, [first], 1);
