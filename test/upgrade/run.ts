@@ -5,7 +5,7 @@
  *
  * 1. The version before the sharded store (UPGRADE_FROM, default b772e59: everything in D1) is
  *    taken from git history (old-version.ts) and started with `npm start -- --persist-to
- *    <state>`; the destination is down (nothing listens). Three routes: `default` (every source,
+ *    <state>`; the destination is down (it drops every connection). Three routes: `default` (every source,
  *    plain), `held` (Chatwoot only; paused before anything is sent) and `line` (Hoory only,
  *    ordered). Chatwoot, Telegram and Hoory events are posted (Hoory's in conversations, one
  *    message after the other); the ids it accepts are kept. Its first attempts fail and retries
@@ -23,10 +23,11 @@
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { webhookId } from "../load/worker.ts";
-import { freePort, startWorker, type Worker } from "../local-worker.ts";
+import { startWorker, type Worker } from "../local-worker.ts";
 import { checkoutOld, hasCommit, ROOT } from "./old-version.ts";
 
 const FROM = process.env.UPGRADE_FROM ?? "b772e59";
@@ -47,38 +48,42 @@ if (!hasCommit(FROM)) {
   process.exit(process.env.UPGRADE_REQUIRED === "1" ? 1 : 0);
 }
 
-// --- the destination: a path per route; refuses connections while down ---
+// --- the destination: a path per route; drops every connection while down ---
 /** webhook-id → 2xx answers given; per route, the markers of what arrived, in order. */
 const answered = new Map<string, number>();
 const arrivals = new Map<string, string[]>();
-const destinationPort = await freePort();
-let destination: Server | undefined;
-
-async function destinationUp() {
-  destination = createServer((req, res) => {
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk) => {
-      body += chunk;
-    });
-    req.on("end", () => {
-      const id = String(req.headers["webhook-id"] ?? "");
-      answered.set(id, (answered.get(id) ?? 0) + 1);
-      const route = (req.url ?? "/").slice(1);
-      const marker = body.match(/\[(h-\d+-\d+)\]/)?.[1];
-      if (marker) arrivals.set(route, [...(arrivals.get(route) ?? []), marker]);
-      res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
-    });
+let up = false;
+// Listening from the start, so no other process can take the port while the old version runs
+// (its npm ci may take minutes); while down, each connection is closed at once, unanswered.
+const destination: Server = createServer((req, res) => {
+  let body = "";
+  req.setEncoding("utf8");
+  req.on("data", (chunk) => {
+    body += chunk;
   });
-  await new Promise<void>((resolve) => destination?.listen(destinationPort, "127.0.0.1", resolve));
+  req.on("end", () => {
+    const id = String(req.headers["webhook-id"] ?? "");
+    answered.set(id, (answered.get(id) ?? 0) + 1);
+    const route = (req.url ?? "/").slice(1);
+    const marker = body.match(/\[(h-\d+-\d+)\]/)?.[1];
+    if (marker) arrivals.set(route, [...(arrivals.get(route) ?? []), marker]);
+    res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+  });
+});
+destination.on("connection", (socket) => {
+  if (!up) socket.destroy();
+});
+await new Promise<void>((resolve) => destination.listen(0, "127.0.0.1", resolve));
+const destinationPort = (destination.address() as AddressInfo).port;
+
+function destinationUp() {
+  up = true;
 }
 
 async function destinationDown() {
-  const server = destination;
-  destination = undefined;
-  if (!server) return;
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  up = false;
+  destination.closeAllConnections();
+  await new Promise((resolve) => destination.close(resolve));
 }
 
 // --- the Worker, old and new, with the same settings ---
@@ -216,7 +221,7 @@ try {
   await first.stop();
   say("old version stopped");
 
-  await destinationUp();
+  destinationUp();
   const second = await start(ROOT);
   say(`new version up on ${second.base} on the same state; destination up`);
   if (!(await admin(second.base, "/routes/held/resume")).ok)
