@@ -31,6 +31,8 @@ export async function startWorker(options: {
   log?: string;
   /** The tree to run `npm start` in (default: the current directory). */
   cwd?: string;
+  /** Starts tried so far (see the retry below). */
+  tries?: number;
 }): Promise<Worker> {
   const port = options.port ?? (await freePort());
   const base = `http://127.0.0.1:${port}`;
@@ -58,6 +60,11 @@ export async function startWorker(options: {
     await waitForWorker(base, worker, Date.now() + 120_000);
   } catch (error) {
     await stop();
+    // The port was free when chosen but another process may have taken it since (workers
+    // started side by side): a start that exits at once is tried again on another port.
+    const early = error instanceof Error && error.message.startsWith("npm start exited");
+    if (early && options.port === undefined && (options.tries ?? 0) < 2)
+      return startWorker({ ...options, tries: (options.tries ?? 0) + 1 });
     throw error;
   }
   return { base, port, stop };
