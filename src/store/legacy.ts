@@ -10,7 +10,7 @@
  * queues what is due, and a queue message still in flight for an old id finds its event there.
  */
 import { log } from "../config/log.ts";
-import { isSettled } from "../storage/types.ts";
+import { type AttemptRow, isSettled } from "../storage/types.ts";
 import type { ListedEvent } from "./event-index.ts";
 import { D1_SQL, LEGACY_SQL } from "./legacy-sql.ts";
 
@@ -67,16 +67,7 @@ type D1Delivery = {
   delivered_at: number | null;
   requeues: number;
 };
-type D1Attempt = {
-  event_id: string;
-  route: string;
-  webhook_id: string;
-  attempt: number;
-  status: number;
-  error: string | null;
-  latency_ms: number;
-  at: number;
-};
+type D1Attempt = AttemptRow & { event_id: string; route: string };
 type D1Delivered = { event_id: string; route: string; webhook_id: string };
 
 /** What one batch read from D1. */
