@@ -27,15 +27,22 @@ export function createHeld(sql: SqlStorage): void {
   if (!columns.some((column) => column.name === "deadline")) {
     sql.exec("ALTER TABLE held ADD COLUMN deadline INTEGER");
   }
+  // One row per delivery: a message can reach the gate twice (the sweep re-queues a delivery whose
+  // first message is still in flight), and a delivery held twice would be queued twice on resume.
+  // Tables from before the index may hold repeats; the oldest row of each stays.
+  if (sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'held_delivery'").toArray().length === 0) {
+    sql.exec("DELETE FROM held WHERE seq NOT IN (SELECT MIN(seq) FROM held GROUP BY event, route)");
+    sql.exec("CREATE UNIQUE INDEX held_delivery ON held (event, route)");
+  }
 }
 
-/** Records a held delivery. */
+/** Records a held delivery; holding one already held changes nothing (its place stays). */
 export function hold(
   sql: SqlStorage,
   delivery: { event: string; route: string; tries?: number; deadline?: number },
 ): void {
   sql.exec(
-    "INSERT INTO held (event, route, tries, at, deadline) VALUES (?, ?, ?, ?, ?)",
+    "INSERT OR IGNORE INTO held (event, route, tries, at, deadline) VALUES (?, ?, ?, ?, ?)",
     delivery.event,
     delivery.route,
     delivery.tries ?? 0,

@@ -94,7 +94,9 @@ describe.skipIf(missing !== undefined)("playground in Chromium", () => {
 
   it("translates a picked example, and shows the effect of an edited mapping", async () => {
     await page.goto(`${base}/playground`);
-    await page.waitForFunction("document.getElementById('example').options.length > 1");
+    // A selector, not waitForFunction: Playwright evaluates that with eval, which the page's CSP
+    // (script-src 'self') refuses.
+    await page.waitForSelector("#example option:nth-child(2)", { state: "attached" });
     await page.selectOption("#target", "dotted");
     await page.selectOption("#example", "chatwoot-message");
 

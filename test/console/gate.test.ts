@@ -3,8 +3,10 @@
  * back; `maxPerSecond` spaces deliveries across concurrent consumer invocations. Real local D1,
  * queue producer and Durable Objects; the consumer is driven with createMessageBatch.
  */
+import { env as bindings, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
+import { createHeld, heldCount } from "../../src/coordinate/held.ts";
 import type { DeliveryMessage } from "../../src/enqueue/index.ts";
 import { call, consume, destination, received, testEnv, unique } from "../delivery/helpers.ts";
 import chatwootMessage from "../fixtures/chatwoot/message-created-incoming/source.json";
@@ -81,6 +83,43 @@ describe("pause and resume", () => {
     const again = await consume(env, messages);
     expect(again.explicitAcks).toHaveLength(3);
     expect(await received(dest.key)).toHaveLength(3);
+  });
+
+  it("holds a delivery once however many of its messages arrive while paused", async () => {
+    const dest = destination("200");
+    const { env, name } = routeEnv(dest.url);
+    await call(env, `/routes/${name}/pause`, { method: "POST", headers: auth });
+    const messages = await accept(env, name, 2);
+    // The sweep can queue a delivery again while its first message is in flight.
+    await consume(env, messages);
+    await consume(env, [messages[0] as DeliveryMessage]);
+    await Promise.all([consume(env, messages), consume(env, messages)]);
+    expect(await routeView(env, name)).toMatchObject({ paused: true, held: 2 });
+
+    await call(env, `/routes/${name}/resume`, { method: "POST", headers: auth });
+    let view = await routeView(env, name);
+    for (let i = 0; i < 50 && view?.held !== 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      view = await routeView(env, name);
+    }
+    expect(view).toMatchObject({ held: 0 });
+    await consume(env, messages);
+    expect(await received(dest.key)).toHaveLength(2);
+  });
+
+  it("keeps the oldest row of each delivery held twice before the upgrade", async () => {
+    const gate = bindings.ROUTE_GATES.get(bindings.ROUTE_GATES.idFromName(unique("old")));
+    await runInDurableObject(gate, (_, state) => {
+      const sql = state.storage.sql;
+      sql.exec("DROP INDEX held_delivery");
+      for (const event of ["a", "a", "b", "a"]) {
+        sql.exec("INSERT INTO held (event, route, tries, at) VALUES (?, 'r', 0, 0)", event);
+      }
+      createHeld(sql);
+      expect(heldCount(sql)).toBe(2);
+      const order = sql.exec<{ event: string }>("SELECT event FROM held ORDER BY seq").toArray();
+      expect(order.map((row) => row.event)).toEqual(["a", "b"]);
+    });
   });
 
   it("answers 404 for an unknown route and 401 without the token", async () => {
