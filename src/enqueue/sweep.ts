@@ -31,7 +31,9 @@
  * with that reason, so every accepted event ends delivered or dead-lettered. Any outcome the
  * consumer records starts the count again (a local restart costs one, then the consumer handles it).
  *
- * Cost per shard: one UPDATE ... LIMIT on the partial index of pending rows, usually matching nothing.
+ * Cost per shard: one UPDATE ... LIMIT on the partial index of pending rows, usually matching
+ * nothing, and a walk over the deliveries admitted since the oldest one still untouched (a few
+ * seconds of traffic; src/store/housekeeping.ts `claimFreshIn`).
  */
 import type { Env } from "../config/env.ts";
 import { loadConfig } from "../config/index.ts";

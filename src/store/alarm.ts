@@ -10,7 +10,7 @@ import type { DeliveryMessage } from "../enqueue/queue.ts";
 import { addDeadLetter } from "../storage/dead-letters.ts";
 import {
   BUSY_GRACE_SECONDS,
-  claimOverdueIn,
+  claimDueIn,
   MAX_REQUEUES,
   OVERDUE_GRACE_SECONDS,
   type PruneResult,
@@ -55,16 +55,13 @@ export function claimIds(
     options.restartAt === undefined
       ? cutoff
       : Math.max(cutoff, Math.min(now - OVERDUE_GRACE_SECONDS, options.restartAt));
-  const claims = claimOverdueIn(
-    sql,
-    {
-      now,
-      before,
-      backoffSeconds: OVERDUE_GRACE_SECONDS,
-      backoffCapSeconds: REQUEUE_BACKOFF_CAP_SECONDS,
-    },
-    options.limit,
-  );
+  const cutoffs = {
+    now,
+    before,
+    backoffSeconds: OVERDUE_GRACE_SECONDS,
+    backoffCapSeconds: REQUEUE_BACKOFF_CAP_SECONDS,
+  };
+  const claims = claimDueIn(sql, cutoffs, options.limit);
   const tags = tagsOf(
     sql,
     claims.map((claim) => claim.seq),

@@ -39,7 +39,8 @@ export interface SweepCutoffs {
 }
 
 /**
- * Claims up to `limit` overdue pending deliveries, oldest due first, in one statement.
+ * Claims up to `limit` overdue pending deliveries of the pending index, oldest due first, in one
+ * statement (the `new` rows: `claimFreshIn`).
  *
  * @example claimOverdueIn(sql, { now, before: now - 20, backoffSeconds: 20, backoffCapSeconds: 3600 }, 100)
  */
@@ -61,9 +62,68 @@ export function claimOverdueIn(
     .map((row) => ({ seq: row.event_seq, route: row.route, requeues: row.requeues }));
 }
 
+/** Rows the walk over `new` rows reads at most per call (schema.ts: `new`). */
+export const FRESH_SCAN = 2_000;
+
+type FreshRow = { event_seq: number; route: string; status: string; due_at: number };
+
+const freshFrom = (sql: SqlStorage) =>
+  sql.exec<{ next_seq: number }>(SQL.freshFrom).toArray()[0]?.next_seq ?? 0;
+
+/**
+ * The walk over `new` rows (a delivery as admission wrote it, kept out of the pending index;
+ * schema.ts): from where the last walk stopped, in rowid order, claims those due at or before
+ * `cutoffs.before`, at most `limit`, as the indexed claim does (queued again now, a first loss),
+ * and moves the start to the first `new` row left. A `new` row is due when its event was
+ * admitted, and rowid order is admission order, so the first one not due ends the walk: the work
+ * is the rows admitted since the oldest delivery still untouched, at most `FRESH_SCAN`.
+ *
+ * @example claimFreshIn(sql, { now, before: now - 20, backoffSeconds: 20, backoffCapSeconds: 3600 }, 100)
+ */
+export function claimFreshIn(sql: SqlStorage, cutoffs: SweepCutoffs, limit: number): ShardClaim[] {
+  const from = freshFrom(sql);
+  const rows = sql.exec<FreshRow>(SQL.freshRows, from, FRESH_SCAN).toArray();
+  const last = rows.at(-1);
+  // Past every row read; when the read was cut short, from its last event (its other routes).
+  let next =
+    last === undefined ? from : rows.length < FRESH_SCAN ? last.event_seq + 1 : last.event_seq;
+  const claims: ShardClaim[] = [];
+  for (const row of rows) {
+    if (row.status !== "new") continue;
+    if (row.due_at > cutoffs.before || claims.length >= limit) {
+      next = row.event_seq;
+      break;
+    }
+    sql.exec(SQL.claimFresh, cutoffs.now, row.event_seq, row.route);
+    claims.push({ seq: row.event_seq, route: row.route, requeues: 1 });
+  }
+  sql.exec(SQL.moveFresh, next);
+  return claims;
+}
+
+/**
+ * Every kind of overdue delivery, at most `limit`: the pending index's first, then `new` rows.
+ *
+ * @example claimDueIn(sql, { now, before: now - 20, backoffSeconds: 20, backoffCapSeconds: 3600 }, 100)
+ */
+export function claimDueIn(sql: SqlStorage, cutoffs: SweepCutoffs, limit: number): ShardClaim[] {
+  const indexed = claimOverdueIn(sql, cutoffs, limit);
+  return [...indexed, ...claimFreshIn(sql, cutoffs, limit - indexed.length)];
+}
+
+/** When the oldest `new` row fell due (its admission), or undefined when there is none. */
+function firstFreshDue(sql: SqlStorage): number | undefined {
+  for (const row of sql.exec<FreshRow>(SQL.freshRows, freshFrom(sql), FRESH_SCAN))
+    if (row.status === "new") return row.due_at;
+  return undefined;
+}
+
 /** When the next pending delivery falls due, or undefined when none is pending. */
 export function nextDueIn(sql: SqlStorage): number | undefined {
-  return sql.exec<{ at: number | null }>(SQL.nextDue).one().at ?? undefined;
+  const indexed = sql.exec<{ at: number | null }>(SQL.nextDue).one().at ?? undefined;
+  const fresh = firstFreshDue(sql);
+  if (indexed === undefined) return fresh;
+  return fresh === undefined ? indexed : Math.min(indexed, fresh);
 }
 
 export interface PruneResult {
@@ -97,6 +157,7 @@ export function pruneIn(sql: SqlStorage, before: number, limit: number, after = 
   sql.exec(SQL.pruneAttempts, gone);
   sql.exec(SQL.pruneDeliveries, gone);
   const events = sql.exec(SQL.pruneEvents, gone).toArray().length;
+  if (events > 0) sql.exec(SQL.rewindFresh);
   return {
     events,
     kept: unsettled.size,

@@ -154,7 +154,8 @@ type DeliveryRow = {
 export const toDelivery = (shard: number, tag: string, row: DeliveryRow): ShardDelivery => ({
   eventId: eventId({ shard, seq: row.event_seq, tag }),
   route: row.route,
-  status: row.status,
+  // `new`: queued, as admission wrote it (kept out of the pending index; schema.ts).
+  status: row.status === "new" ? "queued" : row.status,
   attempts: row.attempts,
   ...(row.last_status !== null ? { lastStatus: row.last_status } : {}),
   ...(row.last_error !== null ? { lastError: row.last_error } : {}),

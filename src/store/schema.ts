@@ -4,8 +4,16 @@
  * on each and fail on a full scan of events, deliveries or attempts.
  */
 
-/** Statuses the sweep looks after (a queue message should exist, or the turn is awaited). */
-const PENDING = "('queued', 'retrying', 'waiting')";
+/**
+ * Statuses the sweep looks after (a queue message should exist, or the turn is awaited). `new` is
+ * `queued` as admission wrote it, untouched since: the happy path's row, kept out of the pending
+ * index (one row written fewer per delivery) and found by the sweep's walk in rowid order instead
+ * (housekeeping.ts). Any change to such a row makes it `queued` (or another status) again, so
+ * every other pending row is in the index. The rest of the code sees `new` as `queued` (ops.ts).
+ */
+const PENDING = "('new', 'queued', 'retrying', 'waiting')";
+/** The pending statuses the index holds. */
+const INDEXED = "('queued', 'retrying', 'waiting')";
 
 export const SHARD_SCHEMA: readonly string[] = [
   // seq is the rowid: the order of acceptance in this shard, and so of received_at. key is the
@@ -23,7 +31,11 @@ export const SHARD_SCHEMA: readonly string[] = [
      updated_at INTEGER NOT NULL, delivered_at INTEGER, requeues INTEGER NOT NULL DEFAULT 0,
      delivered_ids TEXT, PRIMARY KEY (event_seq, route)) WITHOUT ROWID`,
   // What the sweep may have to do, and nothing else: pending rows by due time.
-  `CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (due_at) WHERE status IN ${PENDING}`,
+  `CREATE INDEX IF NOT EXISTS deliveries_pending ON deliveries (due_at) WHERE status IN ${INDEXED}`,
+  // Where the sweep's walk over `new` rows starts: no delivery row below this event is `new`.
+  // A shard made before `new` existed starts past its last event (it has none).
+  "CREATE TABLE IF NOT EXISTS fresh_walk (id INTEGER PRIMARY KEY, next_seq INTEGER NOT NULL)",
+  "INSERT OR IGNORE INTO fresh_walk (id, next_seq) SELECT 0, COALESCE(MAX(seq), 0) + 1 FROM events",
   // Held deliveries (a paused route), by route: the sweep's check for routes removed while
   // paused reads these only (none on the happy path: a row enters it only while paused).
   "CREATE INDEX IF NOT EXISTS deliveries_paused ON deliveries (route) WHERE status = 'paused'",
@@ -63,9 +75,10 @@ export const SQL = {
   liveKeys: `SELECT key, seq, tag FROM events
      WHERE key IN (SELECT value FROM json_each(?1)) AND received_at > ?2`,
   insertDelivery: `INSERT INTO deliveries (event_seq, route, status, queued_at, due_at, updated_at)
-     VALUES (?1, ?2, 'queued', ?3, ?3, ?3)`,
+     VALUES (?1, ?2, 'new', ?3, ?3, ?3)`,
   /** A sender's repeat of an event whose pending deliveries are overdue: queued again. */
-  claimRepeat: `UPDATE deliveries SET due_at = ?1, updated_at = ?1, requeues = ${LOST} + 1
+  claimRepeat: `UPDATE deliveries SET due_at = ?1, updated_at = ?1, requeues = ${LOST} + 1,
+       status = CASE status WHEN 'new' THEN 'queued' ELSE status END
      WHERE event_seq = ?2 AND status IN ${PENDING} AND due_at <= ?3 AND ${LOST} < ?4
      RETURNING route, requeues`,
 
@@ -102,16 +115,17 @@ export const SQL = {
 
   // --- rows put back in line or set aside (requeue.ts); pairs travel as JSON [[seq, route], ...] ---
   /** A rate-limited delivery sent again later: due then; a paused one becomes queued again. */
-  expectAt: `UPDATE deliveries SET status = CASE status WHEN 'paused' THEN 'queued' ELSE status END,
+  expectAt: `UPDATE deliveries
+     SET status = CASE WHEN status IN ('paused', 'new') THEN 'queued' ELSE status END,
        due_at = ?1, updated_at = ?2, requeues = 0
-     WHERE event_seq = ?3 AND route = ?4 AND status IN ('queued', 'retrying', 'paused')`,
+     WHERE event_seq = ?3 AND route = ?4 AND status IN ('new', 'queued', 'retrying', 'paused')`,
   /** Ordered routes: deliveries waiting behind another event of their conversation. */
   park: `UPDATE deliveries SET status = 'waiting', due_at = ?1, updated_at = ?2, requeues = 0
      WHERE event_seq IN (SELECT value FROM json_each(?3)) AND route = ?4
        AND status IN ${PENDING}`,
   /** A waiting delivery's turn came: queued, due now. */
   release: `UPDATE deliveries SET status = 'queued', due_at = ?1, updated_at = ?1, requeues = 0
-     WHERE event_seq = ?2 AND route = ?3 AND status IN ('waiting', 'queued')`,
+     WHERE event_seq = ?2 AND route = ?3 AND status IN ('waiting', 'queued', 'new')`,
   /** Held deliveries a route's resume is about to queue again. */
   resume: `UPDATE deliveries SET status = 'queued', due_at = ?1, updated_at = ?1
      WHERE (event_seq, route) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]')
@@ -149,18 +163,32 @@ export const SQL = {
   claimOverdue: `UPDATE deliveries SET due_at = ?1, updated_at = ?1, requeues = ${LOST} + 1
      WHERE (event_seq, route) IN (
        SELECT event_seq, route FROM deliveries INDEXED BY deliveries_pending
-       WHERE status IN ${PENDING} AND due_at <= ?2
+       WHERE status IN ${INDEXED} AND due_at <= ?2
          AND due_at + MIN(?3 * ((1 << MIN(${LOST}, 20)) - 1), ?4) <= ?2
        ORDER BY due_at LIMIT ?5)
      RETURNING event_seq, route, requeues`,
   /** A claim whose message the queue refused: due again at once, the claim not counted. */
-  unqueue: `UPDATE deliveries SET due_at = ?1, requeues = MAX(requeues - 1, 0)
+  unqueue: `UPDATE deliveries SET due_at = ?1, requeues = MAX(requeues - 1, 0),
+       status = CASE status WHEN 'new' THEN 'queued' ELSE status END
      WHERE event_seq = ?2 AND route = ?3 AND status IN ${PENDING}`,
   /** The tags of events (ids for the rows claimed; a call's ids checked against their rows). */
   tagsOf: "SELECT seq, tag FROM events WHERE seq IN (SELECT value FROM json_each(?1))",
   /** The next time a pending row falls due (when the alarm must run next). */
   nextDue: `SELECT MIN(due_at) AS at FROM deliveries INDEXED BY deliveries_pending
-     WHERE status IN ${PENDING}`,
+     WHERE status IN ${INDEXED}`,
+  /** The sweep's walk over `new` rows: where it starts, the rows from there, a claim, the move. */
+  freshFrom: "SELECT next_seq FROM fresh_walk WHERE id = 0",
+  freshRows: `SELECT event_seq, route, status, due_at FROM deliveries WHERE event_seq >= ?1
+     ORDER BY event_seq, route LIMIT ?2`,
+  claimFresh: `UPDATE deliveries SET status = 'queued', due_at = ?1, updated_at = ?1, requeues = 1
+     WHERE event_seq = ?2 AND route = ?3 AND status = 'new'`,
+  moveFresh: "UPDATE fresh_walk SET next_seq = ?1 WHERE id = 0 AND next_seq <> ?1",
+  /**
+   * After a prune: seq is a rowid without AUTOINCREMENT, so once the newest events are gone the
+   * next one gets MAX(seq) + 1 again, which may be below the walk's start. Bring the start back.
+   */
+  rewindFresh: `UPDATE fresh_walk SET next_seq = (SELECT COALESCE(MAX(seq), 0) + 1 FROM events)
+     WHERE id = 0 AND next_seq > (SELECT COALESCE(MAX(seq), 0) + 1 FROM events)`,
   /** The oldest events, by rowid: the prune stops at the first one not yet past retention. */
   oldest: `SELECT seq, received_at FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2`,
   /** Of those, the ones with a delivery still to be done (kept, whatever their age). */

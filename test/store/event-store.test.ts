@@ -8,7 +8,7 @@ import { env as bindings } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
 import type { EventStore } from "../../src/store/event-store.ts";
-import { claimOverdueIn, pruneIn } from "../../src/store/housekeeping.ts";
+import { claimDueIn, pruneIn } from "../../src/store/housekeeping.ts";
 import {
   type AdmitOptions,
   admitEvents,
@@ -166,8 +166,8 @@ describe("housekeeping", () => {
         backoffSeconds: 20,
         backoffCapSeconds: 3600,
       });
-      expect(claimOverdueIn(sql, cutoffs(now + 5), 100)).toEqual([]);
-      expect(claimOverdueIn(sql, cutoffs(now + 30), 100)).toEqual([
+      expect(claimDueIn(sql, cutoffs(now + 5), 100)).toEqual([]);
+      expect(claimDueIn(sql, cutoffs(now + 30), 100)).toEqual([
         { seq: seqOf(lost?.id ?? ""), route: "r", requeues: 1 },
       ]);
       // A sender's repeat later finds it overdue again and queues it (counted as one more loss).

@@ -32,7 +32,13 @@ export function setDelivery(
   route?: string,
 ): Promise<void> {
   const columns = Object.keys(values);
-  const set = columns.map((column, i) => `${column} = ?${i + 1}`).join(", ");
+  // A row written since admission is no longer `new` (src/store/schema.ts): setting what only a
+  // write sets makes an untouched row `queued`, as that write would have.
+  const written = !("status" in values) && ("requeues" in values || "updated_at" in values);
+  const set = [
+    ...columns.map((column, i) => `${column} = ?${i + 1}`),
+    ...(written ? ["status = CASE status WHEN 'new' THEN 'queued' ELSE status END"] : []),
+  ].join(", ");
   return inShardOf(env, eventId, (sql, seq) => {
     const where = `event_seq = ?${columns.length + 1}${route ? ` AND route = ?${columns.length + 2}` : ""}`;
     sql.exec(
@@ -71,8 +77,10 @@ export async function deliveriesOf(
       runInDurableObject(shardStub(env, shard), (_, state) =>
         state.storage.sql
           .exec<{ event_seq: number; tag: string; status: string }>(
-            `SELECT d.event_seq, e.tag, d.status FROM deliveries AS d JOIN events AS e
-               ON e.seq = d.event_seq
+            // `new` is `queued` as admission wrote it (src/store/schema.ts).
+            `SELECT d.event_seq, e.tag, d.status FROM (SELECT event_seq, route,
+                 CASE status WHEN 'new' THEN 'queued' ELSE status END AS status FROM deliveries)
+               AS d JOIN events AS e ON e.seq = d.event_seq
              WHERE d.route = ?1 AND d.status IN (SELECT value FROM json_each(?2))`,
             route,
             JSON.stringify(statuses),
