@@ -13,6 +13,7 @@ import { log } from "../config/log.ts";
 import { type AttemptRow, isSettled } from "../storage/types.ts";
 import type { ListedEvent } from "./event-index.ts";
 import { D1_SQL, LEGACY_SQL } from "./legacy-sql.ts";
+import type { DeliveryRow } from "./ops.ts";
 
 /** Events per batch: each may carry a payload of up to 1 MiB, read from D1 in one answer. */
 export const IMPORT_BATCH = 25;
@@ -54,19 +55,8 @@ type D1Event = {
   payload: string;
   received_at: number;
 };
-type D1Delivery = {
-  event_id: string;
-  route: string;
-  status: string;
-  attempts: number;
-  last_status: number | null;
-  last_error: string | null;
-  queued_at: number;
-  due_at: number;
-  updated_at: number;
-  delivered_at: number | null;
-  requeues: number;
-};
+/** D1's deliveries row: a shard's, keyed by the event's id, without the posted ids. */
+type D1Delivery = Omit<DeliveryRow, "event_seq" | "delivered_ids"> & { event_id: string };
 type D1Attempt = AttemptRow & { event_id: string; route: string };
 type D1Delivered = { event_id: string; route: string; webhook_id: string };
 

@@ -135,7 +135,8 @@ export function readEvent(
   };
 }
 
-type DeliveryRow = {
+/** A `deliveries` row of a shard, as SQLite returns it. */
+export type DeliveryRow = {
   event_seq: number;
   route: string;
   status: string;

@@ -5,6 +5,7 @@
  */
 import type { Attempt } from "../storage/types.ts";
 import {
+  type DeliveryRow,
   failedAttempts,
   readEvent,
   type ShardDelivery,
@@ -27,8 +28,6 @@ export type Summary =
   | { state: "gone" }
   | { state: "erased" }
   | { state: "kept"; receivedAt: number; deliveries: ShardDelivery[] };
-
-type DeliveryRow = Parameters<typeof toDelivery>[2];
 
 /**
  * The deliveries of a page's events, in the order of `refs`, in two reads whatever their number.
