@@ -9,29 +9,17 @@ import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
 import type { EventStore } from "../../src/store/event-store.ts";
 import { claimDueIn, pruneIn } from "../../src/store/housekeeping.ts";
-import {
-  type AdmitOptions,
-  admitEvents,
-  beginDelivery,
-  eraseIn,
-  settleDelivery,
-} from "../../src/store/ops.ts";
+import { admitEvents, beginDelivery, eraseIn, settleDelivery } from "../../src/store/ops.ts";
 import { parseEventId } from "../../src/store/shard.ts";
 import chatwoot from "../fixtures/chatwoot/message-created-incoming/source.json";
 import { counting } from "./count.ts";
+import { admitOptions, DAY, seqOf } from "./rows.ts";
 
 const env = bindings as unknown as Env;
 const payload = JSON.stringify(chatwoot);
-const DAY = 86_400;
 const fresh = () => env.EVENT_STORE.get(env.EVENT_STORE.idFromName(`test-${crypto.randomUUID()}`));
 const event = (key: string) => ({ key, source: "chatwoot", name: "message_created", payload });
-const options = (now: number): AdmitOptions => ({
-  now,
-  dedupeSeconds: DAY,
-  repeatBefore: now - 20,
-  maxRequeues: 10,
-});
-const seqOf = (id: string) => parseEventId(id)?.seq ?? -1;
+const options = admitOptions;
 
 /** Runs `work` inside a fresh shard with its SqlStorage. */
 const inShard = <T>(work: (sql: SqlStorage, store: EventStore) => T | Promise<T>) =>

@@ -9,17 +9,11 @@ import { env as bindings } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Env } from "../../src/config/env.ts";
 import { claimDueIn, FRESH_SCAN, nextDueIn, pruneIn } from "../../src/store/housekeeping.ts";
-import {
-  type AdmitOptions,
-  admitEvents,
-  createShard,
-  settleDelivery,
-} from "../../src/store/ops.ts";
-import { parseEventId } from "../../src/store/shard.ts";
+import { admitEvents, createShard, settleDelivery } from "../../src/store/ops.ts";
 import { counting } from "./count.ts";
+import { admitOptions, DAY, seqOf } from "./rows.ts";
 
 const env = bindings as unknown as Env;
-const DAY = 86_400;
 const T = 1_800_000_000;
 const event = (key: string) => ({
   key,
@@ -27,19 +21,13 @@ const event = (key: string) => ({
   name: "message_created",
   payload: "{}",
 });
-const options = (now: number): AdmitOptions => ({
-  now,
-  dedupeSeconds: DAY,
-  repeatBefore: now - 20,
-  maxRequeues: 10,
-});
+const options = admitOptions;
 const cutoffs = (now: number, grace = 20) => ({
   now,
   before: now - grace,
   backoffSeconds: 20,
   backoffCapSeconds: 3600,
 });
-const seqOf = (id: string | undefined) => parseEventId(id ?? "")?.seq ?? -1;
 const inShard = <T>(work: (sql: SqlStorage) => T) =>
   runInDurableObject(
     env.EVENT_STORE.get(env.EVENT_STORE.idFromName(`fresh-${crypto.randomUUID()}`)),

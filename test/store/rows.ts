@@ -5,6 +5,26 @@
 import { runInDurableObject } from "cloudflare:test";
 import type { Env } from "../../src/config/env.ts";
 import { parseEventId, shardStub, writtenShards } from "../../src/store/index.ts";
+import type { AdmitOptions } from "../../src/store/ops.ts";
+
+/** A day in seconds: the dedupe window the tests admit with. */
+export const DAY = 86_400;
+
+/**
+ * The admission settings of the store tests, at `now` (seconds): 24 h dedupe, a repeat of an
+ * event overdue by 20 s queues it again, at most 10 times.
+ *
+ * @example admitEvents(sql, 0, [event], ["r"], admitOptions(now))
+ */
+export const admitOptions = (now: number): AdmitOptions => ({
+  now,
+  dedupeSeconds: DAY,
+  repeatBefore: now - 20,
+  maxRequeues: 10,
+});
+
+/** The row number an event id names in its shard (-1 when it names none). */
+export const seqOf = (id: string | undefined): number => parseEventId(id ?? "")?.seq ?? -1;
 
 /** Runs `work` in the shard of `eventId` with its SqlStorage and the event's row number. */
 export function inShardOf<T>(

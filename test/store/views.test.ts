@@ -9,10 +9,10 @@ import type { Env } from "../../src/config/env.ts";
 import { admitAll, parseEventId, settle, shardStub } from "../../src/store/index.ts";
 import { dayOf, type ListCursor, listAccepted } from "../../src/store/listing.ts";
 import { eventDetail, listEvents } from "../../src/store/views.ts";
+import { admitOptions, DAY } from "./rows.ts";
 
 const SHARDS = 4;
 const env = { ...(bindings as unknown as Env), STORE_SHARDS: String(SHARDS) } as Env;
-const DAY = 86_400;
 
 /** Admits `n` events with routes a and b, and lists them in a day of their own. */
 async function fill(n: number) {
@@ -24,12 +24,7 @@ async function fill(n: number) {
     name: "message_created",
     payload: JSON.stringify({ i }),
   }));
-  const admitted = await admitAll(env, events, ["a", "b"], {
-    now,
-    dedupeSeconds: DAY,
-    repeatBefore: now - 20,
-    maxRequeues: 10,
-  });
+  const admitted = await admitAll(env, events, ["a", "b"], admitOptions(now));
   const ids = admitted.map((a) => a.id);
   await listAccepted(
     env,
