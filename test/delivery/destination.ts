@@ -18,6 +18,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { TestProject } from "vitest/node";
+import { readBody } from "../load/harness.ts";
 import { makeSecret, runSnippet, snippetNames } from "./verify-snippets.ts";
 
 interface Recorded {
@@ -42,87 +43,81 @@ export default async function setup(project: TestProject) {
   const counts = new Map<string, number>();
   const hanging = new Set<ServerResponse>();
 
-  const server = createServer((req, res) => {
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk) => {
-      body += chunk;
+  const server = createServer(async (req, res) => {
+    const body = await readBody(req);
+    const path = req.url ?? "/";
+    const parts = path.split("/").filter(Boolean);
+    if (req.method === "GET" && parts[0] === "received" && parts[1]) {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(received.get(parts[1]) ?? []));
+      return;
+    }
+    const answer = (work: Promise<unknown>) =>
+      work.then(
+        (result) =>
+          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result)),
+        (error) => res.writeHead(500).end(String(error)),
+      );
+    if (req.method === "POST" && parts[0] === "snippet" && parts[1]) {
+      answer(runSnippet(parts[1], JSON.parse(body)));
+      return;
+    }
+    if (req.method === "GET" && parts[0] === "snippets") {
+      answer(snippetNames());
+      return;
+    }
+    if (req.method === "GET" && parts[0] === "secret" && parts[1]) {
+      answer(makeSecret(parts[1]));
+      return;
+    }
+    if (parts[0] !== "d" || !parts[1]) {
+      res.writeHead(404).end();
+      return;
+    }
+    const key = parts[1];
+    const url = new URL(path, "http://destination");
+    const match = url.searchParams.get("match");
+    let step: string;
+    let n = counts.get(url.pathname) ?? 0;
+    if (match && body.includes(match)) step = url.searchParams.get("answer") ?? "503";
+    else {
+      n += 1;
+      counts.set(url.pathname, n);
+      const steps = (url.pathname.split("/")[3] ?? "200").split(",");
+      step = steps[Math.min(n, steps.length) - 1] ?? "200";
+    }
+    const [, code = "0", retryAfter] = step.match(/^(\d{3})(?:ra(\d+))?$/) ?? [];
+    received.set(key, [
+      ...(received.get(key) ?? []),
+      { path, headers: req.headers, body, at: Date.now(), status: Number(code) },
+    ]);
+    if (step === "close") {
+      req.socket.destroy();
+      return;
+    }
+    if (step === "hang") {
+      hanging.add(res);
+      return;
+    }
+    if (step === "bigheaders") {
+      // 64 headers of 16 KB each (1 MB): more than any HTTP client takes.
+      const headers = Object.fromEntries(
+        Array.from({ length: 64 }, (_, i) => [`x-big-${i}`, "x".repeat(16 * 1024)]),
+      );
+      res.writeHead(500, headers).end("big headers");
+      return;
+    }
+    const record = received.get(key)?.at(-1);
+    if ((step === "big" || step === "trickle") && record) {
+      record.status = 500;
+      stream(res, record, step);
+      return;
+    }
+    res.writeHead(Number(code), {
+      "content-type": "text/plain",
+      ...(retryAfter ? { "retry-after": retryAfter } : {}),
     });
-    req.on("end", () => {
-      const path = req.url ?? "/";
-      const parts = path.split("/").filter(Boolean);
-      if (req.method === "GET" && parts[0] === "received" && parts[1]) {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify(received.get(parts[1]) ?? []));
-        return;
-      }
-      const answer = (work: Promise<unknown>) =>
-        work.then(
-          (result) =>
-            res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result)),
-          (error) => res.writeHead(500).end(String(error)),
-        );
-      if (req.method === "POST" && parts[0] === "snippet" && parts[1]) {
-        answer(runSnippet(parts[1], JSON.parse(body)));
-        return;
-      }
-      if (req.method === "GET" && parts[0] === "snippets") {
-        answer(snippetNames());
-        return;
-      }
-      if (req.method === "GET" && parts[0] === "secret" && parts[1]) {
-        answer(makeSecret(parts[1]));
-        return;
-      }
-      if (parts[0] !== "d" || !parts[1]) {
-        res.writeHead(404).end();
-        return;
-      }
-      const key = parts[1];
-      const url = new URL(path, "http://destination");
-      const match = url.searchParams.get("match");
-      let step: string;
-      let n = counts.get(url.pathname) ?? 0;
-      if (match && body.includes(match)) step = url.searchParams.get("answer") ?? "503";
-      else {
-        n += 1;
-        counts.set(url.pathname, n);
-        const steps = (url.pathname.split("/")[3] ?? "200").split(",");
-        step = steps[Math.min(n, steps.length) - 1] ?? "200";
-      }
-      const [, code = "0", retryAfter] = step.match(/^(\d{3})(?:ra(\d+))?$/) ?? [];
-      received.set(key, [
-        ...(received.get(key) ?? []),
-        { path, headers: req.headers, body, at: Date.now(), status: Number(code) },
-      ]);
-      if (step === "close") {
-        req.socket.destroy();
-        return;
-      }
-      if (step === "hang") {
-        hanging.add(res);
-        return;
-      }
-      if (step === "bigheaders") {
-        // 64 headers of 16 KB each (1 MB): more than any HTTP client takes.
-        const headers = Object.fromEntries(
-          Array.from({ length: 64 }, (_, i) => [`x-big-${i}`, "x".repeat(16 * 1024)]),
-        );
-        res.writeHead(500, headers).end("big headers");
-        return;
-      }
-      const record = received.get(key)?.at(-1);
-      if ((step === "big" || step === "trickle") && record) {
-        record.status = 500;
-        stream(res, record, step);
-        return;
-      }
-      res.writeHead(Number(code), {
-        "content-type": "text/plain",
-        ...(retryAfter ? { "retry-after": retryAfter } : {}),
-      });
-      res.end(`step ${n}: ${code}`);
-    });
+    res.end(`step ${n}: ${code}`);
   });
   /** A body the Worker must not read whole: 100 MB as fast as it reads, or a byte every 200 ms. */
   function stream(res: ServerResponse, record: Recorded, step: "big" | "trickle") {

@@ -22,17 +22,18 @@
  * All traffic stays on 127.0.0.1; everything it starts is stopped at the end.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { clock, fixture, type Listening, listenOn, sleep } from "./harness.ts";
 import {
-  buildSnapshot,
   deadLetters,
   freePort,
   HOST,
   pendingDeliveries,
+  QUICK_RETRIES,
   type RunningWorker,
+  routedSnapshot,
   startWorker,
   webhookId,
 } from "./worker.ts";
@@ -42,48 +43,39 @@ const CONCURRENCY = Number(process.env.CRASH_CONCURRENCY ?? 20);
 const DEADLINE_SECONDS = Number(process.env.CRASH_DEADLINE_SECONDS ?? 120);
 const ROUTE = "default";
 
-const started = Date.now();
-const say = (text: string) =>
-  console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${text}`);
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const { say } = clock();
 
 // The destination: refuses connections while down (nothing listens), answers 200 when up.
 /** webhook-id → 2xx answers given. */
 const delivered = new Map<string, number>();
 const destinationPort = await freePort();
-let destination: Server | undefined;
+let destination: Listening | undefined;
 
 async function destinationUp() {
-  destination = createServer((req, res) => {
+  destination = await listenOn((req, res) => {
     req.resume();
     req.on("end", () => {
       const id = String(req.headers["webhook-id"] ?? "");
       delivered.set(id, (delivered.get(id) ?? 0) + 1);
       res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
     });
-  });
-  await new Promise<void>((resolve) => destination?.listen(destinationPort, HOST, resolve));
+  }, destinationPort);
 }
 
 async function destinationDown() {
   const server = destination;
   destination = undefined;
-  if (!server) return;
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await server?.close();
 }
 
-const work = mkdtempSync(join(tmpdir(), "wt-crash-"));
-const snapshot = buildSnapshot(work);
+const { work, snapshot } = routedSnapshot("wt-crash-");
 const adminToken = randomUUID();
 const logFile = process.env.CRASH_LOG ?? join(tmpdir(), "wt-crash-worker.log");
 writeFileSync(logFile, "");
 const vars: Record<string, string> = {
   TARGET_FORMAT: "dotted",
   DESTINATION_URL: `http://${HOST}:${destinationPort}/hook`,
-  RETRY_BASE_SECONDS: "1",
-  RETRY_MAX_SECONDS: "8",
-  MAX_ATTEMPTS: "10",
+  ...QUICK_RETRIES,
   DELIVERY_TIMEOUT_MS: "2000",
   ADMIN_TOKEN: adminToken,
 };
@@ -95,12 +87,7 @@ async function start(state: string): Promise<RunningWorker> {
   return current;
 }
 
-const sample = JSON.parse(
-  readFileSync(
-    new URL("../fixtures/chatwoot/message-created-incoming/source.json", import.meta.url),
-    "utf8",
-  ),
-) as Record<string, unknown>;
+const sample = fixture("chatwoot/message-created-incoming");
 
 /** Posts one distinct Chatwoot message; the accepted event ids, or undefined when not acknowledged. */
 async function post(base: string, n: number): Promise<string[] | undefined> {
@@ -161,7 +148,7 @@ async function run(scenario: Scenario): Promise<Result> {
   );
   if (!killed) {
     // Every event acknowledged; let the first attempts fail and retries get scheduled.
-    await pause(5000);
+    await sleep(5000);
   }
   const posted = next;
   await kill();
@@ -188,7 +175,7 @@ async function run(scenario: Scenario): Promise<Result> {
     } catch (error) {
       // A loaded machine may reset a connection: the next round asks again.
       say(`GET /deadletters failed (${String(error)}); asking again`);
-      await pause(3000);
+      await sleep(3000);
       continue;
     }
     tally = { delivered: 0, duplicated: 0, deadOnly: 0, outstanding: [] };
@@ -205,7 +192,7 @@ async function run(scenario: Scenario): Promise<Result> {
     say(
       `delivered ${tally.delivered}, dead letters ${dead.size}, outstanding ${tally.outstanding.length}`,
     );
-    await pause(3000);
+    await sleep(3000);
   }
   // Still outstanding when time ran out: held by the outbox (pending) or lost.
   const held =

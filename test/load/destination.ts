@@ -7,8 +7,9 @@
  *   - refuses connections while `outage()` runs (its port closed).
  * Every other request is answered 200 and counted as delivered under its `webhook-id`.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { type Listening, listenOn } from "./harness.ts";
 
 export interface FaultyDestination {
   stats: {
@@ -26,8 +27,12 @@ export interface FaultyDestination {
   close: () => Promise<void>;
 }
 
+/**
+ * Starts the faulty destination on 127.0.0.1:`options.port`.
+ *
+ * @example const destination = await startFaulty({ port, failureRate: 0.3, hangRate: 0, hangMs: 0 });
+ */
 export async function startFaulty(options: {
-  host: string;
   port: number;
   failureRate: number;
   hangRate: number;
@@ -76,23 +81,20 @@ export async function startFaulty(options: {
     });
   }
 
-  function listen(): Promise<Server> {
-    const server = createServer(handle);
-    server.on("connection", (socket) => {
+  async function listen(): Promise<Listening> {
+    const listening = await listenOn(handle, options.port);
+    listening.server.on("connection", (socket) => {
       sockets.add(socket);
       socket.on("close", () => sockets.delete(socket));
     });
-    return new Promise((resolve) =>
-      server.listen(options.port, options.host, () => resolve(server)),
-    );
+    return listening;
   }
 
   let server = await listen();
   const closeServer = async () => {
     for (const res of hanging) res.destroy();
     for (const socket of sockets) socket.destroy();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
   };
   return {
     stats,

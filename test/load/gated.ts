@@ -5,25 +5,28 @@
  *     nothing while paused, then each of its events, none lost, none dead-lettered.
  *   - `slow`: `maxPerSecond` LOAD_RATE (default 50): no 1-second window may hold more arrivals.
  */
-import { createServer, type Server } from "node:http";
+import { type Listening, listenOn } from "./harness.ts";
 
 export const HELD = "held";
 export const SLOW = "slow";
 export const RATE = Number(process.env.LOAD_RATE ?? 50);
 
-export interface GatedDestination {
-  server: Server;
-  port: number;
+export interface GatedDestination extends Listening {
   /** webhook-id → number of 2xx answers. */
   delivered: Map<string, number>;
   /** Arrival times (epoch ms), in order. */
   arrivals: number[];
 }
 
-export async function startGated(host: string): Promise<GatedDestination> {
+/**
+ * A healthy destination for one gated route, on 127.0.0.1 (a free port).
+ *
+ * @example const held = await startGated(); held.url("/held");
+ */
+export async function startGated(): Promise<GatedDestination> {
   const delivered = new Map<string, number>();
   const arrivals: number[] = [];
-  const server = createServer((req, res) => {
+  const listening = await listenOn((req, res) => {
     arrivals.push(Date.now());
     req.resume();
     req.on("end", () => {
@@ -32,25 +35,32 @@ export async function startGated(host: string): Promise<GatedDestination> {
       res.writeHead(200).end("ok");
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  return { server, port: (server.address() as { port: number }).port, delivered, arrivals };
+  return { ...listening, delivered, arrivals };
 }
 
-/** The ROUTES var for the two gated routes. */
-export function gatedRoutes(host: string, held: GatedDestination, slow: GatedDestination) {
-  return JSON.stringify([
-    { name: HELD, sources: ["hoory"], target: "dotted", url: `http://${host}:${held.port}/held` },
+/**
+ * The two gated routes, for the ROUTES var (setRoutes).
+ *
+ * @example setRoutes(gatedRoutes(held, slow));
+ */
+export function gatedRoutes(held: GatedDestination, slow: GatedDestination): unknown[] {
+  return [
+    { name: HELD, sources: ["hoory"], target: "dotted", url: held.url("/held") },
     {
       name: SLOW,
       sources: ["hoory"],
       target: "dotted",
-      url: `http://${host}:${slow.port}/slow`,
+      url: slow.url("/slow"),
       maxPerSecond: RATE,
     },
-  ]);
+  ];
 }
 
-/** The most arrivals within any window of `windowMs` (sliding, from each arrival). */
+/**
+ * The most arrivals within any window of `windowMs` (sliding, from each arrival).
+ *
+ * @example if (maxInWindow(slow.arrivals) > RATE) fail();
+ */
 export function maxInWindow(times: number[], windowMs = 1000): number {
   const sorted = [...times].sort((a, b) => a - b);
   let most = 0;

@@ -26,11 +26,27 @@
  * everything it starts is stopped at the end.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { rmSync, writeFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildSnapshot, deadLetters, freePort, HOST, startWorker } from "./worker.ts";
+import {
+  checkAndExit,
+  clock,
+  fixture,
+  listenOn,
+  postUntilAccepted,
+  readBody,
+  sleep,
+} from "./harness.ts";
+import {
+  deadLetters,
+  freePort,
+  HOST,
+  QUICK_RETRIES,
+  routedSnapshot,
+  startWorker,
+} from "./worker.ts";
 
 const EVENTS = Number(process.env.NEIGHBOUR_EVENTS ?? 150);
 const POST_CONCURRENCY = Number(process.env.NEIGHBOUR_POST_CONCURRENCY ?? 10);
@@ -41,10 +57,7 @@ const SLOW_MS = 200;
 /** Phase 3 keeps at least this share of phase 2's throughput (issue 26). */
 const KEEP = 0.8;
 
-const started = Date.now();
-const say = (text: string) =>
-  console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${text}`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const { say } = clock();
 
 // ---------------------------------------------------------------------------------------------
 // The destinations: one server, a path per route. A request is recorded by the marker in its
@@ -59,39 +72,31 @@ const arrivals = new Map<string, Arrival[]>();
 let hangingUp = false;
 const stalled = new Set<ServerResponse>();
 
-function handle(req: IncomingMessage, res: ServerResponse) {
-  let body = "";
-  req.setEncoding("utf8");
-  req.on("data", (chunk) => {
-    body += chunk;
-  });
-  req.on("end", () => {
-    const path = req.url ?? "/";
-    const marker = body.match(/\[n-\d+-\d+\]/)?.[0] ?? "";
-    const record = (status: number) => {
-      const list = arrivals.get(path) ?? [];
-      list.push({ marker, at: Date.now(), status });
-      arrivals.set(path, list);
-    };
-    if (path === "/hanging" && !hangingUp) {
-      record(0);
-      stalled.add(res);
-      res.on("close", () => stalled.delete(res));
-      return;
-    }
-    const answer = () => {
-      record(200);
-      res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
-    };
-    if (path === "/slow") setTimeout(answer, SLOW_MS);
-    else answer();
-  });
+async function handle(req: IncomingMessage, res: ServerResponse) {
+  const body = await readBody(req);
+  const path = req.url ?? "/";
+  const marker = body.match(/\[n-\d+-\d+\]/)?.[0] ?? "";
+  const record = (status: number) => {
+    const list = arrivals.get(path) ?? [];
+    list.push({ marker, at: Date.now(), status });
+    arrivals.set(path, list);
+  };
+  if (path === "/hanging" && !hangingUp) {
+    record(0);
+    stalled.add(res);
+    res.on("close", () => stalled.delete(res));
+    return;
+  }
+  const answer = () => {
+    record(200);
+    res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
+  };
+  if (path === "/slow") setTimeout(answer, SLOW_MS);
+  else answer();
 }
 
-const destination = createServer(handle);
-const destinationPort = await freePort();
-await new Promise<void>((resolve) => destination.listen(destinationPort, HOST, resolve));
-const url = (path: string) => `http://${HOST}:${destinationPort}${path}`;
+const destination = await listenOn(handle);
+const { url } = destination;
 
 /** Markers answered 2xx on `path`, and how many times each. */
 function delivered(path: string): Map<string, number> {
@@ -105,32 +110,19 @@ function delivered(path: string): Map<string, number> {
 // ---------------------------------------------------------------------------------------------
 // The Worker: one snapshot, its ROUTES rewritten before each start.
 
-const work = mkdtempSync(join(tmpdir(), "wt-neighbours-"));
-const snapshot = buildSnapshot(work);
-const toml = join(snapshot, "wrangler.toml");
-const original = readFileSync(toml, "utf8");
+const { work, snapshot, setRoutes } = routedSnapshot("wt-neighbours-");
 const adminToken = randomUUID();
 const logFile = process.env.NEIGHBOUR_LOG ?? join(tmpdir(), "wt-neighbours-worker.log");
 writeFileSync(logFile, "");
 const running: Array<ReturnType<typeof startWorker>> = [];
 
 async function start(state: string, routes: unknown[], vars: Record<string, string> = {}) {
-  // A TOML literal string: the JSON needs no escaping.
-  writeFileSync(
-    toml,
-    original.replace(/^\[vars\]$/m, `[vars]\nROUTES = '${JSON.stringify(routes)}'`),
-  );
+  setRoutes(routes);
   const worker = startWorker({
     snapshot,
     persistTo: join(work, state),
     port: await freePort(),
-    vars: {
-      RETRY_BASE_SECONDS: "1",
-      RETRY_MAX_SECONDS: "8",
-      MAX_ATTEMPTS: "10",
-      ADMIN_TOKEN: adminToken,
-      ...vars,
-    },
+    vars: { ...QUICK_RETRIES, ADMIN_TOKEN: adminToken, ...vars },
     logFile,
   });
   running.push(worker);
@@ -141,8 +133,7 @@ async function start(state: string, routes: unknown[], vars: Record<string, stri
 async function stopAll() {
   for (const worker of running) await worker.stop("SIGTERM");
   for (const res of stalled) res.destroy();
-  destination.closeAllConnections();
-  await new Promise((resolve) => destination.close(resolve));
+  await destination.close();
   rmSync(work, { recursive: true, force: true });
 }
 process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
@@ -150,12 +141,7 @@ process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
 // ---------------------------------------------------------------------------------------------
 // Posting: distinct Chatwoot-family messages, POST_CONCURRENCY at a time.
 
-const sample = JSON.parse(
-  readFileSync(
-    new URL("../fixtures/chatwoot/message-created-incoming/source.json", import.meta.url),
-    "utf8",
-  ),
-) as Record<string, unknown>;
+const sample = fixture("chatwoot/message-created-incoming");
 
 /** Event id → marker, for the dead letters. */
 const markers = new Map<string, string>();
@@ -167,28 +153,9 @@ async function postOne(base: string, source: string, phase: number, index: numbe
     id: phase * 100_000 + index,
     content: `${marker} neighbours load test`,
   });
-  const delivery = randomUUID();
-  for (let attempt = 1; attempt <= 8; attempt++) {
-    try {
-      const response = await fetch(`${base}/webhooks/${source}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-chatwoot-delivery": delivery },
-        body,
-      });
-      const answer = (await response.json()) as { accepted?: string[]; duplicates?: string[] };
-      if (response.status === 202) {
-        for (const id of [...(answer.accepted ?? []), ...(answer.duplicates ?? [])]) {
-          markers.set(id, marker);
-        }
-        return;
-      }
-      if (response.status < 500) throw new Error(`HTTP ${response.status}`);
-    } catch (error) {
-      if (String(error).includes("HTTP 4")) throw error;
-    }
-    await sleep(200 * attempt);
+  for (const id of await postUntilAccepted(`${base}/webhooks/${source}`, body, marker)) {
+    markers.set(id, marker);
   }
-  throw new Error(`message ${marker} not accepted`);
 }
 
 async function postAll(base: string, source: string, phase: number, count: number) {
@@ -356,30 +323,26 @@ async function lanes(concurrency: number): Promise<number> {
   return rate;
 }
 
-let exitCode = 1;
-try {
-  say(`destinations on ${HOST}:${destinationPort}`);
-  await neighbours();
-  const one = await lanes(1);
-  const six = await lanes(6);
-  results.lanes = {
-    destinationMs: SLOW_MS,
-    events: CONCURRENCY_EVENTS,
-    eventsPerSecond: { "1": one, "6": six },
-    ratio: Number((six / one).toFixed(2)),
-  };
-  if (six <= one) failures.push(`6 lanes (${six}/s) not faster than 1 (${one}/s)`);
-  console.log(JSON.stringify(results, null, 2));
-  if (failures.length > 0) {
-    console.error(`FAILED:\n${failures.join("\n")}\n(wrangler output: ${logFile})`);
-  } else {
-    say("neighbours: the healthy route kept its pace beside a hanging one; nothing lost");
-    exitCode = 0;
-  }
-} catch (error) {
-  console.error(error);
-  console.error(`wrangler output: ${logFile}`);
-} finally {
-  await stopAll();
-}
-process.exit(exitCode);
+await checkAndExit(
+  async () => {
+    say(`destinations on ${HOST}:${destination.port}`);
+    await neighbours();
+    const one = await lanes(1);
+    const six = await lanes(6);
+    results.lanes = {
+      destinationMs: SLOW_MS,
+      events: CONCURRENCY_EVENTS,
+      eventsPerSecond: { "1": one, "6": six },
+      ratio: Number((six / one).toFixed(2)),
+    };
+    if (six <= one) failures.push(`6 lanes (${six}/s) not faster than 1 (${one}/s)`);
+  },
+  {
+    say,
+    results,
+    failures,
+    passed: "neighbours: the healthy route kept its pace beside a hanging one; nothing lost",
+    logFile,
+    stop: stopAll,
+  },
+);

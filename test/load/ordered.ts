@@ -22,11 +22,27 @@
  * starts is stopped at the end.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { rmSync, writeFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildSnapshot, deadLetters, freePort, HOST, startWorker } from "./worker.ts";
+import {
+  checkAndExit,
+  clock,
+  fixture,
+  listenOn,
+  postUntilAccepted,
+  readBody,
+  sleep,
+} from "./harness.ts";
+import {
+  deadLetters,
+  freePort,
+  HOST,
+  QUICK_RETRIES,
+  routedSnapshot,
+  startWorker,
+} from "./worker.ts";
 
 const CONVERSATIONS = Number(process.env.ORDERED_CONVERSATIONS ?? 50);
 const MESSAGES = Number(process.env.ORDERED_MESSAGES ?? 20);
@@ -38,10 +54,7 @@ const RESTART_DEADLINE_SECONDS = Number(process.env.RESTART_DEADLINE_SECONDS ?? 
 /** The share of the unordered route's throughput the ordered one must keep. */
 const ORDERED_SHARE = 0.8;
 
-const started = Date.now();
-const say = (text: string) =>
-  console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${text}`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const { started, say } = clock();
 
 // ---------------------------------------------------------------------------------------------
 // The destination: one server, a path per route. Each request is recorded with the message it
@@ -59,73 +72,53 @@ const arrivals = new Map<string, Arrival[]>();
 const faulty = new Set<string>();
 const refusing = new Set<string>();
 
-function handle(req: IncomingMessage, res: ServerResponse) {
-  let body = "";
-  req.setEncoding("utf8");
-  req.on("data", (chunk) => {
-    body += chunk;
-  });
-  req.on("end", () => {
-    const path = req.url ?? "/";
-    const match = body.match(/\[m-(\d+)-(\d+)\]/);
-    const record = (status: number) => {
-      if (!match) return;
-      const list = arrivals.get(path) ?? [];
-      list.push({
-        conversation: Number(match[1]),
-        index: Number(match[2]),
-        webhookId: String(req.headers["webhook-id"] ?? ""),
-        status,
-        at: Date.now(),
-      });
-      arrivals.set(path, list);
-    };
-    if (refusing.has(path)) {
+async function handle(req: IncomingMessage, res: ServerResponse) {
+  const body = await readBody(req);
+  const path = req.url ?? "/";
+  const match = body.match(/\[m-(\d+)-(\d+)\]/);
+  const record = (status: number) => {
+    if (!match) return;
+    const list = arrivals.get(path) ?? [];
+    list.push({
+      conversation: Number(match[1]),
+      index: Number(match[2]),
+      webhookId: String(req.headers["webhook-id"] ?? ""),
+      status,
+      at: Date.now(),
+    });
+    arrivals.set(path, list);
+  };
+  if (refusing.has(path)) {
+    record(0);
+    req.socket.destroy();
+    return;
+  }
+  if (faulty.has(path) && Math.random() < FAILURE_RATE) {
+    const kind = Math.floor(Math.random() * 4);
+    if (kind === 0) {
       record(0);
       req.socket.destroy();
       return;
     }
-    if (faulty.has(path) && Math.random() < FAILURE_RATE) {
-      const kind = Math.floor(Math.random() * 4);
-      if (kind === 0) {
-        record(0);
-        req.socket.destroy();
-        return;
-      }
-      const status = kind === 1 ? 429 : kind === 2 ? 500 : 503;
-      record(status);
-      res.writeHead(status, status === 429 ? { "retry-after": "1" } : {}).end("failing");
-      return;
-    }
-    record(200);
-    res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
-  });
+    const status = kind === 1 ? 429 : kind === 2 ? 500 : 503;
+    record(status);
+    res.writeHead(status, status === 429 ? { "retry-after": "1" } : {}).end("failing");
+    return;
+  }
+  record(200);
+  res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}');
 }
 
-const destination = createServer(handle);
-const destinationPort = await freePort();
-await new Promise<void>((resolve) => destination.listen(destinationPort, HOST, resolve));
-const url = (path: string) => `http://${HOST}:${destinationPort}${path}`;
+const destination = await listenOn(handle);
+const { url } = destination;
 
 // ---------------------------------------------------------------------------------------------
 // The Worker: one snapshot, its ROUTES rewritten before each start.
 
-const work = mkdtempSync(join(tmpdir(), "wt-ordered-"));
-const snapshot = buildSnapshot(work);
-const toml = join(snapshot, "wrangler.toml");
-const original = readFileSync(toml, "utf8");
-function setRoutes(routes: unknown[]) {
-  // A TOML literal string: the JSON needs no escaping.
-  writeFileSync(
-    toml,
-    original.replace(/^\[vars\]$/m, `[vars]\nROUTES = '${JSON.stringify(routes)}'`),
-  );
-}
+const { work, snapshot, setRoutes } = routedSnapshot("wt-ordered-");
 const adminToken = randomUUID();
 const vars = {
-  RETRY_BASE_SECONDS: "1",
-  RETRY_MAX_SECONDS: "8",
-  MAX_ATTEMPTS: "10",
+  ...QUICK_RETRIES,
   // The destinations never hang on purpose; a short timeout would only take a loaded machine's
   // slow answers for failures (and, five in a row, open a healthy route's circuit).
   DELIVERY_TIMEOUT_MS: "10000",
@@ -150,8 +143,7 @@ const workerPortFor = (state: string) => ports.get(state) ?? 0;
 
 async function stopAll() {
   for (const worker of running) await worker.stop("SIGTERM");
-  destination.closeAllConnections();
-  await new Promise((resolve) => destination.close(resolve));
+  await destination.close();
   rmSync(work, { recursive: true, force: true });
 }
 process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
@@ -159,12 +151,9 @@ process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
 // ---------------------------------------------------------------------------------------------
 // Senders: one per conversation, each message after the previous one's 202.
 
-const sample = JSON.parse(
-  readFileSync(
-    new URL("../fixtures/chatwoot/message-created-incoming/source.json", import.meta.url),
-    "utf8",
-  ),
-) as { conversation: Record<string, unknown> } & Record<string, unknown>;
+const sample = fixture<{ conversation: Record<string, unknown> } & Record<string, unknown>>(
+  "chatwoot/message-created-incoming",
+);
 
 /** Event id → [conversation, index]. */
 const events = new Map<string, [number, number]>();
@@ -176,29 +165,10 @@ async function postMessage(base: string, conversation: number, index: number) {
     content: `[m-${conversation}-${String(index).padStart(3, "0")}] ordered load test`,
     conversation: { ...sample.conversation, id: conversation },
   });
-  const delivery = randomUUID();
-  for (let attempt = 1; attempt <= 8; attempt++) {
-    try {
-      const response = await fetch(`${base}/webhooks/chatwoot`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-chatwoot-delivery": delivery },
-        body,
-      });
-      const answer = (await response.json()) as { accepted?: string[]; duplicates?: string[] };
-      if (response.status === 202) {
-        for (const id of [...(answer.accepted ?? []), ...(answer.duplicates ?? [])]) {
-          events.set(id, [conversation, index]);
-        }
-        return;
-      }
-      if (response.status < 500) throw new Error(`HTTP ${response.status}`);
-    } catch (error) {
-      if (String(error).includes("HTTP 4")) throw error;
-    }
-    // The sender's retry (the same delivery id: answered as a repeat if it was accepted).
-    await sleep(200 * attempt);
+  const label = `${conversation}/${index}`;
+  for (const id of await postUntilAccepted(`${base}/webhooks/chatwoot`, body, label)) {
+    events.set(id, [conversation, index]);
   }
-  throw new Error(`message ${conversation}/${index} not accepted`);
 }
 
 async function postAll(base: string, conversations: number[], messages: number) {
@@ -405,22 +375,18 @@ async function restart() {
   await second.stop("SIGTERM");
 }
 
-let exitCode = 1;
-try {
-  say(`destination on ${HOST}:${destinationPort}`);
-  await load();
-  await restart();
-  console.log(JSON.stringify(results, null, 2));
-  if (failures.length > 0) {
-    console.error(`FAILED:\n${failures.join("\n")}\n(wrangler output: ${logFile})`);
-  } else {
-    say("ordered delivery: every conversation in order, none lost, none delivered twice");
-    exitCode = 0;
-  }
-} catch (error) {
-  console.error(error);
-  console.error(`wrangler output: ${logFile}`);
-} finally {
-  await stopAll();
-}
-process.exit(exitCode);
+await checkAndExit(
+  async () => {
+    say(`destination on ${HOST}:${destination.port}`);
+    await load();
+    await restart();
+  },
+  {
+    say,
+    results,
+    failures,
+    passed: "ordered delivery: every conversation in order, none lost, none delivered twice",
+    logFile,
+    stop: stopAll,
+  },
+);

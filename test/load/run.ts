@@ -35,17 +35,19 @@
  * /tmp/wt-load-worker.log).
  */
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFaulty } from "./destination.ts";
 import { gatedRoutes, HELD, maxInWindow, RATE, SLOW, startGated } from "./gated.ts";
+import { clock, fixture, sleep } from "./harness.ts";
 import {
-  buildSnapshot,
   freePort,
   HOST,
   pendingDeliveries,
+  QUICK_RETRIES,
   deadLetters as readDeadLetters,
+  routedSnapshot,
   startWorker,
   webhookId,
 } from "./worker.ts";
@@ -59,17 +61,12 @@ const GATED_EVERY = Math.max(1, Number(process.env.LOAD_GATED_EVERY ?? 5));
 const TIMEOUT_MS = 2000;
 const OUTAGE_AT = 8;
 const OUTAGE_SECONDS = Number(process.env.LOAD_OUTAGE_SECONDS ?? 10);
-const MAX_ATTEMPTS = 10;
 const ROUTE = "default";
 
-const started = Date.now();
-const elapsed = () => ((Date.now() - started) / 1000).toFixed(1);
-const say = (text: string) => console.log(`[${elapsed()} s] ${text}`);
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const { started, say } = clock();
 
 const destinationPort = await freePort();
 const destination = await startFaulty({
-  host: HOST,
   port: destinationPort,
   failureRate: FAILURE_RATE,
   hangRate: HANG_RATE,
@@ -78,7 +75,7 @@ const destination = await startFaulty({
 const stats = destination.stats;
 
 async function outage() {
-  await pause(OUTAGE_AT * 1000);
+  await sleep(OUTAGE_AT * 1000);
   say(`destination down (connection refused) for ${OUTAGE_SECONDS} s`);
   await destination.outage(OUTAGE_SECONDS);
   say("destination back up");
@@ -88,29 +85,15 @@ async function outage() {
 // The Worker under `wrangler dev`.
 
 const workerPort = await freePort();
-const persist = mkdtempSync(join(tmpdir(), "wt-load-"));
-
-const snapshot = buildSnapshot(persist);
-const held = await startGated(HOST);
-const slow = await startGated(HOST);
-{
-  // The gated routes, as a TOML literal string (the JSON needs no escaping).
-  const toml = join(snapshot, "wrangler.toml");
-  writeFileSync(
-    toml,
-    readFileSync(toml, "utf8").replace(
-      /^\[vars\]$/m,
-      `[vars]\nROUTES = '${gatedRoutes(HOST, held, slow)}'`,
-    ),
-  );
-}
+const { work: persist, snapshot, setRoutes } = routedSnapshot("wt-load-");
+const held = await startGated();
+const slow = await startGated();
+setRoutes(gatedRoutes(held, slow));
 const adminToken = randomUUID();
 const vars: Record<string, string> = {
   TARGET_FORMAT: "dotted",
   DESTINATION_URL: `http://${HOST}:${destinationPort}/hook`,
-  RETRY_BASE_SECONDS: "1",
-  RETRY_MAX_SECONDS: "8",
-  MAX_ATTEMPTS: String(MAX_ATTEMPTS),
+  ...QUICK_RETRIES,
   DELIVERY_TIMEOUT_MS: String(TIMEOUT_MS),
   ADMIN_TOKEN: adminToken,
 };
@@ -131,10 +114,7 @@ async function stopAll() {
   stopped = true;
   await worker.stop("SIGTERM");
   await destination.close();
-  for (const gated of [held, slow]) {
-    gated.server.closeAllConnections();
-    gated.server.close();
-  }
+  for (const gated of [held, slow]) await gated.close();
   rmSync(persist, { recursive: true, force: true });
 }
 process.on("SIGINT", () => void stopAll().then(() => process.exit(130)));
@@ -144,10 +124,6 @@ const base = worker.base;
 // ---------------------------------------------------------------------------------------------
 // Load.
 
-const fixture = (source: string) =>
-  JSON.parse(
-    readFileSync(new URL(`../fixtures/${source}/source.json`, import.meta.url), "utf8"),
-  ) as Record<string, unknown>;
 const samples = {
   chatwoot: fixture("chatwoot/message-created-incoming"),
   hoory: fixture("hoory/message-created"),
@@ -195,7 +171,7 @@ async function post(n: number) {
       ingest.errors++;
     }
     // The sender's retry on a 5xx or a network error, as a platform would.
-    await pause(200 * attempt);
+    await sleep(200 * attempt);
   }
 }
 
@@ -256,7 +232,7 @@ async function finalAccount(events: Set<string>, route: string, seen: Map<string
 async function settle(deadline: number, check: () => Promise<number>): Promise<void> {
   while (Date.now() < deadline) {
     if ((await check()) === 0) return;
-    await pause(5000);
+    await sleep(5000);
   }
 }
 

@@ -1,17 +1,43 @@
 /**
  * What the load and crash tests share: a snapshot of the Worker built once and run by `wrangler
- * dev` on 127.0.0.1 (local D1 and queues persisted in a directory of the caller's choosing), the
- * `webhook-id` the Worker gives a delivery, free ports, and the dead letters read back.
+ * dev` on 127.0.0.1 (local D1 and queues persisted in a directory of the caller's choosing), its
+ * ROUTES rewritten between starts, the `webhook-id` the Worker gives a delivery, free ports, and
+ * the dead letters and pending deliveries read back.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, createWriteStream, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  createWriteStream,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer as createNetServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const HOST = "127.0.0.1";
 
+/**
+ * The retry settings every load script runs the Worker with: retries 1 s apart at first, 8 s at
+ * most, 10 attempts, so that a run's failures settle (delivered or dead-lettered) within minutes.
+ *
+ * @example startWorker({ ...options, vars: { ...QUICK_RETRIES, ADMIN_TOKEN: adminToken } });
+ */
+export const QUICK_RETRIES: Readonly<Record<string, string>> = {
+  RETRY_BASE_SECONDS: "1",
+  RETRY_MAX_SECONDS: "8",
+  MAX_ATTEMPTS: "10",
+};
+
+/**
+ * A port on 127.0.0.1 that nothing listened on a moment ago.
+ *
+ * @example const port = await freePort();
+ */
 export async function freePort(): Promise<number> {
   const server = createNetServer();
   await new Promise<void>((resolve) => server.listen(0, HOST, resolve));
@@ -20,7 +46,11 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** The `webhook-id` the Worker gives delivery `index` of event `eventId` on `route` (src/deliver). */
+/**
+ * The `webhook-id` the Worker gives delivery `index` of event `eventId` on `route` (src/deliver).
+ *
+ * @example const times = delivered.get(webhookId(eventId, "default", 0)) ?? 0;
+ */
 export function webhookId(eventId: string, route: string, index: number): string {
   const hex = createHash("sha256")
     .update(`${eventId}\n${route}\n${index}`)
@@ -39,6 +69,8 @@ export function webhookId(eventId: string, route: string, index: number): string
  * queue's in-memory messages, which would show up as "lost" events that a deployed queue (which
  * persists messages) would never lose. node_modules is linked, not copied. Returns the snapshot
  * directory (under `dir`).
+ *
+ * @example const snapshot = buildSnapshot(mkdtempSync(join(tmpdir(), "wt-x-")));
  */
 export function buildSnapshot(dir: string): string {
   const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -75,6 +107,36 @@ export function buildSnapshot(dir: string): string {
   return snapshot;
 }
 
+/**
+ * A fresh work directory (`<tmpdir>/<prefix>XXXXXX`, for the snapshot and the state directories)
+ * with a snapshot built in it, and `setRoutes`, which writes ROUTES into the snapshot's
+ * wrangler.toml for the next start. Without it [vars] stay as they are: TARGET_FORMAT and
+ * DESTINATION_URL (passed with --var) make one route, `default`.
+ *
+ * @example const { work, snapshot, setRoutes } = routedSnapshot("wt-ordered-"); setRoutes(routes);
+ */
+export function routedSnapshot(prefix: string): {
+  work: string;
+  snapshot: string;
+  setRoutes: (routes: unknown[]) => void;
+} {
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  const snapshot = buildSnapshot(work);
+  const toml = join(snapshot, "wrangler.toml");
+  const original = readFileSync(toml, "utf8");
+  return {
+    work,
+    snapshot,
+    setRoutes(routes) {
+      // A TOML literal string: the JSON needs no escaping.
+      writeFileSync(
+        toml,
+        original.replace(/^\[vars\]$/m, `[vars]\nROUTES = '${JSON.stringify(routes)}'`),
+      );
+    },
+  };
+}
+
 export interface RunningWorker {
   base: string;
   process: ChildProcess;
@@ -86,7 +148,11 @@ export interface RunningWorker {
   stop: (signal?: NodeJS.Signals) => Promise<void>;
 }
 
-/** Starts `wrangler dev` on the snapshot with these vars, state persisted in `persistTo`. */
+/**
+ * Starts `wrangler dev` on the snapshot with these vars, state persisted in `persistTo`.
+ *
+ * @example const worker = startWorker({ snapshot, persistTo, port, vars, logFile }); await worker.ready();
+ */
 export function startWorker(options: {
   snapshot: string;
   persistTo: string;
@@ -160,6 +226,8 @@ export function startWorker(options: {
 /**
  * Every dead letter's event id (`ids`; `byRoute`: per route), and how many there are per start of
  * the last error.
+ *
+ * @example const { byRoute } = await deadLetters(worker.base, adminToken);
  */
 export async function deadLetters(
   base: string,
@@ -199,6 +267,8 @@ const PENDING = ["queued", "retrying", "paused", "waiting"];
 /**
  * The events with a delivery to `route` that the outbox still holds as pending (GET /events by
  * route and status, every page): event id → status. A status the API does not know is skipped.
+ *
+ * @example const held = await pendingDeliveries(worker.base, adminToken, "default");
  */
 export async function pendingDeliveries(
   base: string,
