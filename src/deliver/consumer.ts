@@ -86,8 +86,9 @@ export async function handleBatch(
     });
   };
   // The batch's deliveries run on up to `concurrency` lanes (pool.ts): a destination that is slow
-  // to answer holds one lane, not the batch. Followers go first, as soon as a lane is free. Two
-  // copies of one delivery in a batch never run at once (the second finds the first's outcome).
+  // to answer holds one lane while the others go on (the batch ends with it). Followers go first,
+  // as soon as a lane is free. Two copies of one delivery in a batch never run at once (the
+  // second finds the first's outcome).
   const waiting = [...batch.messages];
   const keyOf = (body: DeliveryMessage) => `${body.route}\n${body.event}`;
   await runLanes(config.config.settings.concurrency, (busy) => {
