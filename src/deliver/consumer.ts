@@ -8,15 +8,16 @@ import { sendAlerts } from "../alerts/send.ts";
 import type { Env } from "../config/env.ts";
 import { loadConfig } from "../config/index.ts";
 import { log } from "../config/log.ts";
-import { batchGates } from "../coordinate/index.ts";
+import { batchGates, sleep } from "../coordinate/index.ts";
 import { lineOf, passTurn } from "../coordinate/order.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
 import { sweepSoon } from "../enqueue/sweep.ts";
 import { consumerBeat, getEvent, postpone, recordOutcome } from "../store/index.ts";
+import { crowded, DETACH_AFTER_MS, DETACH_MAX_TIMEOUT_MS, detachable } from "./detach.ts";
 import { followerMessage, followers } from "./follow.ts";
-import { backoffSeconds, CONFIG_RETRY_SECONDS } from "./index.ts";
+import { backoffSeconds, CONFIG_RETRY_SECONDS, timeoutOf } from "./index.ts";
 import { type Gates, handleMessage } from "./message.ts";
-import { deadLetter } from "./outcome.ts";
+import { deadLetter, sendAgain } from "./outcome.ts";
 import { runLanes, takeFree } from "./pool.ts";
 import { noteOutcome } from "./watch.ts";
 
@@ -86,18 +87,118 @@ export async function handleBatch(
     });
   };
   // The batch's deliveries run on up to `concurrency` lanes (pool.ts): a destination that is slow
-  // to answer holds one lane while the others go on (the batch ends with it). Followers go first,
-  // as soon as a lane is free. Two copies of one delivery in a batch never run at once (the
-  // second finds the first's outcome).
+  // to answer holds one lane while the others go on. Followers go first, as soon as a lane is
+  // free. Two copies of one delivery in a batch never run at once (the second finds the first's
+  // outcome). Once nothing else is left, the batch does not wait for a hanging attempt
+  // (detach.ts).
+  const { settings, routes } = config.config;
   const waiting = [...batch.messages];
   const keyOf = (body: DeliveryMessage) => `${body.route}\n${body.event}`;
-  await runLanes(config.config.settings.concurrency, (busy) => {
+  const running = new Map<string, Running>();
+  const track = async (key: string, entry: Running, work: () => Promise<void>) => {
+    running.set(key, entry);
+    entry.each?.start();
+    try {
+      await work();
+    } finally {
+      entry.each?.end();
+      running.delete(key);
+    }
+  };
+  const detachableRoute = (name: string) => {
+    const route = routes.find((each) => each.name === name);
+    return !!route && !route.maxPerSecond && timeoutOf(route, settings) <= DETACH_MAX_TIMEOUT_MS;
+  };
+  const handleOne = async (each: ReturnType<typeof detachable>) => {
+    const { body } = each.message;
+    const route = routes.find((candidate) => candidate.name === body.route);
+    if (route && crowded(route.name, settings.concurrency)) {
+      // Its attempts outlive their batches: wait for them (and the breaker) instead of opening
+      // another connection; not an attempt.
+      const tries = (body.tries ?? 0) + each.message.attempts - 1;
+      const delay = Math.min(Math.ceil(timeoutOf(route, settings) / 1000), CROWDED_WAIT_SECONDS);
+      await sendAgain(env, body, tries, delay).then(
+        () => each.message.ack(),
+        () => each.message.retry({ delaySeconds: delay }),
+      );
+      return;
+    }
+    await handle(each.message);
+    await each.done(env).catch((error) => {
+      log("error", "detached delivery not queued for its retry; the sweep queues it", {
+        eventId: body.event,
+        route: body.route,
+        error: String(error).slice(0, 300),
+      });
+    });
+  };
+  const lanes = runLanes(settings.concurrency, (busy) => {
     const body = follow.next(busy, keyOf);
-    if (body) return { key: keyOf(body), run: () => handleFollower(body) };
+    if (body) {
+      const key = keyOf(body);
+      const entry = { since: Date.now(), detachable: detachableRoute(body.route) };
+      return { key, run: () => track(key, entry, () => handleFollower(body)) };
+    }
     const message = takeFree(waiting, busy, (each) => keyOf(each.body));
-    return message && { key: keyOf(message.body), run: () => handle(message) };
+    if (!message) return undefined;
+    const key = keyOf(message.body);
+    const each = detachable(message);
+    const entry = { since: Date.now(), detachable: detachableRoute(message.body.route), each };
+    return { key, run: () => track(key, entry, () => handleOne(each)) };
   });
+  if (!ctx) {
+    await lanes;
+  } else if (await leftBehind(lanes, () => waiting.length === 0 && !follow.pending(), running)) {
+    for (const entry of running.values()) entry.each?.detach();
+    log("info", "batch returned before its slowest deliveries", {
+      running: [...running.keys()].map((key) => key.replace("\n", " ")),
+    });
+    ctx.waitUntil(lanes.then(() => tell(env, gates, ctx)));
+  }
   await tell(env, gates, ctx);
+}
+
+/** A delivery running on a lane: since when, whether it may be left behind, its message. */
+interface Running {
+  since: number;
+  detachable: boolean;
+  each?: ReturnType<typeof detachable>;
+}
+
+/** How long a message of a crowded route (detach.ts) waits before it is tried again, at most. */
+const CROWDED_WAIT_SECONDS = 15;
+
+/**
+ * Resolves false when `lanes` end, or true as soon as the batch may return without them: nothing
+ * is left to start (`idle`) and every delivery still running may be left behind and has run
+ * `DETACH_AFTER_MS`.
+ */
+async function leftBehind(
+  lanes: Promise<void>,
+  idle: () => boolean,
+  running: ReadonlyMap<string, Running>,
+): Promise<boolean> {
+  let ended = false;
+  const end = lanes.then(() => {
+    ended = true;
+    return false;
+  });
+  const watch = async () => {
+    while (!ended) {
+      await sleep(DETACH_AFTER_MS / 4);
+      if (ended) return false;
+      const now = Date.now();
+      const all = [...running.values()];
+      if (
+        idle() &&
+        all.length > 0 &&
+        all.every((entry) => entry.detachable && now - entry.since >= DETACH_AFTER_MS)
+      )
+        return true;
+    }
+    return false;
+  };
+  return Promise.race([end, watch()]);
 }
 
 /**

@@ -32,6 +32,8 @@ export function followers(started = Date.now()) {
       queue.push({ v: 1, event, route });
       return true;
     },
+    /** True while a follower is waiting for a lane. */
+    pending: (): boolean => queue.length > 0,
     /** The next follower whose key (see `keyOf`) is not busy, removed from the list. */
     next: (
       busy: ReadonlySet<string> = new Set(),

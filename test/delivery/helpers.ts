@@ -97,6 +97,22 @@ export async function consume(
   queue = "webhook-translator-deliveries",
   queuedAt = new Date(),
 ) {
+  return startConsume(env, messages, attempts, queue, queuedAt).done;
+}
+
+/**
+ * Starts the queue consumer on these messages: `returned` resolves when the handler returns (the
+ * queue then acknowledges the batch), `done` once its background work has ended too, with what
+ * the queue was told (`getQueueResult`), each retry's delay and what the consumer sent to the
+ * queue itself (`sent`).
+ */
+export function startConsume(
+  env: Env,
+  messages: DeliveryMessage[],
+  attempts = 1,
+  queue = "webhook-translator-deliveries",
+  queuedAt = new Date(),
+) {
   const batch = createMessageBatch<DeliveryMessage>(
     queue,
     messages.map((body, i) => ({ id: `m${i}-${unique()}`, timestamp: queuedAt, attempts, body })),
@@ -110,9 +126,34 @@ export async function consume(
       retry(options);
     };
   });
+  // What the consumer sends to the queue itself: a detached delivery's retry (src/deliver/detach.ts),
+  // a follower's, a message sent again after a wait.
+  const sent: Array<{ body: DeliveryMessage; delaySeconds?: number }> = [];
+  const recording = {
+    send: async (body: DeliveryMessage, options?: QueueSendOptions) => {
+      sent.push({ body, ...(options?.delaySeconds ? { delaySeconds: options.delaySeconds } : {}) });
+      await env.DELIVERY_QUEUE.send(body, options);
+    },
+    sendBatch: async (list: Iterable<MessageSendRequest<DeliveryMessage>>) => {
+      const all = [...list];
+      for (const each of all)
+        sent.push({
+          body: each.body,
+          ...(each.delaySeconds ? { delaySeconds: each.delaySeconds } : {}),
+        });
+      await env.DELIVERY_QUEUE.sendBatch(all);
+    },
+  } as unknown as Queue<DeliveryMessage>;
   const ctx = createExecutionContext();
-  await (worker.queue as ExportedHandlerQueueHandler<Env, DeliveryMessage>)(batch, env, ctx);
-  return { ...(await getQueueResult(batch, ctx)), delays };
+  const returned = (async () => {
+    await (worker.queue as ExportedHandlerQueueHandler<Env, DeliveryMessage>)(
+      batch,
+      { ...env, DELIVERY_QUEUE: recording },
+      ctx,
+    );
+  })();
+  const done = returned.then(async () => ({ ...(await getQueueResult(batch, ctx)), delays, sent }));
+  return { returned, done };
 }
 
 /**
@@ -133,8 +174,10 @@ export async function drive(env: Env, message: DeliveryMessage, maxRounds = 20) 
   for (let attempt = 1; attempt <= maxRounds; attempt++) {
     if (attempt > 1) await retryIsDue(env, message);
     const result = await consume(env, [message], attempt);
-    const retry = result.retryMessages[0];
-    const delaySeconds = result.delays[0];
+    // A retry: the queue's (retry()), or sent by a delivery the batch left running (detach.ts).
+    const again = result.sent.find((each) => each.body.event === message.event);
+    const retry = result.retryMessages[0] ?? again;
+    const delaySeconds = result.delays[0] ?? again?.delaySeconds;
     rounds.push({
       attempt,
       retried: retry !== undefined,

@@ -115,7 +115,10 @@ describe("a destination's answer is read a few KB at most", () => {
     const env = routedTo(slow.url, fine.url, { DELIVERY_TIMEOUT_MS: "1000" });
     const messages = await accept(env, ["broken", "working"]);
     const result = await consume(env, messages);
-    expect(result.retryMessages).toHaveLength(1);
+    // Retried once: the batch returned without the trickling answer, whose attempt queued its
+    // own retry when it timed out (src/deliver/detach.ts).
+    expect(result.retryMessages).toEqual([]);
+    expect(result.sent.map((each) => each.body.route)).toEqual(["broken"]);
     expect(await received(fine.key)).toHaveLength(1);
     const [answer] = await settled(slow.key, 1);
     expect(answer?.sent ?? 0).toBeLessThan(100);

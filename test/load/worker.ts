@@ -171,7 +171,7 @@ export function startWorker(options: {
     options.persistTo,
     "--show-interactive-dev-session=false",
     "--log-level",
-    process.env.LOAD_DEBUG ? "info" : "warn",
+    process.env.LOAD_DEBUG ? "log" : "warn",
     ...Object.entries(options.vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
   ];
   const child = spawn("npx", args, {

@@ -1,0 +1,104 @@
+/**
+ * A batch that does not wait for a hanging attempt (issue 26). Once every other message of a
+ * batch is done and what is left has run `DETACH_AFTER_MS`, the batch returns: the queue
+ * acknowledges its messages, and the attempts still running go on in the background
+ * (`ctx.waitUntil`). A detached message that must be retried is sent to the queue again with its
+ * delay, as a follower is (follow.ts). Its outbox row stays pending until the attempt settles, so
+ * if the isolate dies first the sweep queues the delivery again: at least once still holds.
+ *
+ * A route whose attempts outlive their batches would take a connection per message: once it has
+ * `limit` attempts running in this isolate and some of them detached, its further messages are
+ * sent again after a short wait instead (not an attempt), until the running ones end and the
+ * circuit breaker has heard of them.
+ */
+import type { Env } from "../config/env.ts";
+import type { DeliveryMessage } from "../enqueue/index.ts";
+
+/** How long the last messages of a batch may run before the batch returns without them. */
+export const DETACH_AFTER_MS = 200;
+
+/**
+ * A route whose timeout is longer than this is never detached: work left to `waitUntil` gets 30 s
+ * after the handler returns (developers.cloudflare.com/workers/runtime-apis/context/#waituntil).
+ */
+export const DETACH_MAX_TIMEOUT_MS = 25_000;
+
+/** Attempts running per route in this isolate, and how many of them were detached. */
+const running = new Map<string, { all: number; detached: number }>();
+
+const countOf = (route: string) => {
+  const count = running.get(route) ?? { all: 0, detached: 0 };
+  running.set(route, count);
+  return count;
+};
+
+/**
+ * True when `route` has more than `limit` messages running in this isolate, the caller's own
+ * (already started) included, and at least one of them outlived its batch: the caller's message
+ * should wait (see the module comment).
+ *
+ * @example if (crowded("crm", 6)) await sendAgain(env, body, tries, 2);
+ */
+export function crowded(route: string, limit: number): boolean {
+  const count = running.get(route);
+  return count !== undefined && count.detached > 0 && count.all > limit;
+}
+
+/**
+ * A batch message that can be detached. While attached, `ack` and `retry` go to the queue's
+ * message; `detach` acknowledges it (unless it was already answered) and from then `retry` is
+ * remembered and `done` sends the message again with that delay. `start` and `end` keep the
+ * route's running count (`crowded`).
+ *
+ * @example const each = detachable(message); await handle(each.message); await each.done(env);
+ */
+export function detachable(original: Message<DeliveryMessage>) {
+  let answered = false;
+  let detached = false;
+  let retryDelay: number | undefined;
+  const route = original.body.route;
+  const message: Message<DeliveryMessage> = {
+    id: original.id,
+    timestamp: original.timestamp,
+    body: original.body,
+    attempts: original.attempts,
+    ack() {
+      if (detached) return;
+      answered = true;
+      original.ack();
+    },
+    retry(options) {
+      if (detached) retryDelay = options?.delaySeconds ?? 0;
+      else {
+        answered = true;
+        original.retry(options);
+      }
+    },
+  };
+  return {
+    message,
+    start() {
+      countOf(route).all++;
+    },
+    detach() {
+      if (detached) return;
+      detached = true;
+      countOf(route).detached++;
+      if (!answered) original.ack();
+    },
+    end() {
+      const count = countOf(route);
+      count.all--;
+      if (detached) count.detached--;
+      if (count.all <= 0) running.delete(route);
+    },
+    /** Sends the retry a detached message asked for (its row already says when it is due). */
+    async done(env: Env): Promise<void> {
+      if (!detached || retryDelay === undefined) return;
+      await env.DELIVERY_QUEUE.send(original.body, {
+        contentType: "json",
+        ...(retryDelay > 0 ? { delaySeconds: retryDelay } : {}),
+      });
+    },
+  };
+}
