@@ -1,9 +1,9 @@
 /**
  * The consumer's lanes: a batch's deliveries run concurrently, at most `limit` at a time, so a
- * destination that is slow to answer holds one lane while the others go on (the batch still ends
- * with its slowest). Workers allow 6 simultaneous open connections per invocation (fetch and queue
- * sends count; further ones wait for a free one), hence the default of 6 lanes
- * (`DELIVERY_CONCURRENCY`).
+ * destination that is slow to answer holds one lane while the others go on (`runLanes` ends with
+ * the slowest; the consumer need not wait for it, see detach.ts). Workers allow 6 simultaneous
+ * open connections per invocation (fetch and queue sends count; further ones wait for a free
+ * one), hence the default of 6 lanes (`DELIVERY_CONCURRENCY`).
  */
 
 /** One piece of work: its key (two with the same key never run at once) and what it does. */
