@@ -6,10 +6,8 @@
  * delay, as a follower is (follow.ts). Its outbox row stays pending until the attempt settles, so
  * if the isolate dies first the sweep queues the delivery again: at least once still holds.
  *
- * A route whose attempts outlive their batches would take a connection per message: once it has
- * `limit` attempts running in this isolate and some of them detached, its further messages are
- * sent again after a short wait instead (not an attempt), until the running ones end and the
- * circuit breaker has heard of them.
+ * How many attempts a hanging destination takes before it is left alone is the circuit breaker's
+ * business (src/coordinate/breaker.ts): it hears of each attempt when it ends, detached or not.
  */
 import type { Env } from "../config/env.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
@@ -23,32 +21,10 @@ export const DETACH_AFTER_MS = 200;
  */
 export const DETACH_MAX_TIMEOUT_MS = 25_000;
 
-/** Attempts running per route in this isolate, and how many of them were detached. */
-const running = new Map<string, { all: number; detached: number }>();
-
-const countOf = (route: string) => {
-  const count = running.get(route) ?? { all: 0, detached: 0 };
-  running.set(route, count);
-  return count;
-};
-
-/**
- * True when `route` has more than `limit` messages running in this isolate, the caller's own
- * (already started) included, and at least one of them outlived its batch: the caller's message
- * should wait (see the module comment).
- *
- * @example if (crowded("crm", 6)) await sendAgain(env, body, tries, 2);
- */
-export function crowded(route: string, limit: number): boolean {
-  const count = running.get(route);
-  return count !== undefined && count.detached > 0 && count.all > limit;
-}
-
 /**
  * A batch message that can be detached. While attached, `ack` and `retry` go to the queue's
  * message; `detach` acknowledges it (unless it was already answered) and from then `retry` is
- * remembered and `done` sends the message again with that delay. `start` and `end` keep the
- * route's running count (`crowded`).
+ * remembered and `done` sends the message again with that delay.
  *
  * @example const each = detachable(message); await handle(each.message); await each.done(env);
  */
@@ -56,7 +32,6 @@ export function detachable(original: Message<DeliveryMessage>) {
   let answered = false;
   let detached = false;
   let retryDelay: number | undefined;
-  const route = original.body.route;
   const message: Message<DeliveryMessage> = {
     id: original.id,
     timestamp: original.timestamp,
@@ -77,20 +52,10 @@ export function detachable(original: Message<DeliveryMessage>) {
   };
   return {
     message,
-    start() {
-      countOf(route).all++;
-    },
     detach() {
       if (detached) return;
       detached = true;
-      countOf(route).detached++;
       if (!answered) original.ack();
-    },
-    end() {
-      const count = countOf(route);
-      count.all--;
-      if (detached) count.detached--;
-      if (count.all <= 0) running.delete(route);
     },
     /** Sends the retry a detached message asked for (its row already says when it is due). */
     async done(env: Env): Promise<void> {

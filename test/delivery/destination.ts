@@ -4,7 +4,8 @@
  *
  *   POST /d/<key>/<script>   answers by script, one comma-separated step per request to that
  *                            path (the last step repeats): a status (`503`), `429ra2` (429 with
- *                            Retry-After: 2), `close` (drops the connection), `hang` (never answers)
+ *                            Retry-After: 2), `200after800` (200 after 800 ms), `close` (drops the
+ *                            connection), `hang` (never answers)
  *                            `?match=<text>&answer=<status>`: a request whose body contains
  *                            <text> gets <status> instead of its step (no step is used up)
  *   GET  /received/<key>     every request recorded for <key>: [{path, headers, body, at, status}]
@@ -86,7 +87,8 @@ export default async function setup(project: TestProject) {
       const steps = (url.pathname.split("/")[3] ?? "200").split(",");
       step = steps[Math.min(n, steps.length) - 1] ?? "200";
     }
-    const [, code = "0", retryAfter] = step.match(/^(\d{3})(?:ra(\d+))?$/) ?? [];
+    const [, code = "0", retryAfter, after] =
+      step.match(/^(\d{3})(?:ra(\d+))?(?:after(\d+))?$/) ?? [];
     received.set(key, [
       ...(received.get(key) ?? []),
       { path, headers: req.headers, body, at: Date.now(), status: Number(code) },
@@ -113,11 +115,15 @@ export default async function setup(project: TestProject) {
       stream(res, record, step);
       return;
     }
-    res.writeHead(Number(code), {
-      "content-type": "text/plain",
-      ...(retryAfter ? { "retry-after": retryAfter } : {}),
-    });
-    res.end(`step ${n}: ${code}`);
+    const reply = () => {
+      res.writeHead(Number(code), {
+        "content-type": "text/plain",
+        ...(retryAfter ? { "retry-after": retryAfter } : {}),
+      });
+      res.end(`step ${n}: ${code}`);
+    };
+    if (after) setTimeout(reply, Number(after));
+    else reply();
   });
   /** A body the Worker must not read whole: 100 MB as fast as it reads, or a byte every 200 ms. */
   function stream(res: ServerResponse, record: Recorded, step: "big" | "trickle") {
