@@ -13,11 +13,11 @@ import { lineOf, passTurn } from "../coordinate/order.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
 import { sweepSoon } from "../enqueue/sweep.ts";
 import { consumerBeat, getEvent, postpone, recordOutcome } from "../store/index.ts";
-import { DETACH_AFTER_MS, DETACH_MAX_TIMEOUT_MS, detachable } from "./detach.ts";
+import { crowded, DETACH_AFTER_MS, DETACH_MAX_TIMEOUT_MS, detachable } from "./detach.ts";
 import { followerMessage, followers } from "./follow.ts";
 import { backoffSeconds, CONFIG_RETRY_SECONDS, timeoutOf } from "./index.ts";
 import { type Gates, handleMessage } from "./message.ts";
-import { deadLetter } from "./outcome.ts";
+import { deadLetter, sendAgain } from "./outcome.ts";
 import { runLanes, takeFree } from "./pool.ts";
 import { noteOutcome } from "./watch.ts";
 
@@ -100,6 +100,7 @@ export async function handleBatch(
     try {
       await work();
     } finally {
+      entry.each?.end();
       running.delete(key);
     }
   };
@@ -109,6 +110,18 @@ export async function handleBatch(
   };
   const handleOne = async (each: ReturnType<typeof detachable>) => {
     const { body } = each.message;
+    const route = routes.find((candidate) => candidate.name === body.route);
+    if (route && crowded(route.name, settings.concurrency)) {
+      // Its attempts outlive their batches: wait for them (and the breaker) instead of opening
+      // another connection; not an attempt.
+      const tries = (body.tries ?? 0) + each.message.attempts - 1;
+      const delay = Math.min(Math.ceil(timeoutOf(route, settings) / 1000), CROWDED_WAIT_SECONDS);
+      await sendAgain(env, body, tries, delay).then(
+        () => each.message.ack(),
+        () => each.message.retry({ delaySeconds: delay }),
+      );
+      return;
+    }
     await handle(each.message);
     await each.done(env).catch((error) => {
       log("error", "detached delivery not queued for its retry; the sweep queues it", {
@@ -150,6 +163,9 @@ interface Running {
   detachable: boolean;
   each?: ReturnType<typeof detachable>;
 }
+
+/** How long a message of a crowded route (detach.ts) waits before it is tried again, at most. */
+const CROWDED_WAIT_SECONDS = 15;
 
 /**
  * Resolves false when `lanes` end, or true as soon as the batch may return without them: nothing

@@ -3,7 +3,8 @@
  * against real local D1, queue producer and Durable Objects: once the rest of the batch is done,
  * the handler returns (the queue acknowledges the batch and hands the consumer the next one)
  * while the slow POST goes on in the background; its outcome still reaches the outbox row, the
- * circuit breaker and the queue; a slow success is recorded once.
+ * circuit breaker and the queue; a slow success is recorded once; and a route whose attempts
+ * outlive their batches gets no more connections until they end.
  */
 import { describe, expect, it } from "vitest";
 import { DETACH_AFTER_MS } from "../../src/deliver/detach.ts";
@@ -80,5 +81,25 @@ describe("a batch and its hanging attempt", () => {
       attempts: 1,
       lastStatus: 200,
     });
+  }, 20_000);
+
+  it("a route with as many attempts left running as there are lanes gets no new connection: its messages wait, not as an attempt", async () => {
+    const stuck = destination("hang");
+    const fine = destination("200");
+    const { env, hanging, healthy } = twoRoutes(stuck.url, fine.url, { DELIVERY_CONCURRENCY: "2" });
+    const [a, b, ...more] = await accept(env, hanging, 4);
+    const [x, y] = await accept(env, healthy, 2);
+    // Two batches each leave one hanging attempt running: two, as many as the lanes.
+    const one = startConsume(env, [a, x] as DeliveryMessage[]);
+    await one.returned;
+    const two = startConsume(env, [b, y] as DeliveryMessage[]);
+    await two.returned;
+    const three = await startConsume(env, more).done;
+    await Promise.all([one.done, two.done]);
+    expect(await received(stuck.key)).toHaveLength(2);
+    // Sent again after the route's timeout (3 s); no attempt counted.
+    expect(three.sent).toEqual(more.map((body) => ({ body, delaySeconds: 3 })));
+    for (const body of more)
+      expect((await getDeliveryState(env, body.event, hanging))?.attempts ?? 0).toBe(0);
   }, 20_000);
 });
