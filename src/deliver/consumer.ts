@@ -164,7 +164,10 @@ interface Running {
   each?: ReturnType<typeof detachable>;
 }
 
-/** How long a message of a crowded route (detach.ts) waits before it is tried again, at most. */
+/**
+ * How long a message of a crowded route (detach.ts) waits before it is tried again, at most: below
+ * the sweep's 20 s grace (OVERDUE_GRACE_SECONDS), so its row need not say it is waiting.
+ */
 const CROWDED_WAIT_SECONDS = 15;
 
 /**
