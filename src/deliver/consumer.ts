@@ -6,7 +6,7 @@
 
 import { sendAlerts } from "../alerts/send.ts";
 import type { Env } from "../config/env.ts";
-import { loadConfig } from "../config/index.ts";
+import { loadConfig, type Route } from "../config/index.ts";
 import { log } from "../config/log.ts";
 import { batchGates, sleep } from "../coordinate/index.ts";
 import { lineOf, passTurn } from "../coordinate/order.ts";
@@ -104,13 +104,11 @@ export async function handleBatch(
       running.delete(key);
     }
   };
-  const detachableRoute = (name: string) => {
-    const route = routes.find((each) => each.name === name);
-    return !!route && !route.maxPerSecond && timeoutOf(route, settings) <= DETACH_MAX_TIMEOUT_MS;
-  };
-  const handleOne = async (each: ReturnType<typeof detachable>) => {
+  const routeOf = (name: string) => routes.find((each) => each.name === name);
+  const detachableRoute = (route: Route | undefined) =>
+    !!route && !route.maxPerSecond && timeoutOf(route, settings) <= DETACH_MAX_TIMEOUT_MS;
+  const handleOne = async (each: ReturnType<typeof detachable>, route: Route | undefined) => {
     const { body } = each.message;
-    const route = routes.find((candidate) => candidate.name === body.route);
     if (route && crowded(route.name, settings.concurrency)) {
       // Its attempts outlive their batches: wait for them (and the breaker) instead of opening
       // another connection; not an attempt.
@@ -135,15 +133,16 @@ export async function handleBatch(
     const body = follow.next(busy, keyOf);
     if (body) {
       const key = keyOf(body);
-      const entry = { since: Date.now(), detachable: detachableRoute(body.route) };
+      const entry = { since: Date.now(), detachable: detachableRoute(routeOf(body.route)) };
       return { key, run: () => track(key, entry, () => handleFollower(body)) };
     }
     const message = takeFree(waiting, busy, (each) => keyOf(each.body));
     if (!message) return undefined;
     const key = keyOf(message.body);
     const each = detachable(message);
-    const entry = { since: Date.now(), detachable: detachableRoute(message.body.route), each };
-    return { key, run: () => track(key, entry, () => handleOne(each)) };
+    const route = routeOf(message.body.route);
+    const entry = { since: Date.now(), detachable: detachableRoute(route), each };
+    return { key, run: () => track(key, entry, () => handleOne(each, route)) };
   });
   if (!ctx) {
     await lanes;

@@ -15,6 +15,7 @@
  */
 import type { Env } from "../config/env.ts";
 import type { DeliveryMessage } from "../enqueue/index.ts";
+import { sendRetry } from "./follow.ts";
 
 /** How long the last messages of a batch may run before the batch returns without them. */
 export const DETACH_AFTER_MS = 200;
@@ -85,11 +86,7 @@ export function detachable(original: Message<DeliveryMessage>) {
     },
     /** Sends the retry a detached message asked for (its row already says when it is due). */
     async done(env: Env): Promise<void> {
-      if (!detached || retryDelay === undefined) return;
-      await env.DELIVERY_QUEUE.send(original.body, {
-        contentType: "json",
-        ...(retryDelay > 0 ? { delaySeconds: retryDelay } : {}),
-      });
+      if (detached && retryDelay !== undefined) await sendRetry(env, original.body, retryDelay);
     },
   };
 }

@@ -61,11 +61,21 @@ export function followerMessage(body: DeliveryMessage) {
   return {
     message,
     async done(env: Env): Promise<void> {
-      if (retryDelay === undefined) return;
-      await env.DELIVERY_QUEUE.send(body, {
-        contentType: "json",
-        ...(retryDelay > 0 ? { delaySeconds: retryDelay } : {}),
-      });
+      if (retryDelay !== undefined) await sendRetry(env, body, retryDelay);
     },
   };
+}
+
+/**
+ * Queues the retry of a message the queue no longer holds (a follower's, or one whose batch
+ * returned without it: detach.ts). Its row already says `retrying`, due then, so only the queue
+ * is written.
+ *
+ * @example await sendRetry(env, { v: 1, event: id, route: "crm" }, 30);
+ */
+export async function sendRetry(env: Env, body: DeliveryMessage, delaySeconds: number) {
+  await env.DELIVERY_QUEUE.send(body, {
+    contentType: "json",
+    ...(delaySeconds > 0 ? { delaySeconds } : {}),
+  });
 }
